@@ -1,0 +1,74 @@
+import { awscdk, javascript } from 'projen';
+
+/**
+ * One naming scheme for every jsii target: the npm name `cdk-vectordb-layer`,
+ * `cdk_vectordb_layer` where a language wants an identifier, `CdkVectorDbLayer`
+ * where it wants PascalCase.
+ */
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-vectordb-layer',
+  description: 'LanceDB (vectordb and @lancedb/lancedb) for AWS Lambda in one line of CDK: a Lambda layer with the right linux-gnu native binary, and a NodejsFunction that uses it.',
+  author: 'cdk-vectordb-layer maintainers',
+  authorAddress: 'maintainers@cdk-vectordb-layer.dev',
+  repositoryUrl: 'https://github.com/cdk-vectordb-layer/cdk-vectordb-layer.git',
+  license: 'Apache-2.0',
+  stability: 'experimental',
+  keywords: ['awscdk', 'cdk', 'lambda', 'lambda-layer', 'lancedb', 'vectordb', 'vector-database'],
+
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  tsconfigDevFile: 'tsconfig.dev.json',
+
+  // NODEJS_24_X first appears in aws-cdk-lib 2.224.0.
+  cdkVersion: '2.224.0',
+  constructsVersion: '10.5.1',
+  jsiiVersion: '~6.0.0',
+  minNodeVersion: '20.0.0',
+
+  devDeps: [
+    // NodejsFunction bundles with a local esbuild, so tests never need Docker.
+    'esbuild@^0.28.0',
+  ],
+
+  publishToPypi: {
+    distName: 'cdk-vectordb-layer',
+    module: 'cdk_vectordb_layer',
+  },
+  publishToMaven: {
+    javaPackage: 'io.github.cdk_vectordb_layer',
+    mavenGroupId: 'io.github.cdk-vectordb-layer',
+    mavenArtifactId: 'cdk-vectordb-layer',
+  },
+  publishToNuget: {
+    dotNetNamespace: 'CdkVectorDbLayer',
+    packageId: 'CdkVectorDbLayer',
+  },
+  publishToGo: {
+    moduleName: 'github.com/cdk-vectordb-layer/cdk-vectordb-layer-go',
+    packageName: 'cdkvectordblayer',
+  },
+
+  jestOptions: {
+    // A snapshot that changes must fail the run, not be rewritten by it.
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    passWithNoTests: false,
+    jestConfig: {
+      // Tests build real layers through the npm registry.
+      testTimeout: 10 * 60 * 1000,
+      // Layer builds are heavy on disk and network: one file at a time.
+      maxWorkers: 1,
+    },
+  },
+
+  gitignore: ['/.tmp/', 'cdk.out/'],
+});
+
+for (const pattern of ['/examples/', '/.ci/', '/tsconfig.dev.json', '/.tmp/', '/layer-assets/README.md']) {
+  project.addPackageIgnore(pattern);
+}
+
+// The recipe that builds the layer ships with the package and runs on the host or in the build image.
+project.addPackageIgnore('!/layer-assets/');
+
+project.synth();
