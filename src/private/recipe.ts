@@ -1,0 +1,90 @@
+import * as path from 'path';
+
+/** The layer recipe folder: shipped with the package, beside `lib/` (and `src/`). */
+export const ASSETS_DIR = path.resolve(__dirname, '..', '..', 'layer-assets');
+
+/** What the recipe writes to `nodejs/vectordb-layer.json`. */
+export interface LayerManifest {
+  readonly sdk: string;
+  readonly version: string;
+  readonly architecture: string;
+  readonly platform: string;
+  readonly nativePackage: string;
+  readonly nativeBinary: string;
+  readonly nativeBinaryBytes: number;
+  readonly nativeBinaryBytesBeforeStrip: number;
+  readonly glibc: string | null;
+  readonly nodeEngines: string | null;
+  readonly externalModules: string[];
+  readonly pinned: boolean;
+  readonly strip: { requested: boolean; applied: boolean; tool?: string; reason?: string };
+  readonly loadChecked: boolean;
+  readonly loadSkipped: string | null;
+  readonly installedBytes: number;
+  readonly prunedBytes: number;
+  readonly unzippedBytes: number;
+  readonly fileCount: number;
+  readonly warnings: string[];
+  readonly buildMs?: number;
+  readonly installMs?: number;
+}
+
+export interface SdkPin {
+  readonly glibc?: string;
+  readonly node?: string;
+}
+
+export interface SdkInfo {
+  readonly slug: string;
+  readonly defaultVersion: string;
+  readonly nativePackage: string;
+  readonly nativeBinary: string;
+  readonly externalModules: string[];
+  readonly prunePackages: string[];
+  readonly pins: Record<string, Record<string, SdkPin>>;
+}
+
+export interface BuildOptions {
+  readonly sdk: string;
+  readonly version: string;
+  readonly architecture: string;
+  readonly outDir: string;
+  readonly strip?: boolean;
+  readonly maxBytes?: number;
+  readonly log?: (line: string) => void;
+}
+
+/** The recipe's module (layer-assets/recipe/build.js), typed. */
+export interface Recipe {
+  buildLayer(options: BuildOptions): LayerManifest;
+  readManifest(layerDir: string): LayerManifest | undefined;
+  nativeFor(sdk: string, architecture: string): { packageName: string; binary: string };
+  readonly SDKS: Record<string, SdkInfo>;
+  readonly CPU_BY_ARCHITECTURE: Record<string, string>;
+  readonly LAMBDA_UNZIPPED_LIMIT_BYTES: number;
+  readonly ERROR_FILE: string;
+  readonly MANIFEST_FILE: string;
+}
+
+export interface RecipeNpm {
+  canInstallCrossPlatform(): boolean;
+  npmVersion(): number[] | undefined;
+  readonly MIN_CROSS_PLATFORM_NPM: number[];
+}
+
+export interface RecipeVersions {
+  isExactVersion(v: string): boolean;
+  compareVersions(a: string, b: string): number;
+  minimumNodeMajor(range: string | null | undefined): number | undefined;
+}
+
+export interface RecipeElf {
+  compareDotted(a: string, b: string): number;
+}
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+export const recipe: Recipe = require(path.join(ASSETS_DIR, 'recipe', 'build.js'));
+export const recipeNpm: RecipeNpm = require(path.join(ASSETS_DIR, 'recipe', 'npm.js'));
+export const recipeVersions: RecipeVersions = require(path.join(ASSETS_DIR, 'recipe', 'versions.js'));
+export const recipeElf: RecipeElf = require(path.join(ASSETS_DIR, 'recipe', 'elf.js'));
+/* eslint-enable @typescript-eslint/no-require-imports */

@@ -1,0 +1,76 @@
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { recipe, recipeVersions } from './private/recipe';
+
+/**
+ * Which LanceDB JavaScript SDK a layer holds.
+ *
+ * @see https://lancedb.github.io/lancedb/
+ */
+export class VectorDbSdk {
+  /**
+   * `vectordb`, the legacy LanceDB SDK that existing Lambda deployments run
+   * (deprecated upstream; last release 0.21.2).
+   */
+  public static readonly VECTORDB = new VectorDbSdk('vectordb');
+
+  /** `@lancedb/lancedb`, the current LanceDB SDK. */
+  public static readonly LANCEDB = new VectorDbSdk('@lancedb/lancedb');
+
+  /**
+   * The SDK whose npm package name is `packageName`.
+   *
+   * @param packageName `vectordb` or `@lancedb/lancedb`
+   */
+  public static of(packageName: string): VectorDbSdk {
+    const sdk = [VectorDbSdk.VECTORDB, VectorDbSdk.LANCEDB].find((s) => s.packageName === packageName);
+    if (!sdk) {
+      throw new Error(`sdk must be vectordb or @lancedb/lancedb, got ${JSON.stringify(packageName)}; use VectorDbSdk.VECTORDB or VectorDbSdk.LANCEDB`);
+    }
+    return sdk;
+  }
+
+  /** The npm package name, which is also the module name handlers import. */
+  public readonly packageName: string;
+
+  private constructor(packageName: string) {
+    this.packageName = packageName;
+  }
+
+  /**
+   * The version a layer gets when none is given: pinned by a lockfile in
+   * `layer-assets/pins` and tested.
+   */
+  public get defaultVersion(): string {
+    return recipe.SDKS[this.packageName].defaultVersion;
+  }
+
+  /**
+   * Versions with a lockfile (`layer-assets/pins`) for an architecture, newest first.
+   */
+  public pinnedVersions(architecture: lambda.Architecture): string[] {
+    const pins = recipe.SDKS[this.packageName].pins;
+    return Object.keys(pins)
+      .filter((v) => pins[v][architecture.name] !== undefined)
+      .sort((a, b) => recipeVersions.compareVersions(b, a));
+  }
+
+  /**
+   * The npm package holding the linux-gnu native binary for an architecture.
+   */
+  public nativePackageName(architecture: lambda.Architecture): string {
+    return recipe.nativeFor(this.packageName, architecture.name).packageName;
+  }
+
+  /**
+   * Module names a bundler must leave to the layer: the SDK, and packages whose
+   * objects cross the SDK's API (apache-arrow), which must be the layer's copy.
+   */
+  public get externalModules(): string[] {
+    return [...recipe.SDKS[this.packageName].externalModules];
+  }
+
+  /** The package name. */
+  public toString(): string {
+    return this.packageName;
+  }
+}

@@ -1,0 +1,366 @@
+import * as childProcess from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Annotations, AssetHashType, AssetStaging, DockerImage, Token } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import { layerAssetHash } from './private/asset-hash';
+import { LocalLayerBuild } from './private/local-build';
+import { ASSETS_DIR, LayerManifest, recipe, recipeVersions } from './private/recipe';
+import { compatibleNodeRuntimes, knownNodeRuntimes } from './private/runtimes';
+import { VectorDbSdk } from './sdk';
+
+/**
+ * How a `VectorDbLayer` is built. Both ways run the same recipe
+ * (`layer-assets/build-layer.js`).
+ */
+export enum LayerBuildMethod {
+  /**
+   * On the host when its npm can install another platform's packages
+   * (npm >= 10.4), else in Docker.
+   */
+  AUTO = 'auto',
+
+  /**
+   * In the Lambda build image, with Docker, on the architecture's Docker platform.
+   */
+  DOCKER = 'docker',
+
+  /**
+   * On the host, with npm's cross-platform install (`--os`, `--cpu`, `--libc`);
+   * fails when the host's npm is older than 10.4.
+   */
+  LOCAL = 'local',
+}
+
+/**
+ * A Lambda layer holding a LanceDB SDK, with the facts a function needs to use it.
+ */
+export interface IVectorDbLayer extends lambda.ILayerVersion {
+  /** The SDK in the layer. */
+  readonly sdk: VectorDbSdk;
+
+  /** The exact SDK version in the layer. */
+  readonly version: string;
+
+  /** The one architecture the layer's native binary runs on. */
+  readonly architecture: lambda.Architecture;
+
+  /**
+   * Module names a bundler must keep external: the layer provides them under
+   * `/opt/nodejs/node_modules`.
+   */
+  readonly externalModules: string[];
+
+  /**
+   * Unzipped size of the layer in bytes.
+   *
+   * @default - unknown (an imported layer, or bundling was skipped)
+   */
+  readonly unzippedSizeBytes?: number;
+
+  /**
+   * The highest glibc version the native binary needs, e.g. `2.28`.
+   *
+   * @default - unknown
+   */
+  readonly glibcVersion?: string;
+}
+
+/**
+ * Properties of a `VectorDbLayer`.
+ */
+export interface VectorDbLayerProps extends lambda.LayerVersionOptions {
+  /**
+   * The LanceDB SDK the layer holds.
+   *
+   * @default VectorDbSdk.VECTORDB
+   */
+  readonly sdk?: VectorDbSdk;
+
+  /**
+   * The exact SDK version (x.y.z, optionally -prerelease). Versions with a
+   * lockfile in `layer-assets/pins` install exactly what was tested; any other
+   * published version is resolved fresh, with a warning.
+   *
+   * @default - the SDK's pinned default: `0.21.2` for vectordb, `0.39.0` for @lancedb/lancedb
+   */
+  readonly version?: string;
+
+  /**
+   * The architecture of the functions that use the layer.
+   *
+   * @default lambda.Architecture.X86_64
+   */
+  readonly architecture?: lambda.Architecture;
+
+  /**
+   * How the layer is built.
+   *
+   * @default LayerBuildMethod.AUTO
+   */
+  readonly buildMethod?: LayerBuildMethod;
+
+  /**
+   * The image Docker builds in. It needs `node` and `npm` (>= 10.4), and `strip`
+   * for stripping.
+   *
+   * @default - the Lambda build image of the newest Node.js runtime aws-cdk-lib knows (`Runtime.bundlingImage`)
+   */
+  readonly dockerImage?: DockerImage;
+
+  /**
+   * Strip the native binary's symbols (`strip --strip-unneeded`), which takes
+   * 10-20% off the layer. Skipped, with a note in the synth output, when no
+   * `strip` that understands the target architecture is present.
+   *
+   * @default true
+   */
+  readonly strip?: boolean;
+}
+
+/**
+ * Unzipped layer size above which synth warns: 80% of Lambda's limit, leaving
+ * less than 52 MB for the function's own code and other layers.
+ */
+export const LAYER_SIZE_WARNING_BYTES = 209715200;
+
+/** Lambda's limit on the unzipped size of a function and all its layers. */
+export const LAMBDA_UNZIPPED_LIMIT_BYTES = 262144000;
+
+/**
+ * A Lambda layer with a LanceDB SDK and its linux-gnu native binary at
+ * `/opt/nodejs/node_modules`, built from the recipe in `layer-assets/` on the
+ * host or in Docker.
+ *
+ * @example
+ * const layer = new VectorDbLayer(this, 'VectorDb', {
+ *   sdk: VectorDbSdk.VECTORDB,
+ *   version: '0.21.2',
+ * });
+ */
+export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer {
+  /** The SDK in the layer. */
+  public readonly sdk: VectorDbSdk;
+
+  /** The exact SDK version in the layer. */
+  public readonly version: string;
+
+  /** The architecture the layer's native binary runs on. */
+  public readonly architecture: lambda.Architecture;
+
+  /** Module names a bundler must keep external. */
+  public readonly externalModules: string[];
+
+  /**
+   * Unzipped size in bytes of the built layer.
+   *
+   * @default - unknown when bundling was skipped for this stack
+   */
+  public readonly unzippedSizeBytes?: number;
+
+  /**
+   * The highest glibc version the native binary needs, read from its ELF
+   * version needs (or the pin table when bundling was skipped).
+   *
+   * @default - unknown
+   */
+  public readonly glibcVersion?: string;
+
+  constructor(scope: Construct, id: string, props: VectorDbLayerProps = {}) {
+    const sdk = props.sdk ?? VectorDbSdk.VECTORDB;
+    const architecture = props.architecture ?? lambda.Architecture.X86_64;
+    const version = props.version ?? sdk.defaultVersion;
+    const buildMethod = props.buildMethod ?? LayerBuildMethod.AUTO;
+    const strip = props.strip ?? true;
+    validateProps(`${scope.node.path}/${id}`, sdk, version, architecture, buildMethod, props);
+
+    const pin = recipe.SDKS[sdk.packageName].pins[version]?.[architecture.name];
+    // Until the binary is read: the pin table, or Amazon Linux 2023 only. Corrected after the build.
+    const runtimes = compatibleNodeRuntimes(pin?.glibc ?? '2.34', pin?.node);
+    const image = props.dockerImage ?? newestNodeRuntime().bundlingImage;
+    const local = buildMethod === LayerBuildMethod.DOCKER ? undefined : new LocalLayerBuild({
+      sdk: sdk.packageName,
+      version,
+      architecture: architecture.name,
+      strip,
+      dockerFallback: buildMethod === LayerBuildMethod.AUTO,
+    });
+    const code = lambda.Code.fromAsset(ASSETS_DIR, {
+      assetHashType: AssetHashType.CUSTOM,
+      assetHash: layerAssetHash({
+        sdk: sdk.packageName,
+        version,
+        architecture: architecture.name,
+        strip,
+        buildMethod,
+        image: buildMethod === LayerBuildMethod.LOCAL ? '' : image.image,
+      }),
+      bundling: {
+        image,
+        platform: architecture.dockerPlatform,
+        command: [
+          'node', `${AssetStaging.BUNDLING_INPUT_DIR}/build-layer.js`,
+          '--sdk', sdk.packageName,
+          '--version', version,
+          '--architecture', architecture.name,
+          '--out', AssetStaging.BUNDLING_OUTPUT_DIR,
+          ...(strip ? [] : ['--no-strip']),
+        ],
+        environment: {
+          HOME: '/tmp',
+          npm_config_cache: '/tmp/.npm',
+          npm_config_update_notifier: 'false',
+        },
+        local,
+      },
+    });
+
+    try {
+      super(scope, id, {
+        ...props,
+        code,
+        compatibleRuntimes: runtimes,
+        compatibleArchitectures: [architecture],
+        license: props.license ?? 'Apache-2.0',
+        description: props.description ?? describe(sdk, version, architecture),
+      });
+    } catch (e) {
+      throw buildError(e, `${scope.node.path}/${id}`, buildMethod, local);
+    }
+
+    this.sdk = sdk;
+    this.version = version;
+    this.architecture = architecture;
+    this.externalModules = sdk.externalModules;
+
+    const manifest = this.readBuiltManifest();
+    if (manifest) {
+      this.unzippedSizeBytes = manifest.unzippedBytes;
+      this.glibcVersion = manifest.glibc ?? undefined;
+      const measured = compatibleNodeRuntimes(manifest.glibc, manifest.nodeEngines);
+      if (measured.length === 0) {
+        throw new Error(`${this.node.path}: no Node.js Lambda runtime known to this aws-cdk-lib can load ${sdk} ${version} (its binary needs glibc ${manifest.glibc}, its engines field says node ${manifest.nodeEngines}); choose another version`);
+      }
+      // Both the construct's list and the template show what the binary really needs.
+      runtimes.splice(0, runtimes.length, ...measured);
+      (this.node.defaultChild as lambda.CfnLayerVersion).compatibleRuntimes = measured.map((r) => r.name);
+      this.annotate(manifest);
+    } else {
+      this.glibcVersion = pin?.glibc;
+    }
+  }
+
+  private readBuiltManifest(): LayerManifest | undefined {
+    const staging = this.node.tryFindChild('Code')?.node.tryFindChild('Stage');
+    if (!(staging instanceof AssetStaging)) return undefined;
+    return recipe.readManifest(staging.absoluteStagedPath);
+  }
+
+  private annotate(manifest: LayerManifest) {
+    for (const warning of manifest.warnings) {
+      Annotations.of(this).addWarningV2('cdk-vectordb-layer:unpinned', `${warning}. Pin it (add it to layer-assets/sdks.json and run \`npx projen pins\`) or use a pinned version: ${this.sdk.pinnedVersions(this.architecture).join(', ')}`);
+    }
+    if (!manifest.strip.applied && manifest.strip.requested) {
+      Annotations.of(this).addInfo(`the native binary was not stripped: ${manifest.strip.reason}`);
+    }
+    if (manifest.unzippedBytes > LAYER_SIZE_WARNING_BYTES) {
+      Annotations.of(this).addWarningV2('cdk-vectordb-layer:large-layer', `the layer is ${manifest.unzippedBytes} bytes unzipped, leaving ${LAMBDA_UNZIPPED_LIMIT_BYTES - manifest.unzippedBytes} bytes of Lambda's ${LAMBDA_UNZIPPED_LIMIT_BYTES} for the function and its other layers${manifest.strip.applied ? '' : '; strip (binutils for the target) would make it smaller'}`);
+    }
+  }
+}
+
+/** The newest Node.js runtime the installed aws-cdk-lib knows. */
+function newestNodeRuntime(): lambda.Runtime {
+  const all = knownNodeRuntimes();
+  return all[all.length - 1].runtime;
+}
+
+function describe(sdk: VectorDbSdk, version: string, architecture: lambda.Architecture): string {
+  const cpu = recipe.CPU_BY_ARCHITECTURE[architecture.name];
+  return `${sdk.packageName} ${version} for Lambda ${architecture.name} (linux-${cpu}-gnu native binary) at /opt/nodejs/node_modules/${sdk.packageName}; built by cdk-vectordb-layer`;
+}
+
+/** Characters a shell would act on, for messages that say why a value was refused. */
+const SHELL_META = /[\s;&|`$<>(){}[\]*?!~#'"\\]/;
+
+function validateProps(
+  where: string,
+  sdk: VectorDbSdk,
+  version: string,
+  architecture: lambda.Architecture,
+  buildMethod: LayerBuildMethod,
+  props: VectorDbLayerProps,
+) {
+  const fail = (message: string): never => {
+    throw new Error(`${where}: ${message}`);
+  };
+  if (!(sdk instanceof VectorDbSdk)) {
+    fail(`sdk must be VectorDbSdk.VECTORDB or VectorDbSdk.LANCEDB, got ${JSON.stringify(sdk)}`);
+  }
+  if (Token.isUnresolved(version)) {
+    fail(`version must be a literal exact version such as '${sdk.defaultVersion}', not a token: the layer is built at synth time, before any token resolves`);
+  }
+  if (!recipeVersions.isExactVersion(version)) {
+    const meta = SHELL_META.test(version) ? ' (it holds characters no npm version has)' : '';
+    fail(`version must be an exact version such as '${sdk.defaultVersion}' (x.y.z, optionally -prerelease; no ranges or tags), got ${JSON.stringify(version)}${meta}`);
+  }
+  if (Token.isUnresolved(architecture.name) || !(architecture.name in recipe.CPU_BY_ARCHITECTURE)) {
+    fail(`architecture must be Architecture.X86_64 or Architecture.ARM_64, got ${JSON.stringify(architecture.name)}`);
+  }
+  if (!Object.values(LayerBuildMethod).includes(buildMethod)) {
+    fail(`buildMethod must be a LayerBuildMethod (AUTO, DOCKER or LOCAL), got ${JSON.stringify(buildMethod)}`);
+  }
+  if (props.dockerImage !== undefined) {
+    const image = props.dockerImage.image;
+    if (buildMethod === LayerBuildMethod.LOCAL) {
+      fail('dockerImage is set but buildMethod is LayerBuildMethod.LOCAL, which never runs Docker; remove dockerImage or set buildMethod to DOCKER or AUTO');
+    }
+    if (!/^[a-z0-9][a-z0-9._\-/:@]{0,254}$/i.test(image)) {
+      fail(`dockerImage must be an image reference such as public.ecr.aws/sam/build-nodejs22.x (letters, digits and . _ - / : @), got ${JSON.stringify(image)}`);
+    }
+  }
+  if (props.layerVersionName !== undefined && !Token.isUnresolved(props.layerVersionName)
+    && !/^[a-zA-Z0-9_-]{1,140}$/.test(props.layerVersionName)) {
+    fail(`layerVersionName must be 1-140 letters, digits, - or _, got ${JSON.stringify(props.layerVersionName)}`);
+  }
+  if (props.description !== undefined && !Token.isUnresolved(props.description) && props.description.length > 256) {
+    fail(`description must be at most 256 characters, got ${props.description.length}`);
+  }
+}
+
+/**
+ * Turns CDK's "Failed to bundle asset" error into the recipe's own message,
+ * and removes the empty `asset.<hash>-building` folder CDK leaves behind.
+ */
+function buildError(e: unknown, where: string, buildMethod: LayerBuildMethod, local?: LocalLayerBuild): Error {
+  const original = e instanceof Error ? e : new Error(String(e));
+  const located = /bundle output is located at (.+?-building): /.exec(original.message);
+  if (!located) return original;
+  const dir = located[1];
+  let message: string | undefined;
+  const errorFile = path.join(dir, recipe.ERROR_FILE);
+  if (fs.existsSync(errorFile)) {
+    try {
+      message = JSON.parse(fs.readFileSync(errorFile, 'utf-8')).message;
+    } catch {
+      // fall through to the other sources
+    }
+  }
+  if (!message && local?.lastError) {
+    message = local.lastError.message;
+  }
+  if (!message) {
+    const docker = process.env.CDK_DOCKER ?? 'docker';
+    const probe = childProcess.spawnSync(docker, ['version', '--format', '{{.Server.Version}}'], { encoding: 'utf-8', shell: false, timeout: 30000 });
+    if (probe.error || probe.status !== 0) {
+      const said = (probe.error?.message ?? `${probe.stdout}${probe.stderr}`).trim().split('\n').slice(-3).join(' ');
+      message = `buildMethod is LayerBuildMethod.${buildMethod.toUpperCase()} and the layer must be built in Docker, but no Docker engine answers (\`${docker} version\`: ${said}). Start Docker, or set buildMethod to LayerBuildMethod.LOCAL (needs npm >= 10.4 on this host)`;
+    }
+  }
+  // Nothing half-built stays in the cloud assembly.
+  fs.rmSync(dir, { recursive: true, force: true });
+  if (!message) return original;
+  const err = new Error(`${where}: ${message}`);
+  return err;
+}

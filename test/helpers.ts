@@ -1,0 +1,94 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, AssetStaging, Stack } from 'aws-cdk-lib';
+
+export const FIXTURES = path.join(__dirname, 'fixtures');
+
+/** A fresh temp folder, removed after the test file. */
+const made: string[] = [];
+export function tempDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `vdbl-${prefix}-`));
+  made.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+});
+
+/** An app writing to `outdir`, with CDK's in-process asset cache cleared so only cdk.out can cache. */
+export function appAt(outdir: string, context?: Record<string, unknown>): { app: App; stack: Stack } {
+  AssetStaging.clearAssetHashCache();
+  const app = new App({ outdir, context });
+  const stack = new Stack(app, 'Stack');
+  return { app, stack };
+}
+
+/** Folders CDK left in a cloud assembly for assets. */
+export function assetDirs(outdir: string): string[] {
+  return fs.existsSync(outdir) ? fs.readdirSync(outdir).filter((n) => n.startsWith('asset.') || n.startsWith('bundling-temp')) : [];
+}
+
+/** The staged folder of a layer built into `outdir`. */
+export function stagedLayerDir(outdir: string, manifestVersion?: string): string {
+  const dirs = assetDirs(outdir).map((n) => path.join(outdir, n))
+    .filter((d) => fs.existsSync(path.join(d, 'nodejs', 'vectordb-layer.json')))
+    .filter((d) => !manifestVersion || JSON.parse(fs.readFileSync(path.join(d, 'nodejs', 'vectordb-layer.json'), 'utf-8')).version === manifestVersion);
+  if (dirs.length !== 1) throw new Error(`expected one built layer in ${outdir}, found ${dirs.length}`);
+  return dirs[0];
+}
+
+/**
+ * Runs test/fixtures/search.js from an empty folder with NODE_PATH at the layer's
+ * node_modules and nothing else: the SDK can only come from the layer.
+ */
+export function searchWithLayer(layerDir: string, sdk: string): { ids: number[]; version: string; resolvedFrom: string } {
+  const work = tempDir('search');
+  fs.copyFileSync(path.join(FIXTURES, 'search.js'), path.join(work, 'search.js'));
+  const nodeModules = path.join(layerDir, 'nodejs', 'node_modules');
+  const r = spawnSync(process.execPath, ['search.js', sdk, path.join(work, 'db')], {
+    cwd: work,
+    env: { PATH: process.env.PATH ?? '', HOME: work, NODE_PATH: nodeModules },
+    encoding: 'utf-8',
+    timeout: 120000,
+  });
+  if (r.status !== 0) throw new Error(`search failed (${r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+/** Files below a folder with their sizes, sorted: a fingerprint of a build's result. */
+export function listing(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const name of fs.readdirSync(d).sort()) {
+      const p = path.join(d, name);
+      const st = fs.statSync(p);
+      if (st.isDirectory()) walk(p);
+      else out.push(`${path.relative(dir, p)} ${st.size}`);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/**
+ * A CDK_DOCKER executable: test/fixtures/docker-stub.js with its call log and
+ * /tmp stand-in fixed in a wrapper (jest's process.env does not reach children
+ * that aws-cdk-lib spawns).
+ */
+export function dockerStub(): { executable: string; calls: () => any[] } {
+  const dir = tempDir('docker-stub');
+  const log = path.join(dir, 'calls.jsonl');
+  const executable = path.join(dir, 'docker');
+  fs.mkdirSync(path.join(dir, 'tmp'));
+  fs.writeFileSync(executable, [
+    `#!${process.execPath}`,
+    `process.env.DOCKER_STUB_LOG = ${JSON.stringify(log)};`,
+    `process.env.DOCKER_STUB_TMP = ${JSON.stringify(path.join(dir, 'tmp'))};`,
+    `require(${JSON.stringify(path.join(FIXTURES, 'docker-stub.js'))});`,
+    '',
+  ].join('\n'), { mode: 0o755 });
+  const calls = () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf-8').trim().split('\n').map((l) => JSON.parse(l)) : []);
+  return { executable, calls };
+}
