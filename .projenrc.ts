@@ -29,6 +29,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   devDeps: [
     // NodejsFunction bundles with a local esbuild, so tests never need Docker.
     'esbuild@^0.28.0',
+    // The local invoker drives the real AWS Lambda runtime interface client.
+    'aws-lambda-ric@^4.0.2',
   ],
 
   publishToPypi: {
@@ -61,6 +63,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     },
   },
 
+  bin: { 'cdk-vectordb-layer': 'bin/cdk-vectordb-layer' },
   gitignore: ['/.tmp/', 'cdk.out/'],
 });
 
