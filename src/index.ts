@@ -1,2 +1,3 @@
 export * from './sdk';
 export * from './vector-db-layer';
+export * from './vector-db-function';

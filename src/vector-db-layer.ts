@@ -1,7 +1,7 @@
 import * as childProcess from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Annotations, AssetHashType, AssetStaging, DockerImage, Token } from 'aws-cdk-lib';
+import { Annotations, AssetHashType, AssetStaging, DockerImage, Resource, Stack, Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { layerAssetHash } from './private/asset-hash';
@@ -63,6 +63,44 @@ export interface IVectorDbLayer extends lambda.ILayerVersion {
    * The highest glibc version the native binary needs, e.g. `2.28`.
    *
    * @default - unknown
+   */
+  readonly glibcVersion?: string;
+}
+
+/**
+ * What a layer built elsewhere holds, for `VectorDbLayer.fromLayerArn`.
+ */
+export interface VectorDbLayerAttributes {
+  /**
+   * The SDK in the layer.
+   *
+   * @default VectorDbSdk.VECTORDB
+   */
+  readonly sdk?: VectorDbSdk;
+
+  /**
+   * The exact SDK version in the layer.
+   */
+  readonly version: string;
+
+  /**
+   * The architecture of the layer's native binary.
+   *
+   * @default lambda.Architecture.X86_64
+   */
+  readonly architecture?: lambda.Architecture;
+
+  /**
+   * Unzipped size of the layer in bytes (the `unzippedSizeBytes` of the stack that built it).
+   *
+   * @default - unknown: the function's size check counts only what it knows
+   */
+  readonly unzippedSizeBytes?: number;
+
+  /**
+   * The highest glibc version the native binary needs.
+   *
+   * @default - from the pin table for pinned versions, else unknown (only Amazon Linux 2023 runtimes are offered)
    */
   readonly glibcVersion?: string;
 }
@@ -140,6 +178,51 @@ export const LAMBDA_UNZIPPED_LIMIT_BYTES = 262144000;
  * });
  */
 export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer {
+  /**
+   * The stack's layer for this SDK, version and architecture: created on first
+   * use, then returned to every caller asking for the same three, so any
+   * number of functions share one layer (and one build). Other props are taken
+   * from the first call.
+   */
+  public static getOrCreate(scope: Construct, props: VectorDbLayerProps = {}): VectorDbLayer {
+    const stack = Stack.of(scope);
+    const sdk = props.sdk ?? VectorDbSdk.VECTORDB;
+    const architecture = props.architecture ?? lambda.Architecture.X86_64;
+    const version = props.version ?? sdk.defaultVersion;
+    const id = `VectorDbLayer-${recipe.SDKS[sdk.packageName]?.slug ?? 'sdk'}-${String(version).replace(/[^0-9A-Za-z-]/g, '_')}-${architecture.name}`;
+    const existing = stack.node.tryFindChild(id);
+    if (existing instanceof VectorDbLayer) return existing;
+    return new VectorDbLayer(stack, id, { ...props, sdk, architecture, version });
+  }
+
+  /**
+   * A layer published elsewhere (a shared layer stack, or the `build` command),
+   * with the facts a `VectorDbFunction` checks against: pin one layer version
+   * per app by passing its ARN.
+   */
+  public static fromLayerArn(scope: Construct, id: string, layerVersionArn: string, attrs: VectorDbLayerAttributes): IVectorDbLayer {
+    const sdk = attrs.sdk ?? VectorDbSdk.VECTORDB;
+    const architecture = attrs.architecture ?? lambda.Architecture.X86_64;
+    const where = `${scope.node.path}/${id}`;
+    if (Token.isUnresolved(attrs.version) || !recipeVersions.isExactVersion(attrs.version)) {
+      throw new Error(`${where}: version must be the exact SDK version in the layer, such as '${sdk.defaultVersion}', got ${JSON.stringify(attrs.version)}`);
+    }
+    if (!(architecture.name in recipe.CPU_BY_ARCHITECTURE)) {
+      throw new Error(`${where}: architecture must be Architecture.X86_64 or Architecture.ARM_64, got ${JSON.stringify(architecture.name)}`);
+    }
+    const glibcVersion = attrs.glibcVersion ?? recipe.SDKS[sdk.packageName].pins[attrs.version]?.[architecture.name]?.glibc;
+    const engines = recipe.SDKS[sdk.packageName].pins[attrs.version]?.[architecture.name]?.node;
+    return new ImportedVectorDbLayer(scope, id, {
+      layerVersionArn,
+      sdk,
+      version: attrs.version,
+      architecture,
+      unzippedSizeBytes: attrs.unzippedSizeBytes,
+      glibcVersion,
+      compatibleRuntimes: compatibleNodeRuntimes(glibcVersion ?? '2.34', engines),
+    });
+  }
+
   /** The SDK in the layer. */
   public readonly sdk: VectorDbSdk;
 
@@ -363,4 +446,51 @@ function buildError(e: unknown, where: string, buildMethod: LayerBuildMethod, lo
   if (!message) return original;
   const err = new Error(`${where}: ${message}`);
   return err;
+}
+
+interface ImportedVectorDbLayerProps {
+  readonly layerVersionArn: string;
+  readonly sdk: VectorDbSdk;
+  readonly version: string;
+  readonly architecture: lambda.Architecture;
+  readonly unzippedSizeBytes?: number;
+  readonly glibcVersion?: string;
+  readonly compatibleRuntimes: lambda.Runtime[];
+}
+
+/** A layer version known by its ARN and the facts its builder recorded. */
+class ImportedVectorDbLayer extends Resource implements IVectorDbLayer {
+  public readonly layerVersionArn: string;
+  public readonly compatibleRuntimes: lambda.Runtime[];
+  public readonly sdk: VectorDbSdk;
+  public readonly version: string;
+  public readonly architecture: lambda.Architecture;
+  public readonly externalModules: string[];
+  public readonly unzippedSizeBytes?: number;
+  public readonly glibcVersion?: string;
+
+  constructor(scope: Construct, id: string, props: ImportedVectorDbLayerProps) {
+    super(scope, id);
+    this.layerVersionArn = props.layerVersionArn;
+    this.compatibleRuntimes = props.compatibleRuntimes;
+    this.sdk = props.sdk;
+    this.version = props.version;
+    this.architecture = props.architecture;
+    this.externalModules = props.sdk.externalModules;
+    this.unzippedSizeBytes = props.unzippedSizeBytes;
+    this.glibcVersion = props.glibcVersion;
+  }
+
+  public get layerVersionRef(): lambda.LayerVersionReference {
+    return { layerVersionArn: this.layerVersionArn };
+  }
+
+  public addPermission(id: string, permission: lambda.LayerVersionPermission): void {
+    new lambda.CfnLayerVersionPermission(this, id, {
+      action: 'lambda:GetLayerVersion',
+      layerVersionArn: this.layerVersionArn,
+      principal: permission.accountId,
+      organizationId: permission.organizationId,
+    });
+  }
 }
