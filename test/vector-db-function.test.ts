@@ -7,8 +7,8 @@ import { appAt, tempDir } from './helpers';
 import { IVectorDbLayer, VectorDbFunction, VectorDbFunctionProps, VectorDbLayer, VectorDbSdk } from '../src';
 import { recipe } from '../src/private/recipe';
 
-const entry = path.join(__dirname, 'fixtures', 'fn', 'handler.ts');
-const lancedbEntry = path.join(__dirname, 'fixtures', 'fn', 'lancedb-handler.ts');
+const entry = path.join(__dirname, 'fixtures', 'fn', 'handler.js');
+const lancedbEntry = path.join(__dirname, 'fixtures', 'fn', 'lancedb-handler.js');
 const ARN = 'arn:aws:lambda:us-east-1:123456789012:layer:vectordb:7';
 const imported = (stack: Stack, attrs: Partial<Parameters<typeof VectorDbLayer.fromLayerArn>[3]> = {}): IVectorDbLayer =>
   VectorDbLayer.fromLayerArn(stack, 'Shared', ARN, { version: '0.21.2', ...attrs });
