@@ -69,10 +69,35 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
 
   bin: { 'cdk-vectordb-layer': 'bin/cdk-vectordb-layer' },
+  eslintOptions: {
+    // One dev tsconfig at the root covers src, test and examples.
+    tsconfigPath: './tsconfig.dev.json',
+    projectService: false,
+    dirs: ['src'],
+    devdirs: ['test', 'examples', 'projenrc', '.projenrc.ts'],
+  },
+
   gitignore: ['/.tmp/', 'cdk.out/'],
 });
 
-for (const pattern of ['/examples/', '/.ci/', '/tsconfig.dev.json', '/.tmp/', '/layer-assets/README.md']) {
+project.tsconfigDev.addInclude('.projenrc.ts');
+
+// The main job: synthesize the example with a real layer build, then ingest and
+// search through the local invoker. No Docker, no AWS.
+project.addTask('demo', {
+  description: 'Synthesize examples/app.ts and run its ingest and search functions locally',
+  exec: 'ts-node --transpile-only --project tsconfig.dev.json examples/demo.ts',
+  receiveArgs: true,
+});
+
+// Regenerate the lockfiles in layer-assets/pins from layer-assets/sdks.json.
+project.addTask('pins', {
+  description: 'Regenerate layer-assets/pins lockfiles for every pinned SDK version',
+  exec: 'node layer-assets/update-pins.js',
+  receiveArgs: true,
+});
+
+for (const pattern of ['/examples/', '/.ci/', '/tsconfig.dev.json', '/.tmp/', '/layer-assets/update-pins.js', '/docs/']) {
   project.addPackageIgnore(pattern);
 }
 

@@ -165,7 +165,11 @@ describe('no user value ever reaches a shell', () => {
       new VectorDbLayer(stack, 'Layer', { version: '0.4.2' });
       app.synth();
       expect(fs.readdirSync(outdir).some((n) => n.startsWith('asset.'))).toBe(true);
-      calls = spies[0].mock.calls.map(([file, args, options]) => ({ file: String(file), args: (args ?? []) as string[], shell: (options as { shell?: unknown } | undefined)?.shell }));
+      calls = spies[0].mock.calls.map(([file, args, options]) => ({
+        file: String(file),
+        args: (args ?? []) as string[],
+        shell: (options as { shell?: unknown } | undefined)?.shell,
+      }));
       execs = [spies[1].mock.calls.length, spies[2].mock.calls.length];
     } finally {
       spies.forEach((s) => s.mockRestore());

@@ -56,20 +56,20 @@ export interface BuildOptions {
 
 /** The recipe's module (layer-assets/recipe/build.js), typed. */
 export interface Recipe {
-  buildLayer(options: BuildOptions): LayerManifest;
-  readManifest(layerDir: string): LayerManifest | undefined;
-  nativeFor(sdk: string, architecture: string): { packageName: string; binary: string };
   readonly SDKS: Record<string, SdkInfo>;
   readonly CPU_BY_ARCHITECTURE: Record<string, string>;
   readonly LAMBDA_UNZIPPED_LIMIT_BYTES: number;
   readonly ERROR_FILE: string;
   readonly MANIFEST_FILE: string;
+  buildLayer(options: BuildOptions): LayerManifest;
+  readManifest(layerDir: string): LayerManifest | undefined;
+  nativeFor(sdk: string, architecture: string): { packageName: string; binary: string };
 }
 
 export interface RecipeNpm {
+  readonly MIN_CROSS_PLATFORM_NPM: number[];
   canInstallCrossPlatform(): boolean;
   npmVersion(): number[] | undefined;
-  readonly MIN_CROSS_PLATFORM_NPM: number[];
 }
 
 export interface RecipeVersions {
