@@ -74,7 +74,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     tsconfigPath: './tsconfig.dev.json',
     projectService: false,
     dirs: ['src'],
-    devdirs: ['test', 'examples', 'projenrc', '.projenrc.ts'],
+    devdirs: ['test', 'examples', 'bench', 'projenrc', '.projenrc.ts'],
   },
 
   gitignore: ['/.tmp/', 'cdk.out/'],
@@ -90,6 +90,13 @@ project.addTask('demo', {
   receiveArgs: true,
 });
 
+// Speed and size, measured; not part of the test run.
+project.addTask('bench', {
+  description: 'Measure layer build time and size against a plain npm install; writes bench/layer-results.{md,json}',
+  exec: 'ts-node --transpile-only --project tsconfig.dev.json bench/layer.ts',
+  receiveArgs: true,
+});
+
 // Regenerate the lockfiles in layer-assets/pins from layer-assets/sdks.json.
 project.addTask('pins', {
   description: 'Regenerate layer-assets/pins lockfiles for every pinned SDK version',
@@ -97,7 +104,7 @@ project.addTask('pins', {
   receiveArgs: true,
 });
 
-for (const pattern of ['/examples/', '/.ci/', '/tsconfig.dev.json', '/.tmp/', '/layer-assets/update-pins.js', '/docs/']) {
+for (const pattern of ['/examples/', '/.ci/', '/tsconfig.dev.json', '/.tmp/', '/layer-assets/update-pins.js', '/docs/', '/bench/']) {
   project.addPackageIgnore(pattern);
 }
 
