@@ -297,7 +297,13 @@ function buildLayer(options) {
     checkBinary(binary, architecture, sdk, version);
     const installed = measure(nodeModules);
 
-    const pruned = prune(nodeModules, { keepBinary: binary, prunePackages: info.prunePackages });
+    const pruned = prune(nodeModules, {
+      keepBinary: binary,
+      prunePackages: info.prunePackages,
+      roots: [sdk, native.packageName],
+      cliOnlyDependencies: info.cliOnlyDependencies,
+      prunePaths: info.prunePaths,
+    });
     log(`pruned ${pruned.files} files, ${pruned.bytes} bytes${pruned.packages.length ? ` (packages ${pruned.packages.join(', ')})` : ''}`);
 
     const binaryBytesBefore = fs.statSync(binary).size;

@@ -27,8 +27,11 @@ function matchesPackage(name, patterns) {
 
 /**
  * @param {string} nodeModules the node_modules folder
- * @param {{ keepBinary: string, prunePackages: string[] }} options
+ * @param {{ keepBinary: string, prunePackages: string[], roots?: string[], cliOnlyDependencies?: Record<string, string[]>, prunePaths?: string[] }} options
  *   keepBinary: absolute path of the one native binary to keep; every other `.node` file goes
+ *   roots: packages the runtime loads; packages they cannot reach are removed
+ *   cliOnlyDependencies: dependency edges that only a package's command-line tool uses
+ *   prunePaths: folders inside packages that the runtime never reads (a package's bin/)
  * @returns {{ files: number, bytes: number, packages: string[] }} what was removed
  */
 function prune(nodeModules, options) {
@@ -41,6 +44,17 @@ function prune(nodeModules, options) {
     fs.rmSync(p, { recursive: true, force: true });
   };
 
+  if (options.roots) {
+    const before = measure(nodeModules);
+    removed.packages.push(...pruneUnreachable(nodeModules, options.roots, options.cliOnlyDependencies, options.prunePackages));
+    const after = measure(nodeModules);
+    removed.files += before.files - after.files;
+    removed.bytes += before.bytes - after.bytes;
+  }
+  for (const p of options.prunePaths ?? []) {
+    const target = path.join(nodeModules, ...p.split('/'));
+    if (fs.existsSync(target)) removePath(target);
+  }
   for (const name of listPackages(nodeModules)) {
     if (matchesPackage(name, options.prunePackages)) {
       removePath(path.join(nodeModules, name));
@@ -81,6 +95,71 @@ function prune(nodeModules, options) {
   return removed;
 }
 
+/**
+ * Removes every package that the runtime cannot reach: a walk of `dependencies`
+ * (and installed `peerDependencies`) from the roots, resolved the way Node does
+ * (nearest node_modules up the tree), skipping the edges in `skip` (package ->
+ * dependencies only its command-line tool uses, e.g. apache-arrow's arrow2csv)
+ * and packages matching `exclude` (type-only packages such as @apache-arrow/ts).
+ * @returns {string[]} the package folders removed, relative to nodeModules
+ */
+function pruneUnreachable(nodeModules, roots, skip = {}, exclude = []) {
+  const root = path.resolve(nodeModules);
+  const readPkg = (dir) => {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf-8'));
+    } catch {
+      return undefined;
+    }
+  };
+  const resolveFrom = (fromDir, name) => {
+    let dir = fromDir;
+    for (;;) {
+      const candidate = path.join(dir, 'node_modules', ...name.split('/'));
+      if (fs.existsSync(path.join(candidate, 'package.json'))) return candidate;
+      if (path.resolve(dir) === path.dirname(root) || dir === path.dirname(dir)) return undefined;
+      dir = path.dirname(dir);
+      // step out of a scope folder or node_modules folder to the owning package
+      while (path.basename(dir) === 'node_modules' || path.basename(dir).startsWith('@')) dir = path.dirname(dir);
+    }
+  };
+  const reached = new Set();
+  const queue = roots.map((name) => resolveFrom(path.dirname(root), name)).filter(Boolean);
+  while (queue.length > 0) {
+    const dir = queue.pop();
+    if (reached.has(dir)) continue;
+    reached.add(dir);
+    const pkg = readPkg(dir) ?? {};
+    const skipped = new Set(skip[pkg.name] ?? []);
+    const deps = { ...(pkg.peerDependencies ?? {}), ...(pkg.optionalDependencies ?? {}), ...(pkg.dependencies ?? {}) };
+    for (const dep of Object.keys(deps)) {
+      if (skipped.has(dep) || matchesPackage(dep, exclude)) continue;
+      const found = resolveFrom(dir, dep);
+      if (found && !reached.has(found)) queue.push(found);
+    }
+  }
+  const removed = [];
+  const visit = (modulesDir) => {
+    if (!fs.existsSync(modulesDir)) return;
+    for (const entry of fs.readdirSync(modulesDir)) {
+      if (entry.startsWith('.')) continue;
+      const p = path.join(modulesDir, entry);
+      const dirs = entry.startsWith('@') ? fs.readdirSync(p).map((sub) => path.join(p, sub)) : [p];
+      for (const pkgDir of dirs) {
+        if (reached.has(pkgDir)) {
+          visit(path.join(pkgDir, 'node_modules'));
+        } else {
+          fs.rmSync(pkgDir, { recursive: true, force: true });
+          removed.push(path.relative(root, pkgDir));
+        }
+      }
+      if (entry.startsWith('@') && fs.readdirSync(p).length === 0) fs.rmdirSync(p);
+    }
+  };
+  visit(root);
+  return removed;
+}
+
 /** Package names directly under a node_modules folder. */
 function listPackages(nodeModules) {
   const names = [];
@@ -109,4 +188,4 @@ function measure(p) {
   return { files, bytes };
 }
 
-module.exports = { prune, measure, listPackages, PRUNED_DIRS, PRUNED_FILES };
+module.exports = { prune, pruneUnreachable, measure, listPackages, PRUNED_DIRS, PRUNED_FILES };
