@@ -1,0 +1,67 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Template } from 'aws-cdk-lib/assertions';
+import { appAt, tempDir } from './helpers';
+import { ExampleStack } from '../examples/app';
+import { syntheticRows } from '../examples/handlers/ingest';
+import { localInvoke } from '../src/invoke/local-invoke';
+
+/**
+ * End to end: synthesize the example with a real layer build and real esbuild,
+ * then run ingest and search through the local invoker (aws-lambda-ric, Lambda's
+ * layout) against an embedded LanceDB in a temp folder.
+ */
+describe('the example app, ingest then search', () => {
+  const outdir = tempDir('e2e');
+  let stack: ExampleStack;
+
+  beforeAll(() => {
+    const made = appAt(outdir);
+    stack = new ExampleStack(made.app, 'VectorDbExample');
+    made.app.synth();
+  });
+
+  test('one layer shared by both functions', () => {
+    const t = Template.fromStack(stack);
+    t.resourceCountIs('AWS::Lambda::LayerVersion', 1);
+    const layerId = Object.keys(t.findResources('AWS::Lambda::LayerVersion'))[0];
+    const fns = Object.values(t.findResources('AWS::Lambda::Function')).filter((f) => f.Properties.Layers);
+    expect(fns).toHaveLength(2);
+    for (const f of fns) expect(f.Properties.Layers).toEqual([{ Ref: layerId }]);
+  });
+
+  test('ingest writes 500 vectors, search finds the right nearest neighbours', async () => {
+    const dbDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vdbl-e2e-db-'));
+    try {
+      const env = { VECTORDB_URI: dbDir };
+      const ingest = await localInvoke({ cdkOut: outdir, functionId: 'VectorDbExample/ingest', event: { generate: { count: 500, dimensions: 16, seed: 7 } }, env });
+      expect(ingest.error).toBeUndefined();
+      expect(ingest.result).toEqual({ table: 'vectors', added: 500, total: 500 });
+      expect(ingest.runtimeClient).toBe('aws-lambda-ric');
+
+      // appending goes through openTable + add
+      const again = await localInvoke({ cdkOut: outdir, functionId: 'VectorDbExample/ingest', event: { rows: [{ id: 9999, vector: Array(16).fill(5) }] }, env });
+      expect(again.result).toEqual({ table: 'vectors', added: 1, total: 501 });
+
+      const rows = syntheticRows(500, 16, 7);
+      // Exact nearest neighbours by brute force, to compare with LanceDB's answer.
+      const target = rows[321].vector.map((x) => x + 0.0005);
+      const expected = [...rows, { id: 9999, vector: Array(16).fill(5) }]
+        .map((r) => ({ id: r.id, d: r.vector.reduce((s, x, i) => s + (x - target[i]) ** 2, 0) }))
+        .sort((a, b) => a.d - b.d)
+        .slice(0, 3)
+        .map((r) => r.id);
+      const search = await localInvoke({ cdkOut: outdir, functionId: 'VectorDbExample/search', events: [{ vector: target, k: 3 }, { vector: Array(16).fill(5), k: 1 }], env });
+      expect(search.error).toBeUndefined();
+      // the two invocations ran in one execution environment: the second saw the first's connection
+      expect(search.invokeMs).toHaveLength(2);
+      expect(search.result).toEqual({ neighbours: [expect.objectContaining({ id: 9999 })] });
+      const first = search.invocations[0].result as { neighbours: Array<{ id: number }> };
+      expect(first.neighbours.map((n) => n.id)).toEqual(expected);
+      expect(expected[0]).toBe(321);
+    } finally {
+      fs.rmSync(dbDir, { recursive: true, force: true });
+    }
+  });
+});
