@@ -31,8 +31,6 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'esbuild@^0.28.0',
     // The local invoker drives the real AWS Lambda runtime interface client.
     'aws-lambda-ric@^4.0.2',
-    // Types for the example handlers (the layer, not this install, serves them at run time).
-    'vectordb@0.21.2',
     // A real S3-compatible server for the storage round trip, and the AwsSolutions checks.
     's3rver@^3.7.1',
     'cdk-nag@^2.38.0',
