@@ -1,3 +1,4 @@
 export * from './sdk';
 export * from './vector-db-layer';
 export * from './vector-db-function';
+export * from './database';

@@ -5,9 +5,11 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
+import { VectorDatabase } from './database';
 import { measureDir } from './private/measure';
 import { recipeElf } from './private/recipe';
 import { nodeRuntimeFact } from './private/runtimes';
+import { ENV } from './runtime';
 import { VectorDbSdk } from './sdk';
 import { IVectorDbLayer, LAMBDA_UNZIPPED_LIMIT_BYTES, VectorDbLayer } from './vector-db-layer';
 
@@ -39,6 +41,17 @@ export interface VectorDbFunctionProps extends nodejs.NodejsFunctionProps {
    * @default - the SDK's pinned default version
    */
   readonly sdkVersion?: string;
+
+  /**
+   * Where the LanceDB database lives: a folder under /tmp, an S3 prefix, an
+   * EFS access point or LanceDB Cloud. The function gets the location's
+   * environment variables (`VECTORDB_URI`, ...), exactly the permissions
+   * LanceDB needs there, and for EFS the mount (give `vpc` too). Handlers open
+   * it with `connect()` from `cdk-vectordb-layer/lib/runtime`.
+   *
+   * @default - `VectorDatabase.tmp()` (`/tmp/vectordb`); a `VECTORDB_URI` given in `environment` is kept
+   */
+  readonly database?: VectorDatabase;
 }
 
 /**
@@ -52,6 +65,9 @@ export interface VectorDbFunctionProps extends nodejs.NodejsFunctionProps {
 export class VectorDbFunction extends nodejs.NodejsFunction {
   /** The layer that provides the SDK. */
   public readonly vectorDbLayer: IVectorDbLayer;
+
+  /** Where the function's LanceDB database lives. */
+  public readonly database: VectorDatabase;
 
   constructor(scope: Construct, id: string, props: VectorDbFunctionProps = {}) {
     const where = `${scope.node.path}/${id}`;
@@ -90,20 +106,57 @@ export class VectorDbFunction extends nodejs.NodejsFunction {
       fail(`the function would have ${layers.length} layers (the vector database layer plus ${layers.length - 1} in layers); Lambda allows at most ${MAX_LAYERS}. Merge or remove layers`);
     }
 
+    // A file system can only be given to the Lambda constructor: the database's goes in here.
+    const fileSystem = props.database?.fileSystem;
+    if (fileSystem) {
+      if (props.filesystem) {
+        fail('filesystem is set and database is VectorDatabase.efs(...), which mounts its own access point; a function mounts one file system: remove filesystem, or use VectorDatabase.efs with that access point');
+      }
+      if (!props.vpc) {
+        fail(`database is VectorDatabase.efs(...), which mounts an EFS access point at ${fileSystem.config.localMountPath}, but vpc is not set: Lambda reaches EFS only from inside a VPC. Set vpc (and vpcSubnets) to the VPC of the file system's mount targets`);
+      }
+    }
+
     super(scope, id, {
       ...props,
       runtime,
       architecture,
       layers,
+      filesystem: props.filesystem ?? fileSystem,
       bundling: {
         ...props.bundling,
         externalModules: mergeExternals(scope, runtime, props.bundling, layer.externalModules),
       },
     });
     this.vectorDbLayer = layer;
+    this.database = props.database ?? VectorDatabase.tmp();
+    this.applyDatabase(fail, props, layer);
 
     this.warnOnLockfileVersion(props, layer);
     this.node.addValidation({ validate: () => this.validateSize() });
+  }
+
+  /**
+   * The database's environment and grants; the SDK's name for the runtime
+   * helper. A variable the user set in `environment` wins over the default
+   * location and conflicts with an explicit `database`.
+   */
+  private applyDatabase(fail: (m: string) => never, props: VectorDbFunctionProps, layer: IVectorDbLayer) {
+    const config = this.database.bind(this);
+    const given = props.environment ?? {};
+    const environment: Record<string, string> = { ...config.environment, [ENV.SDK]: layer.sdk.packageName };
+    for (const [key, value] of Object.entries(environment)) {
+      if (key in given) {
+        if (key === ENV.SDK && given[key] !== value) {
+          fail(`environment.${key} is ${JSON.stringify(given[key])} but the layer holds ${value}; remove ${key} from environment (the function sets it from its layer)`);
+        }
+        if (props.database && given[key] !== value) {
+          fail(`environment.${key} is ${JSON.stringify(given[key])} but database sets it to ${JSON.stringify(value)}; remove ${key} from environment (database owns it)`);
+        }
+        continue;
+      }
+      this.addEnvironment(key, value);
+    }
   }
 
   /** Function code plus every layer of known size must fit Lambda's unzipped limit. */

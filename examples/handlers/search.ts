@@ -1,5 +1,5 @@
 // search: the k nearest neighbours of a query vector. The event is { vector: number[], k?: number }.
-import { database, tableName } from './db';
+import { database, rows, tableName } from './db';
 
 export interface SearchEvent {
   readonly vector: number[];
@@ -10,8 +10,8 @@ export const handler = async (event: SearchEvent) => {
   if (!Array.isArray(event.vector)) throw new Error('search: the event needs vector: number[]');
   const db = await database();
   const table = await db.openTable(tableName());
-  const hits = await table.search(event.vector).limit(event.k ?? 5).execute();
+  const hits = await rows(table.search(event.vector).limit(event.k ?? 5));
   return {
-    neighbours: hits.map((h) => ({ id: Number(h.id), distance: Number((h as { _distance?: number })._distance) })),
+    neighbours: hits.map((h) => ({ id: Number(h.id), distance: Number(h._distance) })),
   };
 };

@@ -1,0 +1,401 @@
+import { Stack, Token } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as efs from 'aws-cdk-lib/aws-efs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { ENV } from './runtime';
+
+/**
+ * Options of `VectorDatabase.s3`.
+ */
+export interface S3DatabaseOptions {
+  /**
+   * The key prefix (folder) the database lives under, without leading or
+   * trailing `/`: letters, digits, `.`, `_` and `-` in `/`-separated segments.
+   * The function may read and write only below it. An empty string puts the
+   * database at the root of the bucket and grants the whole bucket.
+   *
+   * Functions that share a database must use the same prefix, so the default
+   * does not depend on the function.
+   *
+   * @default 'vectordb'
+   */
+  readonly prefix?: string;
+
+  /**
+   * Grant only what reading and searching need: `s3:GetObject` and a
+   * prefix-scoped `s3:ListBucket`, no write, no delete.
+   *
+   * @default false
+   */
+  readonly readOnly?: boolean;
+
+  /**
+   * A DynamoDB table LanceDB uses as its commit store, for concurrent writers
+   * on S3 (`s3+ddb://bucket/prefix?ddbTableName=...`).
+   *
+   * Its key schema must be: partition key `base_uri` (String), sort key
+   * `version` (Number). Lance checks it with `DescribeTable` on first use.
+   * The function gets `dynamodb:DescribeTable`, `GetItem` and `Query`, plus
+   * `PutItem` and `DeleteItem` when writable, on this table only.
+   *
+   * @see https://lancedb.github.io/lancedb/guides/storage/#dynamodb-commit-store-for-concurrent-writes
+   * @default - no commit store: `s3://bucket/prefix`; recent Lance versions commit with S3 conditional writes instead
+   */
+  readonly commitTable?: dynamodb.ITable;
+}
+
+/**
+ * Options of `VectorDatabase.efs`.
+ */
+export interface EfsDatabaseOptions {
+  /**
+   * Where the access point is mounted in the function, and so the database's
+   * URI: a folder directly under `/mnt/` (Lambda's rule).
+   *
+   * @default '/mnt/vectordb'
+   */
+  readonly mountPath?: string;
+
+  /**
+   * Mount without `elasticfilesystem:ClientWrite`: LanceDB can read and search,
+   * not write.
+   *
+   * @default false
+   */
+  readonly readOnly?: boolean;
+}
+
+/**
+ * Options of `VectorDatabase.cloud`.
+ */
+export interface CloudDatabaseOptions {
+  /**
+   * The LanceDB Cloud region of the database.
+   *
+   * @default 'us-east-1' (the SDKs' default)
+   */
+  readonly region?: string;
+}
+
+/**
+ * What a function needs to reach a `VectorDatabase`.
+ */
+export interface VectorDatabaseConfig {
+  /**
+   * The URI LanceDB connects to (also in `environment` as `VECTORDB_URI`).
+   */
+  readonly uri: string;
+
+  /**
+   * Environment variables for the function: `VECTORDB_URI` and whatever the
+   * runtime helper (`cdk-vectordb-layer/lib/runtime`) needs besides.
+   */
+  readonly environment: { [key: string]: string };
+}
+
+/**
+ * Where a function's LanceDB database lives, with exactly the permissions
+ * LanceDB needs there.
+ *
+ * | location | URI | shared between invocations | concurrent writers |
+ * | --- | --- | --- | --- |
+ * | `tmp()` | `/tmp/vectordb` | one execution environment only | no |
+ * | `s3(bucket)` | `s3://bucket/vectordb` | yes | yes (see `commitTable`) |
+ * | `efs(accessPoint)` | `/mnt/vectordb` | yes | within one file system |
+ * | `cloud(uri, secret)` | `db://name` | yes | yes |
+ *
+ * Handlers connect with `connect()` from `cdk-vectordb-layer/lib/runtime`,
+ * which reads the environment variables set here.
+ *
+ * @example
+ * declare const bucket: s3.IBucket;
+ * new VectorDbFunction(this, 'Search', {
+ *   entry: 'src/search.ts',
+ *   database: VectorDatabase.s3(bucket, { prefix: 'vectors', readOnly: true }),
+ * });
+ */
+export abstract class VectorDatabase {
+  /**
+   * A folder under `/tmp`: Lambda's only writable local storage (512 MB to
+   * 10 GB of ephemeral storage). Nothing to grant; the data lives as long as
+   * the execution environment and is not shared between environments.
+   *
+   * @param subfolder the folder below /tmp: letters, digits, `.`, `_` and `-` in `/`-separated segments. Default: `vectordb`
+   */
+  public static tmp(subfolder?: string): VectorDatabase {
+    const folder = subfolder ?? DEFAULT_FOLDER;
+    checkPath('VectorDatabase.tmp', 'subfolder', folder, { example: 'vectordb', allowEmpty: false });
+    return new TmpDatabase(`/tmp/${stripSlashes(folder)}`);
+  }
+
+  /**
+   * A prefix in an S3 bucket. The function gets object read (and, unless
+   * `readOnly`, write and delete) below the prefix, `s3:ListBucket` limited to
+   * the prefix, and the bucket's KMS key if it has one.
+   */
+  public static s3(bucket: s3.IBucket, options: S3DatabaseOptions = {}): VectorDatabase {
+    return new S3Database(bucket, options);
+  }
+
+  /**
+   * An EFS access point, mounted by the function. The function must be in a
+   * VPC that reaches the file system's mount targets (`vpc` prop): the VPC
+   * stays yours.
+   */
+  public static efs(accessPoint: efs.IAccessPoint, options: EfsDatabaseOptions = {}): VectorDatabase {
+    return new EfsDatabase(accessPoint, options);
+  }
+
+  /**
+   * A LanceDB Cloud database. The API key stays in Secrets Manager: the
+   * function gets read access to the secret and its ARN in
+   * `VECTORDB_API_KEY_SECRET_ARN`, and the runtime helper fetches the key at
+   * run time. The key is never in an environment variable or the template.
+   *
+   * @param uri the database URI, `db://<name>`
+   * @param apiKeySecret the secret whose value is the API key (plain, or JSON with an `apiKey` field)
+   */
+  public static cloud(uri: string, apiKeySecret: secretsmanager.ISecret, options: CloudDatabaseOptions = {}): VectorDatabase {
+    return new CloudDatabase(uri, apiKeySecret, options);
+  }
+
+  /**
+   * The URI LanceDB connects to.
+   */
+  public abstract readonly uri: string;
+
+  /**
+   * The file system a function must mount (its `filesystem` prop) to reach
+   * the database. `VectorDbFunction` mounts it.
+   *
+   * @default - none
+   */
+  public abstract readonly fileSystem?: lambda.FileSystem;
+
+  /**
+   * Grants a function what it needs here and returns its environment.
+   * `VectorDbFunction` calls it; call it yourself for another function
+   * (and pass `fileSystem` as that function's `filesystem`).
+   */
+  public abstract bind(fn: lambda.Function): VectorDatabaseConfig;
+}
+
+const DEFAULT_FOLDER = 'vectordb';
+const DEFAULT_PREFIX = 'vectordb';
+const DEFAULT_MOUNT_PATH = '/mnt/vectordb';
+
+class TmpDatabase extends VectorDatabase {
+  public readonly fileSystem?: lambda.FileSystem = undefined;
+
+  constructor(public readonly uri: string) {
+    super();
+  }
+
+  public bind(_fn: lambda.Function): VectorDatabaseConfig {
+    return { uri: this.uri, environment: { [ENV.URI]: this.uri } };
+  }
+}
+
+class S3Database extends VectorDatabase {
+  public readonly uri: string;
+  public readonly fileSystem?: lambda.FileSystem = undefined;
+  private readonly prefix: string;
+  private readonly readOnly: boolean;
+
+  constructor(private readonly bucket: s3.IBucket, private readonly options: S3DatabaseOptions) {
+    super();
+    const prefix = options.prefix ?? DEFAULT_PREFIX;
+    checkPath('VectorDatabase.s3', 'prefix', prefix, { example: 'vectordb', allowEmpty: true });
+    this.prefix = stripSlashes(prefix);
+    this.readOnly = options.readOnly ?? false;
+    const path = this.prefix ? `/${this.prefix}` : '';
+    const table = options.commitTable;
+    // LanceDB's documented form: s3+ddb://bucket/path?ddbTableName=my-dynamodb-table
+    this.uri = table
+      ? `s3+ddb://${bucket.bucketName}${path}?ddbTableName=${table.tableName}`
+      : `s3://${bucket.bucketName}${path}`;
+  }
+
+  public bind(fn: lambda.Function): VectorDatabaseConfig {
+    // The policies LanceDB documents for a bucket and prefix (guides/storage,
+    // "AWS IAM Permissions"): object actions on <prefix>/*, ListBucket on the
+    // bucket limited by s3:prefix. Left out: s3:GetBucketLocation (LanceDB's
+    // example pairs it with an s3:prefix condition, which GetBucketLocation
+    // requests never carry, so it grants nothing; the region is given to
+    // LanceDB, from AWS_REGION or VECTORDB_STORAGE_OPTIONS, not looked up).
+    const objectActions = this.readOnly ? ['s3:GetObject'] : ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'];
+    fn.addToRolePolicy(new iam.PolicyStatement({
+      actions: objectActions,
+      resources: [this.bucket.arnForObjects(this.prefix ? `${this.prefix}/*` : '*')],
+    }));
+    fn.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['s3:ListBucket'],
+      resources: [this.bucket.bucketArn],
+      ...(this.prefix ? { conditions: { StringLike: { 's3:prefix': [`${this.prefix}/*`, this.prefix] } } } : {}),
+    }));
+    // SSE-KMS: reading needs kms:Decrypt; writing also GenerateDataKey (multipart uploads decrypt too).
+    if (this.readOnly) {
+      this.bucket.encryptionKey?.grantDecrypt(fn);
+    } else {
+      this.bucket.encryptionKey?.grantEncryptDecrypt(fn);
+    }
+
+    const table = this.options.commitTable;
+    if (table) {
+      // What Lance's DynamoDB commit store calls (lance-table src/io/commit/dynamodb.rs,
+      // the external manifest store in both SDKs: vectordb 0.21.2 ships lance 0.32):
+      // DescribeTable (key schema check on first use), GetItem and Query
+      // (consistent reads of a version / the latest version), PutItem
+      // (conditional put of a new version), DeleteItem (when a table is dropped).
+      // The same five, and nothing else, were seen against a local DynamoDB with
+      // create, concurrent adds, open and drop, with both SDKs.
+      fn.addToRolePolicy(new iam.PolicyStatement({
+        actions: this.readOnly
+          ? ['dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Query']
+          : ['dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+        resources: [table.tableArn],
+      }));
+      if (this.readOnly) {
+        table.encryptionKey?.grantDecrypt(fn);
+      } else {
+        table.encryptionKey?.grantEncryptDecrypt(fn);
+      }
+    }
+
+    // LanceDB needs the bucket's region. The runtime helper falls back to the
+    // function's AWS_REGION, so only a bucket in another region is spelled out.
+    const environment: { [key: string]: string } = { [ENV.URI]: this.uri };
+    const region = this.bucket.env.region;
+    if (region !== Stack.of(fn).region) {
+      environment[ENV.STORAGE_OPTIONS] = Stack.of(fn).toJsonString({ aws_region: region });
+    }
+    return { uri: this.uri, environment };
+  }
+}
+
+class EfsDatabase extends VectorDatabase {
+  public readonly uri: string;
+  public readonly fileSystem?: lambda.FileSystem;
+
+  constructor(accessPoint: efs.IAccessPoint, options: EfsDatabaseOptions) {
+    super();
+    const mountPath = options.mountPath ?? DEFAULT_MOUNT_PATH;
+    if (!Token.isUnresolved(mountPath)) {
+      if (!/^\/mnt\/[a-zA-Z0-9._-]+$/.test(mountPath)) {
+        const hint = mountPath.startsWith('/mnt/') ? 'one folder directly under /mnt/ (letters, digits, ., _ and -)' : 'a folder directly under /mnt/, where Lambda mounts file systems';
+        throw new Error(`VectorDatabase.efs: mountPath must be ${hint}, such as '${DEFAULT_MOUNT_PATH}', got ${JSON.stringify(mountPath)}`);
+      }
+      if (mountPath.length > 160) {
+        throw new Error(`VectorDatabase.efs: mountPath must be at most 160 characters, got ${mountPath.length}`);
+      }
+    }
+    this.uri = mountPath;
+    let fileSystem: efs.IFileSystem;
+    try {
+      fileSystem = accessPoint.fileSystem;
+    } catch {
+      throw new Error('VectorDatabase.efs: the access point must know its file system (its id, security group and mount targets); import it with efs.AccessPoint.fromAccessPointAttributes({ accessPointId, fileSystem }), not fromAccessPointId');
+    }
+    const fsArn = Stack.of(accessPoint).formatArn({
+      service: 'elasticfilesystem',
+      resource: 'file-system',
+      resourceName: fileSystem.fileSystemId,
+    });
+    // lambda.FileSystem.fromEfsAccessPoint grants ClientMount on "*"; the
+    // same mount, with both actions on this file system through this access point only.
+    const viaAccessPoint = { StringEquals: { 'elasticfilesystem:AccessPointArn': accessPoint.accessPointArn } };
+    this.fileSystem = new AccessPointMount({
+      localMountPath: mountPath,
+      arn: accessPoint.accessPointArn,
+      dependency: [fileSystem.mountTargetsAvailable],
+      connections: fileSystem.connections,
+      policies: [new iam.PolicyStatement({
+        actions: options.readOnly ? ['elasticfilesystem:ClientMount'] : ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'],
+        resources: [fsArn],
+        conditions: viaAccessPoint,
+      })],
+    });
+  }
+
+  public bind(fn: lambda.Function): VectorDatabaseConfig {
+    if (!fn.isBoundToVpc) {
+      throw new Error(`${fn.node.path}: database is VectorDatabase.efs(...) but the function has no vpc; set vpc to the VPC of the file system's mount targets`);
+    }
+    return { uri: this.uri, environment: { [ENV.URI]: this.uri } };
+  }
+}
+
+/** A Lambda file system config with our own policies (lambda.FileSystem's constructor is protected). */
+class AccessPointMount extends lambda.FileSystem {
+  constructor(config: lambda.FileSystemConfig) {
+    super(config);
+  }
+}
+
+class CloudDatabase extends VectorDatabase {
+  public readonly fileSystem?: lambda.FileSystem = undefined;
+  private readonly region: string;
+
+  constructor(public readonly uri: string, private readonly secret: secretsmanager.ISecret, options: CloudDatabaseOptions) {
+    super();
+    if (!Token.isUnresolved(uri)) {
+      if (!uri.startsWith('db://')) {
+        throw new Error(`VectorDatabase.cloud: uri must be a LanceDB Cloud URI such as 'db://my-database', got ${JSON.stringify(uri)}; for S3 or a folder use VectorDatabase.s3 or VectorDatabase.tmp`);
+      }
+      if (!/^db:\/\/[A-Za-z0-9][A-Za-z0-9._-]*$/.test(uri)) {
+        throw new Error(`VectorDatabase.cloud: uri must be db:// followed by the database name (letters, digits, ., _ and -), got ${JSON.stringify(uri)}${SHELL_META.test(uri.slice(5)) ? ' (it holds characters a shell would act on)' : ''}`);
+      }
+    }
+    this.region = options.region ?? 'us-east-1';
+    if (!Token.isUnresolved(this.region) && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(this.region)) {
+      throw new Error(`VectorDatabase.cloud: region must be a region name such as 'us-east-1', got ${JSON.stringify(this.region)}`);
+    }
+  }
+
+  public bind(fn: lambda.Function): VectorDatabaseConfig {
+    // secretsmanager:GetSecretValue and DescribeSecret on this secret (and kms:Decrypt on its key, if any).
+    this.secret.grantRead(fn);
+    return {
+      uri: this.uri,
+      environment: {
+        [ENV.URI]: this.uri,
+        [ENV.API_KEY_SECRET_ARN]: this.secret.secretArn,
+        [ENV.CLOUD_REGION]: this.region,
+      },
+    };
+  }
+}
+
+/** Characters a shell would act on, for messages that say why a value was refused. */
+const SHELL_META = /[\s;&|`$<>(){}[\]*?!~#'"\\]/;
+const SEGMENT = /^[A-Za-z0-9._-]+$/;
+
+function stripSlashes(p: string): string {
+  return p.replace(/\/+$/, '');
+}
+
+/**
+ * Refuses a relative path (a prefix or subfolder) that would escape its parent,
+ * widen an IAM resource or confuse a URI: the prop, the value and the fix.
+ */
+function checkPath(where: string, prop: string, value: string, opts: { example: string; allowEmpty: boolean }) {
+  if (Token.isUnresolved(value)) return;
+  const fail = (why: string): never => {
+    throw new Error(`${where}: ${prop} ${why}, got ${JSON.stringify(value)}; use a path such as '${opts.example}'`);
+  };
+  if (value === '') {
+    if (opts.allowEmpty) return;
+    fail('must not be empty');
+  }
+  if (value.startsWith('/')) fail('must be relative (no leading /)');
+  const trimmed = stripSlashes(value);
+  const segments = trimmed.split('/');
+  if (segments.some((s) => s === '..' || s === '.')) fail('must not contain . or .. segments');
+  if (SHELL_META.test(trimmed)) fail('must not contain characters a shell, a URI or an IAM resource would act on (spaces, * ? $ ; & | ` quotes, brackets...)');
+  if (segments.some((s) => s === '')) fail('must not contain empty segments (//)');
+  if (segments.some((s) => !SEGMENT.test(s))) fail('may hold only letters, digits, ., _ and - in /-separated segments');
+  if (trimmed.length > 512) fail('must be at most 512 characters');
+}
