@@ -75,7 +75,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     devdirs: ['test', 'examples', 'bench', 'projenrc', '.projenrc.ts'],
   },
 
-  gitignore: ['/.tmp/', 'cdk.out/'],
+  gitignore: ['/.tmp/', 'cdk.out/', '.jsii.tabl.json'],
 });
 
 project.tsconfigDev.addInclude('.projenrc.ts');
@@ -95,6 +95,16 @@ const bench = project.addTask('bench', {
 bench.exec('ts-node --transpile-only --project tsconfig.dev.json bench/layer.ts');
 bench.exec('ts-node --transpile-only --project tsconfig.dev.json bench/synth.ts');
 
+// What each jsii target gets: README and @example snippets compile and translate
+// (rosetta, strict), python/java/dotnet/go sources expose the constructs, the
+// Python wheel and sdist build and pass twine check, npm pack ships the recipe.
+project.package.addField('jsiiRosetta', { strict: true });
+const packageCheck = project.addTask('package:check', {
+  description: 'Check every jsii target: rosetta strict, generated sources, Python wheel + twine, npm pack contents',
+});
+packageCheck.exec('jsii-rosetta extract --strict');
+packageCheck.exec('ts-node --transpile-only --project tsconfig.dev.json build-tools/package-check.ts');
+
 // Regenerate the lockfiles in layer-assets/pins from layer-assets/sdks.json.
 project.addTask('pins', {
   description: 'Regenerate layer-assets/pins lockfiles for every pinned SDK version',
@@ -102,11 +112,12 @@ project.addTask('pins', {
   receiveArgs: true,
 });
 
-for (const pattern of ['/examples/', '/.ci/', '/tsconfig.dev.json', '/.tmp/', '/layer-assets/update-pins.js', '/docs/', '/bench/']) {
-  project.addPackageIgnore(pattern);
-}
 
 // The recipe that builds the layer ships with the package and runs on the host or in the build image.
 project.addPackageIgnore('!/layer-assets/');
+// What users never need: examples, benchmarks, build tools, CI, and the pin generator.
+for (const pattern of ['/examples/', '/bench/', '/build-tools/', '/.ci/', '/dist/', '/tsconfig.dev.json', '/.tmp/', '/layer-assets/update-pins.js']) {
+  project.addPackageIgnore(pattern);
+}
 
 project.synth();

@@ -111,7 +111,8 @@ export interface VectorDatabaseConfig {
  * which reads the environment variables set here.
  *
  * @example
- * declare const bucket: s3.IBucket;
+ * import { VectorDatabase, VectorDbFunction } from 'cdk-vectordb-layer';
+ *
  * new VectorDbFunction(this, 'Search', {
  *   entry: 'src/search.ts',
  *   database: VectorDatabase.s3(bucket, { prefix: 'vectors', readOnly: true }),

@@ -60,6 +60,8 @@ export interface VectorDbFunctionProps extends nodejs.NodejsFunctionProps {
  * and what would fail at run time is refused at synth time.
  *
  * @example
+ * import { VectorDbFunction } from 'cdk-vectordb-layer';
+ *
  * new VectorDbFunction(this, 'Search', { entry: 'src/search.ts' });
  */
 export class VectorDbFunction extends nodejs.NodejsFunction {

@@ -172,10 +172,13 @@ export const LAMBDA_UNZIPPED_LIMIT_BYTES = 262144000;
  * host or in Docker.
  *
  * @example
+ * import { VectorDbFunction, VectorDbLayer, VectorDbSdk } from 'cdk-vectordb-layer';
+ *
  * const layer = new VectorDbLayer(this, 'VectorDb', {
  *   sdk: VectorDbSdk.VECTORDB,
  *   version: '0.21.2',
  * });
+ * new VectorDbFunction(this, 'Search', { entry: 'src/search.ts', layer });
  */
 export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer {
   /**
