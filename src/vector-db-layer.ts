@@ -1,10 +1,11 @@
 import * as childProcess from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Annotations, AssetHashType, AssetStaging, DockerImage, Resource, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, AssetHashType, AssetStaging, BundlingOptions, DockerImage, Resource, Stack, Stage, Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { layerAssetHash } from './private/asset-hash';
+import { layerAssetHash, stagedAssetHash } from './private/asset-hash';
+import { acquireBuildLock } from './private/build-lock';
 import { LocalLayerBuild } from './private/local-build';
 import { ASSETS_DIR, LayerManifest, recipe, recipeVersions } from './private/recipe';
 import { compatibleNodeRuntimes, knownNodeRuntimes } from './private/runtimes';
@@ -192,7 +193,14 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
     const sdk = props.sdk ?? VectorDbSdk.VECTORDB;
     const architecture = props.architecture ?? lambda.Architecture.X86_64;
     const version = props.version ?? sdk.defaultVersion;
-    const id = `VectorDbLayer-${recipe.SDKS[sdk.packageName]?.slug ?? 'sdk'}-${String(version).replace(/[^0-9A-Za-z-]/g, '_')}-${architecture.name}`;
+    // Checked before the version goes into a construct id.
+    if (Token.isUnresolved(version) || !recipeVersions.isExactVersion(version)) {
+      throw new Error(`${scope.node.path}: ${versionProblem('version', sdk, version)} (a VectorDbFunction's sdkVersion)`);
+    }
+    if (Token.isUnresolved(architecture.name) || !(architecture.name in recipe.CPU_BY_ARCHITECTURE)) {
+      throw new Error(`${scope.node.path}: architecture must be Architecture.X86_64 or Architecture.ARM_64, got ${shown(architecture.name)}`);
+    }
+    const id = `VectorDbLayer-${recipe.SDKS[sdk.packageName]?.slug ?? 'sdk'}-${version.replace(/[^0-9A-Za-z-]/g, '_')}-${architecture.name}`;
     const existing = stack.node.tryFindChild(id);
     if (existing instanceof VectorDbLayer) return existing;
     return new VectorDbLayer(stack, id, { ...props, sdk, architecture, version });
@@ -208,10 +216,10 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
     const architecture = attrs.architecture ?? lambda.Architecture.X86_64;
     const where = `${scope.node.path}/${id}`;
     if (Token.isUnresolved(attrs.version) || !recipeVersions.isExactVersion(attrs.version)) {
-      throw new Error(`${where}: version must be the exact SDK version in the layer, such as '${sdk.defaultVersion}', got ${JSON.stringify(attrs.version)}`);
+      throw new Error(`${where}: version must be the exact SDK version in the layer, such as '${sdk.defaultVersion}', got ${shown(attrs.version)}`);
     }
     if (!(architecture.name in recipe.CPU_BY_ARCHITECTURE)) {
-      throw new Error(`${where}: architecture must be Architecture.X86_64 or Architecture.ARM_64, got ${JSON.stringify(architecture.name)}`);
+      throw new Error(`${where}: architecture must be Architecture.X86_64 or Architecture.ARM_64, got ${shown(architecture.name)}`);
     }
     const glibcVersion = attrs.glibcVersion ?? recipe.SDKS[sdk.packageName].pins[attrs.version]?.[architecture.name]?.glibc;
     const engines = recipe.SDKS[sdk.packageName].pins[attrs.version]?.[architecture.name]?.node;
@@ -272,36 +280,37 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
       strip,
       dockerFallback: buildMethod === LayerBuildMethod.AUTO,
     });
-    const code = lambda.Code.fromAsset(ASSETS_DIR, {
-      assetHashType: AssetHashType.CUSTOM,
-      assetHash: layerAssetHash({
-        sdk: sdk.packageName,
-        version,
-        architecture: architecture.name,
-        strip,
-        buildMethod,
-        image: buildMethod === LayerBuildMethod.LOCAL ? '' : image.image,
-      }),
-      bundling: {
-        image,
-        platform: architecture.dockerPlatform,
-        command: [
-          'node', `${AssetStaging.BUNDLING_INPUT_DIR}/build-layer.js`,
-          '--sdk', sdk.packageName,
-          '--version', version,
-          '--architecture', architecture.name,
-          '--out', AssetStaging.BUNDLING_OUTPUT_DIR,
-          ...(strip ? [] : ['--no-strip']),
-        ],
-        environment: {
-          HOME: '/tmp',
-          npm_config_cache: '/tmp/.npm',
-          npm_config_update_notifier: 'false',
-        },
-        local,
-      },
+    const assetHash = layerAssetHash({
+      sdk: sdk.packageName,
+      version,
+      architecture: architecture.name,
+      strip,
+      buildMethod,
+      image: buildMethod === LayerBuildMethod.LOCAL ? '' : image.image,
     });
+    const bundling: BundlingOptions = {
+      image,
+      platform: architecture.dockerPlatform,
+      command: [
+        'node', `${AssetStaging.BUNDLING_INPUT_DIR}/build-layer.js`,
+        '--sdk', sdk.packageName,
+        '--version', version,
+        '--architecture', architecture.name,
+        '--out', AssetStaging.BUNDLING_OUTPUT_DIR,
+        ...(strip ? [] : ['--no-strip']),
+      ],
+      environment: {
+        HOME: '/tmp',
+        npm_config_cache: '/tmp/.npm',
+        npm_config_update_notifier: 'false',
+      },
+      local,
+    };
+    const code = lambda.Code.fromAsset(ASSETS_DIR, { assetHashType: AssetHashType.CUSTOM, assetHash, bundling });
 
+    const where = `${scope.node.path}/${id}`;
+    const expected = { sdk: sdk.packageName, version, architecture: architecture.name };
+    const prepared = prepareAssetFolder(scope, where, stagedAssetHash(assetHash, bundling), expected);
     try {
       super(scope, id, {
         ...props,
@@ -312,7 +321,9 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
         description: props.description ?? describe(sdk, version, architecture),
       });
     } catch (e) {
-      throw buildError(e, `${scope.node.path}/${id}`, buildMethod, local);
+      throw buildError(e, where, buildMethod, local);
+    } finally {
+      prepared.release();
     }
 
     this.sdk = sdk;
@@ -320,7 +331,7 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
     this.architecture = architecture;
     this.externalModules = sdk.externalModules;
 
-    const manifest = this.readBuiltManifest();
+    const manifest = this.readBuiltManifest(expected, prepared.checked);
     if (manifest) {
       this.unzippedSizeBytes = manifest.unzippedBytes;
       this.glibcVersion = manifest.glibc ?? undefined;
@@ -337,10 +348,21 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
     }
   }
 
-  private readBuiltManifest(): LayerManifest | undefined {
+  /**
+   * The manifest of the staged layer, after proving the folder still matches
+   * it (a cache hit is only as good as the folder CDK found): undefined when
+   * bundling was skipped.
+   */
+  private readBuiltManifest(expected: ExpectedLayer, checked?: string): LayerManifest | undefined {
     const staging = this.node.tryFindChild('Code')?.node.tryFindChild('Stage');
-    if (!(staging instanceof AssetStaging)) return undefined;
-    return recipe.readManifest(staging.absoluteStagedPath);
+    if (!(staging instanceof AssetStaging) || !Stack.of(this).bundlingRequired) return undefined;
+    const dir = staging.absoluteStagedPath;
+    // Checked just before, under the build lock: no need to read 200 MB twice.
+    const problems = dir === checked ? [] : recipe.checkLayerDir(dir, expected);
+    if (problems.length > 0) {
+      throw new Error(`${this.node.path}: the built layer in ${dir} does not match its manifest (${problems.join('; ')}), so it cannot be shipped. Delete that folder and synthesize again`);
+    }
+    return recipe.readManifest(dir);
   }
 
   private annotate(manifest: LayerManifest) {
@@ -370,6 +392,88 @@ function describe(sdk: VectorDbSdk, version: string, architecture: lambda.Archit
 /** Characters a shell would act on, for messages that say why a value was refused. */
 const SHELL_META = /[\s;&|`$<>(){}[\]*?!~#'"\\]/;
 
+/** What a staged layer folder must hold. */
+interface ExpectedLayer {
+  readonly sdk: string;
+  readonly version: string;
+  readonly architecture: string;
+}
+
+/** C0 control characters and DEL: never in a one-line text. */
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/**
+ * A Docker image reference as Docker parses it: [domain[:port]/]path[:tag][@digest],
+ * lower-case path components (distribution/reference's grammar).
+ */
+const IMAGE_REFERENCE = (() => {
+  const domainComponent = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+  const domain = `${domainComponent}(?:\\.${domainComponent})*(?::[0-9]+)?`;
+  const pathComponent = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+  const tag = '[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}';
+  const digest = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}';
+  return new RegExp(`^(?:${domain}/)?${pathComponent}(?:/${pathComponent})*(?::${tag})?(?:@${digest})?$`);
+})();
+
+/** A value as an error message shows it: JSON, cut after 120 characters, on one line. */
+function shown(value: unknown): string {
+  if (typeof value === 'string' && value.length > 120) return `${JSON.stringify(`${value.slice(0, 120)}...`)} (${value.length} characters)`;
+  return JSON.stringify(value) ?? String(value);
+}
+
+function versionProblem(prop: string, sdk: VectorDbSdk, version: string): string {
+  if (Token.isUnresolved(version)) {
+    return `${prop} must be a literal exact version such as '${sdk.defaultVersion}', not a token: the layer is built at synth time, before any token resolves`;
+  }
+  const meta = typeof version === 'string' && SHELL_META.test(version) ? ' (it holds characters no npm version has)' : '';
+  return `${prop} must be an exact version such as '${sdk.defaultVersion}' (x.y.z, optionally -prerelease; no ranges or tags), got ${shown(version)}${meta}`;
+}
+
+/**
+ * Takes the build lock of the layer's asset folder in the cloud assembly, and
+ * removes that folder when it no longer matches its manifest so that CDK
+ * builds it again. Returns the function that releases the lock, and the
+ * folder when it was found sound (CDK will reuse it).
+ *
+ * Why a lock: CDK builds into `asset.<hash>-building`, which it empties first,
+ * then renames. Two synths into one cdk.out (two `cdk synth` at once, a watch
+ * and a deploy) would empty each other's half-built folder; the second now
+ * waits, then finds the finished folder and reuses it.
+ */
+function prepareAssetFolder(scope: Construct, where: string, hash: string, expected: ExpectedLayer): { release: () => void; checked?: string } {
+  const outdir = Stage.of(scope)?.assetOutdir;
+  if (!outdir || !Stack.of(scope).bundlingRequired) return { release: () => undefined };
+  const lockFile = path.join(outdir, `.vectordb-layer-${hash}.lock`);
+  let release: () => void;
+  try {
+    fs.mkdirSync(outdir, { recursive: true });
+    release = acquireBuildLock(lockFile, {
+      timeoutMs: 30 * 60 * 1000,
+      onWait: (owner) => process.stderr.write(`[vectordb-layer] ${where}: waiting for another synth (${owner}) that is building this layer into ${outdir}\n`),
+    });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code && ['EROFS', 'ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'ENOTDIR', 'ENOENT'].includes(code)) {
+      throw new Error(`${where}: cannot write to the cloud assembly folder ${outdir} (${code}): the layer is built there. Synthesize into a writable folder with free space (cdk synth --output <dir>, or new App({ outdir }))`);
+    }
+    throw new Error(`${where}: ${(e as Error).message}`);
+  }
+  try {
+    const dir = path.join(outdir, `asset.${hash}`);
+    if (!fs.existsSync(dir)) return { release };
+    const problems = recipe.checkLayerDir(dir, expected);
+    if (problems.length === 0) return { release, checked: dir };
+    process.stderr.write(`[vectordb-layer] ${where}: ${dir} does not match its manifest (${problems.join('; ')}); removed it, building the layer again\n`);
+    fs.rmSync(dir, { recursive: true, force: true });
+    // CDK also remembers staged folders in memory, per process.
+    AssetStaging.clearAssetHashCache();
+    return { release };
+  } catch (e) {
+    release();
+    throw e;
+  }
+}
+
 function validateProps(
   where: string,
   sdk: VectorDbSdk,
@@ -382,36 +486,53 @@ function validateProps(
     throw new Error(`${where}: ${message}`);
   };
   if (!(sdk instanceof VectorDbSdk)) {
-    fail(`sdk must be VectorDbSdk.VECTORDB or VectorDbSdk.LANCEDB, got ${JSON.stringify(sdk)}`);
+    fail(`sdk must be VectorDbSdk.VECTORDB or VectorDbSdk.LANCEDB, got ${shown(sdk)}`);
   }
   if (Token.isUnresolved(version)) {
-    fail(`version must be a literal exact version such as '${sdk.defaultVersion}', not a token: the layer is built at synth time, before any token resolves`);
+    fail(versionProblem('version', sdk, version));
   }
   if (!recipeVersions.isExactVersion(version)) {
-    const meta = SHELL_META.test(version) ? ' (it holds characters no npm version has)' : '';
-    fail(`version must be an exact version such as '${sdk.defaultVersion}' (x.y.z, optionally -prerelease; no ranges or tags), got ${JSON.stringify(version)}${meta}`);
+    fail(versionProblem('version', sdk, version));
   }
   if (Token.isUnresolved(architecture.name) || !(architecture.name in recipe.CPU_BY_ARCHITECTURE)) {
-    fail(`architecture must be Architecture.X86_64 or Architecture.ARM_64, got ${JSON.stringify(architecture.name)}`);
+    fail(`architecture must be Architecture.X86_64 or Architecture.ARM_64, got ${shown(architecture.name)}`);
   }
   if (!Object.values(LayerBuildMethod).includes(buildMethod)) {
-    fail(`buildMethod must be a LayerBuildMethod (AUTO, DOCKER or LOCAL), got ${JSON.stringify(buildMethod)}`);
+    fail(`buildMethod must be a LayerBuildMethod (AUTO, DOCKER or LOCAL), got ${shown(buildMethod)}`);
   }
   if (props.dockerImage !== undefined) {
     const image = props.dockerImage.image;
     if (buildMethod === LayerBuildMethod.LOCAL) {
       fail('dockerImage is set but buildMethod is LayerBuildMethod.LOCAL, which never runs Docker; remove dockerImage or set buildMethod to DOCKER or AUTO');
     }
-    if (!/^[a-z0-9][a-z0-9._\-/:@]{0,254}$/i.test(image)) {
-      fail(`dockerImage must be an image reference such as public.ecr.aws/sam/build-nodejs22.x (letters, digits and . _ - / : @), got ${JSON.stringify(image)}`);
+    if (typeof image !== 'string' || image.length > 512 || !IMAGE_REFERENCE.test(image)) {
+      fail(`dockerImage must be an image reference such as public.ecr.aws/sam/build-nodejs22.x ([registry/]name[:tag][@digest], lower-case name), got ${shown(image)}`);
     }
   }
   if (props.layerVersionName !== undefined && !Token.isUnresolved(props.layerVersionName)
     && !/^[a-zA-Z0-9_-]{1,140}$/.test(props.layerVersionName)) {
-    fail(`layerVersionName must be 1-140 letters, digits, - or _, got ${JSON.stringify(props.layerVersionName)}`);
+    fail(`layerVersionName must be 1-140 letters, digits, - or _, got ${shown(props.layerVersionName)}`);
   }
-  if (props.description !== undefined && !Token.isUnresolved(props.description) && props.description.length > 256) {
-    fail(`description must be at most 256 characters, got ${props.description.length}`);
+  // Description and licence are text for the console and CloudFormation, never
+  // given to a process; CloudFormation bounds their length.
+  if (props.description !== undefined && !Token.isUnresolved(props.description)) {
+    if (props.description.length > 256) {
+      fail(`description must be at most 256 characters (CloudFormation's limit), got ${props.description.length}`);
+    }
+    if (CONTROL.test(props.description)) {
+      fail(`description must be one line of text without control characters (newline, tab, NUL...), got ${shown(props.description)}`);
+    }
+  }
+  if (props.license !== undefined && !Token.isUnresolved(props.license)) {
+    if (props.license.length === 0) {
+      fail('license must not be empty; omit it for \'Apache-2.0\' (the licence of both SDKs), or give an SPDX identifier or a licence URL');
+    }
+    if (props.license.length > 512) {
+      fail(`license must be at most 512 characters (CloudFormation's limit), got ${props.license.length}`);
+    }
+    if (CONTROL.test(props.license)) {
+      fail(`license must be one line of text without control characters (newline, tab, NUL...), got ${shown(props.license)}`);
+    }
   }
 }
 
@@ -422,7 +543,15 @@ function validateProps(
 function buildError(e: unknown, where: string, buildMethod: LayerBuildMethod, local?: LocalLayerBuild): Error {
   const original = e instanceof Error ? e : new Error(String(e));
   const located = /bundle output is located at (.+?-building): /.exec(original.message);
-  if (!located) return original;
+  if (!located) {
+    // CDK creates asset.<hash>-building before its own error handling.
+    const code = (original as NodeJS.ErrnoException).code;
+    const p = (original as NodeJS.ErrnoException).path;
+    if (code && p && ['EROFS', 'ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'ENOTDIR'].includes(code)) {
+      return new Error(`${where}: cannot write the layer into the cloud assembly at ${path.dirname(p)} (${code}: ${original.message}). Synthesize into a writable folder with free space (cdk synth --output <dir>, or new App({ outdir }))`);
+    }
+    return original;
+  }
   const dir = located[1];
   let message: string | undefined;
   const errorFile = path.join(dir, recipe.ERROR_FILE);
@@ -436,7 +565,9 @@ function buildError(e: unknown, where: string, buildMethod: LayerBuildMethod, lo
   if (!message && local?.lastError) {
     message = local.lastError.message;
   }
-  if (!message) {
+  // Only when Docker was asked to build: a local build that failed has said why above.
+  const triedDocker = buildMethod === LayerBuildMethod.DOCKER || local?.deferredToDocker === true;
+  if (!message && triedDocker) {
     const docker = process.env.CDK_DOCKER ?? 'docker';
     const probe = childProcess.spawnSync(docker, ['version', '--format', '{{.Server.Version}}'], { encoding: 'utf-8', shell: false, timeout: 30000 });
     if (probe.error || probe.status !== 0) {

@@ -10,10 +10,12 @@
 //   nodejs/vectordb-layer.json           the manifest: versions, sizes, glibc need, checks
 
 const childProcess = require('child_process');
+const crypto = require('crypto');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { readElf, compareDotted, MACHINE_BY_ARCHITECTURE, MACHINE_NAMES } = require('./elf');
+const { lockfileProblems } = require('./lockfile');
 const npm = require('./npm');
 const { prune, measure } = require('./prune');
 const { isExactVersion, nearestVersions } = require('./versions');
@@ -98,12 +100,21 @@ function validate(options) {
   }
 }
 
+/** `npm view <pkg> versions`, its failure kept as the user's message (code REGISTRY). */
+function askRegistry(pkg) {
+  try {
+    return npm.publishedVersions(pkg);
+  } catch (e) {
+    throw new LayerBuildError(e.message, e.code ?? 'REGISTRY');
+  }
+}
+
 /**
  * For a version without a lockfile: checks on the registry that the SDK version
  * and its native package for the architecture exist, naming the nearest that do.
  */
 function checkPublished(sdk, version, architecture) {
-  const sdkVersions = npm.publishedVersions(sdk);
+  const sdkVersions = askRegistry(sdk);
   if (sdkVersions.length === 0) {
     throw new LayerBuildError(`${sdk} is not on the npm registry (${npm.registryUrl()})`, 'NOT_PUBLISHED');
   }
@@ -112,7 +123,7 @@ function checkPublished(sdk, version, architecture) {
     throw new LayerBuildError(`version ${version} of ${sdk} is not on the npm registry (${npm.registryUrl()}); nearest published: ${near.join(', ')}. Set version to one of them`, 'NOT_PUBLISHED');
   }
   const native = nativeFor(sdk, architecture);
-  const nativeVersions = npm.publishedVersions(native.packageName);
+  const nativeVersions = askRegistry(native.packageName);
   if (!nativeVersions.includes(version)) {
     const withNative = sdkVersions.filter((v) => nativeVersions.includes(v));
     const other = architecture === 'arm64' ? 'x86_64' : 'arm64';
@@ -249,22 +260,31 @@ function buildLayer(options) {
   const info = sdkInfo(sdk);
   const warnings = [];
 
-  fs.mkdirSync(outDir, { recursive: true });
-  if (fs.readdirSync(outDir).some((n) => n !== ERROR_FILE)) {
-    throw new LayerBuildError(`output folder ${outDir} is not empty`, 'BAD_INPUT');
+  let work;
+  let scratch;
+  try {
+    fs.mkdirSync(outDir, { recursive: true });
+    if (fs.readdirSync(outDir).some((n) => n !== ERROR_FILE)) {
+      throw new LayerBuildError(`output folder ${outDir} is not empty`, 'BAD_INPUT');
+    }
+    // Work inside the output folder so the final move is a rename on one file system.
+    work = fs.mkdtempSync(path.join(outDir, '.work-'));
+    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'vectordb-layer-'));
+  } catch (e) {
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+    if (e && DISK_ERRORS.has(e.code)) throw new LayerBuildError(`${diskMessage(e.code, e.path && e.path.startsWith(os.tmpdir()) ? os.tmpdir() : outDir)} (${e.message})`, e.code);
+    throw e;
   }
-  // Work inside the output folder so the final move is a rename on one file system.
-  const work = fs.mkdtempSync(path.join(outDir, '.work-'));
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'vectordb-layer-'));
   try {
     const project = path.join(work, 'nodejs');
     fs.mkdirSync(project);
     const pinned = pinDir(sdk, version, architecture);
     if (pinned) {
       const pkg = JSON.parse(fs.readFileSync(path.join(pinned, 'package.json'), 'utf-8'));
-      const expected = layerPackageJson(sdk, version, architecture).dependencies;
-      if (JSON.stringify(pkg.dependencies) !== JSON.stringify(expected)) {
-        throw new LayerBuildError(`pinned project ${path.basename(pinned)} does not depend on exactly ${JSON.stringify(expected)}`, 'BAD_PIN');
+      const lock = JSON.parse(fs.readFileSync(path.join(pinned, 'package-lock.json'), 'utf-8'));
+      const problems = lockfileProblems({ sdk, version, architecture, nativePackage: native.packageName, packageJson: pkg, lock });
+      if (problems.length > 0) {
+        throw new LayerBuildError(`pinned project layer-assets/pins/${path.basename(pinned)} cannot be trusted: ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? ` and ${problems.length - 3} more` : ''}. Regenerate it with \`npx projen pins\``, 'BAD_PIN');
       }
       fs.copyFileSync(path.join(pinned, 'package.json'), path.join(project, 'package.json'));
       fs.copyFileSync(path.join(pinned, 'package-lock.json'), path.join(project, 'package-lock.json'));
@@ -283,6 +303,15 @@ function buildLayer(options) {
     log(`npm ${args.join(' ')}`);
     const installStarted = Date.now();
     const r = npm.runNpm(args, { cwd: project });
+    // npm reports a package it could not unpack (disk full, read-only) as a
+    // warning and still exits 0.
+    const disk = /\b(ENOSPC|EDQUOT|EROFS)\b/.exec(r.output);
+    if (disk) {
+      throw new LayerBuildError(`npm ${args[0]} of ${sdk}@${version} for linux-${cpu}-gnu failed: ${diskMessage(disk[1], outDir)}\n${npm.tail(r.output, 3)}`, disk[1]);
+    }
+    if (/TAR_ENTRY_ERROR/.test(r.output)) {
+      throw new LayerBuildError(`npm ${args[0]} of ${sdk}@${version} for linux-${cpu}-gnu could not unpack every package (it said TAR_ENTRY_ERROR and went on):\n${npm.tail(r.output, 5)}`, 'NPM_FAILED');
+    }
     if (r.status !== 0) {
       const why = r.error ? `${r.error.message}` : `exit ${r.status}${r.signal ? ` (${r.signal})` : ''}`;
       const registryHint = /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EAI_AGAIN|ECONNRESET|network/i.test(r.output)
@@ -325,6 +354,7 @@ function buildLayer(options) {
     }
     const elf = checkBinary(binary, architecture, sdk, version);
     const binaryBytes = fs.statSync(binary).size;
+    const binarySha256 = sha256File(binary);
 
     const sdkPackage = JSON.parse(fs.readFileSync(path.join(nodeModules, ...sdk.split('/'), 'package.json'), 'utf-8'));
     if (sdkPackage.version !== version) {
@@ -354,6 +384,7 @@ function buildLayer(options) {
       nativeBinary: `nodejs/node_modules/${native.packageName}/${native.binary}`,
       nativeBinaryBytes: binaryBytes,
       nativeBinaryBytesBeforeStrip: binaryBytesBefore,
+      nativeBinarySha256: binarySha256,
       glibc: elf.glibc ?? null,
       nodeEngines: sdkPackage.engines?.node ?? null,
       externalModules: info.externalModules,
@@ -391,22 +422,115 @@ function buildLayer(options) {
     for (const name of fs.existsSync(outDir) ? fs.readdirSync(outDir) : []) {
       fs.rmSync(path.join(outDir, name), { recursive: true, force: true });
     }
-    throw e instanceof LayerBuildError ? e : new LayerBuildError(`layer build failed: ${e && e.message}`, 'INTERNAL');
+    if (e instanceof LayerBuildError) throw e;
+    if (e && DISK_ERRORS.has(e.code)) throw new LayerBuildError(`${diskMessage(e.code, outDir)} (${e.message})`, e.code);
+    throw new LayerBuildError(`layer build failed: ${e && e.message}`, 'INTERNAL');
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
     fs.rmSync(scratch, { recursive: true, force: true });
   }
 }
 
+/** File system errors that mean "no room" or "not writable", not a bug. */
+const DISK_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM']);
+
+function diskMessage(code, outDir) {
+  const what = {
+    ENOSPC: 'no space left on the device',
+    EDQUOT: 'the disk quota is exhausted on the device',
+    EROFS: 'the file system is read-only',
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+  }[code] ?? code;
+  const fix = outDir === os.tmpdir()
+    ? 'Free space there or set TMPDIR to a writable folder with space'
+    : 'Free space or synthesize into another folder (cdk synth --output <dir>, or new App({ outdir }))';
+  return `cannot write the layer (${code}: ${what}) under ${outDir}; the layer needs about 300 MB of free, writable space there while it builds. ${fix}`;
+}
+
+function sha256File(file) {
+  const hash = crypto.createHash('sha256');
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(1 << 20);
+    let n;
+    while ((n = fs.readSync(fd, buf, 0, buf.length, null)) > 0) hash.update(buf.subarray(0, n));
+  } finally {
+    fs.closeSync(fd);
+  }
+  return hash.digest('hex');
+}
+
+/**
+ * Whether a built layer folder is still what its manifest says it is: the
+ * layer asked for, nothing added or removed, the native binary intact and for
+ * the right machine. A folder that fails is never shipped: the caller deletes
+ * it and builds again, or tells the user to.
+ *
+ * @param {string} layerDir the folder holding `nodejs/`
+ * @param {{ sdk: string, version: string, architecture: string }} expected
+ * @returns {string[]} problems; empty when the folder is sound
+ */
+function checkLayerDir(layerDir, expected) {
+  let st;
+  try {
+    st = fs.lstatSync(layerDir);
+  } catch (e) {
+    return [`it cannot be read (${e.code ?? e.message})`];
+  }
+  if (!st.isDirectory()) return ['it is not a folder'];
+  const manifestPath = path.join(layerDir, 'nodejs', MANIFEST_FILE);
+  let m;
+  try {
+    m = JSON.parse(fs.readFileSync(manifestPath, 'utf-8'));
+  } catch (e) {
+    return [e.code === 'ENOENT' ? `nodejs/${MANIFEST_FILE} is missing` : `nodejs/${MANIFEST_FILE} is not valid JSON`];
+  }
+  const problems = [];
+  for (const key of ['sdk', 'version', 'architecture']) {
+    if (m[key] !== expected[key]) problems.push(`it holds ${key} ${JSON.stringify(m[key])}, not ${JSON.stringify(expected[key])}`);
+  }
+  const extra = fs.readdirSync(layerDir).filter((n) => n !== 'nodejs');
+  if (extra.length > 0) problems.push(`it holds ${extra.slice(0, 3).map((n) => JSON.stringify(n)).join(', ')} beside nodejs/`);
+  const found = measure(path.join(layerDir, 'nodejs'));
+  if (found.files !== m.fileCount || found.bytes !== m.unzippedBytes) {
+    problems.push(`it holds ${found.files} files, ${found.bytes} bytes; its manifest says ${m.fileCount} files, ${m.unzippedBytes} bytes`);
+  }
+  const binary = typeof m.nativeBinary === 'string' && !m.nativeBinary.split('/').includes('..') ? path.join(layerDir, ...m.nativeBinary.split('/')) : undefined;
+  if (!binary || !fs.existsSync(binary)) {
+    problems.push(`the native binary ${m.nativeBinary} is missing`);
+  } else {
+    const size = fs.statSync(binary).size;
+    if (size !== m.nativeBinaryBytes) {
+      problems.push(`the native binary is ${size} bytes, not ${m.nativeBinaryBytes}`);
+    } else if (m.nativeBinarySha256 && sha256File(binary) !== m.nativeBinarySha256) {
+      problems.push('the native binary\'s sha256 differs from the manifest\'s');
+    } else {
+      try {
+        const elf = readElf(binary);
+        if (elf.machine !== MACHINE_BY_ARCHITECTURE[expected.architecture]) problems.push(`the native binary is built for ${elf.machineName}, not ${expected.architecture}`);
+      } catch (e) {
+        problems.push(`the native binary is not a usable ELF file: ${e.message}`);
+      }
+    }
+  }
+  return problems;
+}
+
 /** Reads the manifest of a built layer folder, or undefined when there is none. */
 function readManifest(layerDir) {
-  const p = path.join(layerDir, 'nodejs', MANIFEST_FILE);
-  return fs.existsSync(p) ? JSON.parse(fs.readFileSync(p, 'utf-8')) : undefined;
+  try {
+    return JSON.parse(fs.readFileSync(path.join(layerDir, 'nodejs', MANIFEST_FILE), 'utf-8'));
+  } catch {
+    return undefined;
+  }
 }
 
 module.exports = {
   buildLayer,
   readManifest,
+  checkLayerDir,
+  verifyLockfile,
   nativeFor,
   pinDir,
   listPins,

@@ -62,9 +62,16 @@ function runNpm(args, options = {}) {
   return { status: proc.error ? -1 : proc.status, signal: proc.signal, error: proc.error, stdout: proc.stdout ?? '', output };
 }
 
-/** The last `n` non-empty lines of a command's output. */
+/**
+ * The last `n` lines of a command's output that say something: without blank
+ * lines, npm's JavaScript stack frames (`npm error     at ...`), its pointer to
+ * its debug log, and its warnings about this machine's npmrc.
+ */
 function tail(output, n = 15) {
-  return output.split(/\r?\n/).filter((l) => l.trim() !== '' && !/Unknown (user|env|cli) config/.test(l)).slice(-n).join('\n');
+  return output.split(/\r?\n/)
+    .filter((l) => l.trim() !== '' && !/^npm (error|ERR!)\s*$/.test(l.trim()))
+    .filter((l) => !/Unknown (user|env|cli) config/.test(l) && !/^npm (error|ERR!)\s+at\s/.test(l) && !/A complete log of this run/.test(l))
+    .slice(-n).join('\n');
 }
 
 /** The installed npm's version as [major, minor, patch], or undefined when npm cannot be run. */
@@ -104,7 +111,15 @@ function publishedVersions(pkg) {
     return Array.isArray(parsed) ? parsed : [parsed];
   }
   if (/E404|404 Not Found/.test(r.output)) return [];
-  const err = new Error(`could not ask the npm registry (${registryUrl()}, npm's \`registry\` setting) for the versions of ${pkg}:\n${tail(r.output, 8)}`);
+  // With --json npm also prints its error as JSON on stdout: one line says it all.
+  let said;
+  try {
+    const e = JSON.parse(r.stdout.trim()).error;
+    if (e && e.summary) said = `${e.code ? `${e.code}: ` : ''}${e.summary}`;
+  } catch {
+    // not JSON: fall back to the end of its output
+  }
+  const err = new Error(`could not ask the npm registry (${registryUrl()}, npm's \`registry\` setting) for the versions of ${pkg}: ${said ?? `\n${tail(r.output, 8)}`}`);
   err.code = 'REGISTRY';
   throw err;
 }

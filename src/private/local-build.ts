@@ -29,12 +29,18 @@ export class LocalLayerBuild implements ILocalBundling {
   public lastError?: Error;
   /** The manifest of the last build. */
   public lastManifest?: LayerManifest;
+  /** Whether the last call left the build to Docker (the host's npm is too old). */
+  public deferredToDocker = false;
 
   constructor(private readonly options: LocalLayerBuildOptions) {}
 
   public tryBundle(outputDir: string): boolean {
+    this.deferredToDocker = false;
     if (!hostCanBuildWithoutDocker()) {
-      if (this.options.dockerFallback) return false;
+      if (this.options.dockerFallback) {
+        this.deferredToDocker = true;
+        return false;
+      }
       const v = recipeNpm.npmVersion();
       const err = new Error(`buildMethod is LayerBuildMethod.LOCAL but the host's npm (${v ? v.join('.') : 'not found'}) cannot install another platform's native package: it needs npm >= ${recipeNpm.MIN_CROSS_PLATFORM_NPM.join('.')} for --cpu/--libc. Upgrade npm (npm install -g npm@latest), or set buildMethod to LayerBuildMethod.DOCKER`);
       this.lastError = err;

@@ -13,6 +13,8 @@ export interface LayerManifest {
   readonly nativeBinary: string;
   readonly nativeBinaryBytes: number;
   readonly nativeBinaryBytesBeforeStrip: number;
+  /** sha256 of the native binary as shipped (absent in manifests of older recipes). */
+  readonly nativeBinarySha256?: string;
   readonly glibc: string | null;
   readonly nodeEngines: string | null;
   readonly externalModules: string[];
@@ -63,6 +65,8 @@ export interface Recipe {
   readonly MANIFEST_FILE: string;
   buildLayer(options: BuildOptions): LayerManifest;
   readManifest(layerDir: string): LayerManifest | undefined;
+  /** Why a built layer folder no longer matches its manifest; empty when it does. */
+  checkLayerDir(layerDir: string, expected: { sdk: string; version: string; architecture: string }): string[];
   nativeFor(sdk: string, architecture: string): { packageName: string; binary: string };
 }
 
@@ -78,6 +82,21 @@ export interface RecipeVersions {
   minimumNodeMajor(range: string | null | undefined): number | undefined;
 }
 
+/** A pinned build's files, for `lockfileProblems`. */
+export interface PinFiles {
+  readonly sdk: string;
+  readonly version: string;
+  readonly architecture: string;
+  readonly nativePackage: string;
+  readonly packageJson: unknown;
+  readonly lock: unknown;
+}
+
+export interface RecipeLockfile {
+  lockfileProblems(pin: PinFiles): string[];
+  pinProblems(assetsDir?: string): string[];
+}
+
 export interface RecipeElf {
   compareDotted(a: string, b: string): number;
 }
@@ -87,4 +106,5 @@ export const recipe: Recipe = require(path.join(ASSETS_DIR, 'recipe', 'build.js'
 export const recipeNpm: RecipeNpm = require(path.join(ASSETS_DIR, 'recipe', 'npm.js'));
 export const recipeVersions: RecipeVersions = require(path.join(ASSETS_DIR, 'recipe', 'versions.js'));
 export const recipeElf: RecipeElf = require(path.join(ASSETS_DIR, 'recipe', 'elf.js'));
+export const recipeLockfile: RecipeLockfile = require(path.join(ASSETS_DIR, 'recipe', 'lockfile.js'));
 /* eslint-enable @typescript-eslint/no-require-imports */

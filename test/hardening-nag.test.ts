@@ -1,0 +1,58 @@
+/**
+ * cdk-nag: the runtime VectorDbFunction picks by default is the newest Node.js
+ * runtime the installed aws-cdk-lib knows, so AwsSolutions-L1 ("the latest
+ * runtime version") passes without a suppression, for every pinned layer.
+ * (test/nag.test.ts runs all AwsSolutions checks over every example stack.)
+ */
+import * as path from 'path';
+import { Aspects, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { appAt, tempDir } from './helpers';
+import { VectorDbFunction, VectorDbSdk } from '../src';
+import { knownNodeRuntimes } from '../src/private/runtimes';
+
+const ENTRY = path.join(__dirname, 'fixtures', 'fn', 'handler.js');
+const newest = () => knownNodeRuntimes()[knownNodeRuntimes().length - 1].runtime.name;
+
+/** The newest runtime of the nodejs family in Runtime.ALL: what AwsSolutions-L1 compares against. */
+function l1Latest(): string {
+  return lambda.Runtime.ALL.map((r) => r.name).filter((n) => /^nodejs\d/.test(n))
+    .sort((a, b) => a.localeCompare(b, undefined, { numeric: true })).pop()!;
+}
+
+describe.each<[string, VectorDbSdk | undefined, string | undefined, lambda.Architecture | undefined]>([
+  ['vectordb, default version, x86_64', undefined, undefined, undefined],
+  ['@lancedb/lancedb, default version, x86_64', VectorDbSdk.LANCEDB, undefined, undefined],
+  ['vectordb 0.4.2, arm64', VectorDbSdk.VECTORDB, '0.4.2', lambda.Architecture.ARM_64],
+  ['@lancedb/lancedb 0.31.0, arm64', VectorDbSdk.LANCEDB, '0.31.0', lambda.Architecture.ARM_64],
+])('the default runtime with %s', (_label, sdk, sdkVersion, architecture) => {
+  let stack: Stack;
+  beforeAll(() => {
+    const made = appAt(tempDir('nagl1'), { 'aws:cdk:bundling-stacks': [] });
+    stack = made.stack;
+    new VectorDbFunction(stack, 'Fn', { entry: ENTRY, sdk, sdkVersion, architecture });
+    Aspects.of(stack).add(new AwsSolutionsChecks());
+    made.app.synth();
+  });
+
+  test('is the newest Node.js runtime aws-cdk-lib knows', () => {
+    expect(newest()).toBe(l1Latest());
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', { Runtime: newest() });
+  });
+
+  test('passes AwsSolutions-L1 with no suppression', () => {
+    const findings = [
+      ...Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-L1')),
+      ...Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('AwsSolutions-L1')),
+    ];
+    expect(findings).toEqual([]);
+    // The rule did run: an older runtime is flagged.
+    const older = appAt(tempDir('nagl1old'), { 'aws:cdk:bundling-stacks': [] });
+    new VectorDbFunction(older.stack, 'Fn', { entry: ENTRY, sdk, sdkVersion, architecture, runtime: lambda.Runtime.NODEJS_22_X });
+    Aspects.of(older.stack).add(new AwsSolutionsChecks());
+    older.app.synth();
+    expect(Annotations.fromStack(older.stack).findError('*', Match.stringLikeRegexp('AwsSolutions-L1')).length).toBe(1);
+  });
+});
