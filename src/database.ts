@@ -287,7 +287,7 @@ class EfsDatabase extends VectorDatabase {
     if (!Token.isUnresolved(mountPath)) {
       if (!/^\/mnt\/[a-zA-Z0-9._-]+$/.test(mountPath)) {
         const hint = mountPath.startsWith('/mnt/') ? 'one folder directly under /mnt/ (letters, digits, ., _ and -)' : 'a folder directly under /mnt/, where Lambda mounts file systems';
-        throw new Error(`VectorDatabase.efs: mountPath must be ${hint}, such as '${DEFAULT_MOUNT_PATH}', got ${JSON.stringify(mountPath)}`);
+        throw new Error(`VectorDatabase.efs: mountPath must be ${hint}, such as '${DEFAULT_MOUNT_PATH}', got ${shown(mountPath)}`);
       }
       if (mountPath.length > 160) {
         throw new Error(`VectorDatabase.efs: mountPath must be at most 160 characters, got ${mountPath.length}`);
@@ -344,15 +344,18 @@ class CloudDatabase extends VectorDatabase {
     super();
     if (!Token.isUnresolved(uri)) {
       if (!uri.startsWith('db://')) {
-        throw new Error(`VectorDatabase.cloud: uri must be a LanceDB Cloud URI such as 'db://my-database', got ${JSON.stringify(uri)}; for S3 or a folder use VectorDatabase.s3 or VectorDatabase.tmp`);
+        throw new Error(`VectorDatabase.cloud: uri must be a LanceDB Cloud URI such as 'db://my-database', got ${shown(uri)}; for S3 or a folder use VectorDatabase.s3 or VectorDatabase.tmp`);
+      }
+      if (uri.length > 512) {
+        throw new Error(`VectorDatabase.cloud: uri must be at most 512 characters (it goes into the function's environment, 4 KB in all), got ${uri.length}`);
       }
       if (!/^db:\/\/[A-Za-z0-9][A-Za-z0-9._-]*$/.test(uri)) {
-        throw new Error(`VectorDatabase.cloud: uri must be db:// followed by the database name (letters, digits, ., _ and -), got ${JSON.stringify(uri)}${SHELL_META.test(uri.slice(5)) ? ' (it holds characters a shell would act on)' : ''}`);
+        throw new Error(`VectorDatabase.cloud: uri must be db:// followed by the database name (letters, digits, ., _ and -), got ${shown(uri)}${SHELL_META.test(uri.slice(5)) ? ' (it holds characters a shell would act on)' : ''}`);
       }
     }
     this.region = options.region ?? 'us-east-1';
     if (!Token.isUnresolved(this.region) && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(this.region)) {
-      throw new Error(`VectorDatabase.cloud: region must be a region name such as 'us-east-1', got ${JSON.stringify(this.region)}`);
+      throw new Error(`VectorDatabase.cloud: region must be a region name such as 'us-east-1', got ${shown(this.region)}`);
     }
   }
 
@@ -374,6 +377,11 @@ class CloudDatabase extends VectorDatabase {
 const SHELL_META = /[\s;&|`$<>(){}[\]*?!~#'"\\]/;
 const SEGMENT = /^[A-Za-z0-9._-]+$/;
 
+/** A value as an error message shows it: quoted, and cut after 120 characters. */
+function shown(value: string): string {
+  return value.length <= 120 ? JSON.stringify(value) : `${JSON.stringify(value.slice(0, 120))}... (${value.length} characters)`;
+}
+
 function stripSlashes(p: string): string {
   return p.replace(/\/+$/, '');
 }
@@ -385,7 +393,7 @@ function stripSlashes(p: string): string {
 function checkPath(where: string, prop: string, value: string, opts: { example: string; allowEmpty: boolean }) {
   if (Token.isUnresolved(value)) return;
   const fail = (why: string): never => {
-    throw new Error(`${where}: ${prop} ${why}, got ${JSON.stringify(value)}; use a path such as '${opts.example}'`);
+    throw new Error(`${where}: ${prop} ${why}, got ${shown(value)}; use a path such as '${opts.example}'`);
   };
   if (value === '') {
     if (opts.allowEmpty) return;

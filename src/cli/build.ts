@@ -139,6 +139,10 @@ export function parseBuildArgs(argv: string[], cwd = process.cwd()): BuildArgs {
     if (!outGiven.toLowerCase().endsWith('.zip') || path.basename(outGiven).length <= 4) {
       throw new UsageError(badInput('build', '--out', 'must be a file name ending in .zip', outGiven, `for example --out ${defaultName}`));
     }
+    // File systems allow 255 bytes a name (and the build adds `.partial`).
+    if (Buffer.byteLength(path.basename(out)) > 240) {
+      throw new UsageError(badInput('build', '--out', `must be a file name of at most 240 bytes (this one has ${Buffer.byteLength(path.basename(out))})`, outGiven, `for example --out ${defaultName}`));
+    }
     if (fs.existsSync(out) && fs.statSync(out).isDirectory()) {
       throw new UsageError(badInput('build', '--out', 'is an existing folder', outGiven, `name a zip file in it, e.g. --out ${path.join(outGiven, defaultName)}`));
     }

@@ -61,7 +61,8 @@ function parseJson(text: string, where: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`${where} is not valid JSON: ${(e as Error).message}`);
+    // JSON.parse quotes the raw text in its message: keep the error on one line.
+    throw new UsageError(`${where} is not valid JSON: ${(e as Error).message.replace(/\s+/g, ' ').slice(0, 200)}`);
   }
 }
 
