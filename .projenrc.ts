@@ -90,10 +90,9 @@ project.addTask('demo', {
 
 // Speed and size, measured; not part of the test run.
 const bench = project.addTask('bench', {
-  description: 'Measure layer build time and size against a plain npm install, and synth cost; writes bench/*-results.{md,json}',
+  description: 'Measure layer build time and size (vs a plain npm install and the floor), synth cost and local cold start; writes bench/results.{md,json} and the README Benchmarks section',
 });
-bench.exec('ts-node --transpile-only --project tsconfig.dev.json bench/layer.ts');
-bench.exec('ts-node --transpile-only --project tsconfig.dev.json bench/synth.ts');
+bench.exec('ts-node --transpile-only --project tsconfig.dev.json bench/run.ts');
 
 // What each jsii target gets: README and @example snippets compile and translate
 // (rosetta, strict), python/java/dotnet/go sources expose the constructs, the
@@ -109,6 +108,14 @@ packageCheck.exec('ts-node --transpile-only --project tsconfig.dev.json build-to
 project.addTask('pins', {
   description: 'Regenerate layer-assets/pins lockfiles for every pinned SDK version',
   exec: 'node layer-assets/update-pins.js',
+  receiveArgs: true,
+});
+
+// Supply chain (SECURITY.md): every pin's lockfile policy, every tarball against its
+// lockfile sha512, and npm registry signatures of the pins and of this project.
+project.addTask('audit:signatures', {
+  description: 'Check the pinned layer lockfiles (policy, sha512 of every tarball) and npm registry signatures (npm audit signatures); --integrity-only skips the signatures',
+  exec: 'ts-node --transpile-only --project tsconfig.dev.json build-tools/audit-signatures.ts',
   receiveArgs: true,
 });
 
