@@ -7,6 +7,7 @@ import { spawnSync, SpawnSyncReturns } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
+import { recipePrune } from '../src/private/recipe';
 
 /** How many times every figure is measured (env RUNS, default 3). */
 export const RUNS = (() => {
@@ -80,19 +81,8 @@ export function run(file: string, args: readonly string[], options: RunOptions =
   return r;
 }
 
-/** Bytes and file count below a folder (what Lambda counts as unzipped size). */
-export function measure(p: string): { bytes: number; files: number } {
-  const st = fs.lstatSync(p);
-  if (!st.isDirectory()) return { bytes: st.size, files: 1 };
-  let bytes = 0;
-  let files = 0;
-  for (const name of fs.readdirSync(p)) {
-    const m = measure(path.join(p, name));
-    bytes += m.bytes;
-    files += m.files;
-  }
-  return { bytes, files };
-}
+/** Bytes and file count below a folder (what Lambda counts as unzipped size): the recipe's own measure. */
+export const measure = recipePrune.measure;
 
 /** Size of `zip -r -X -6` of the folder's `nodejs/` (how a layer is uploaded). */
 export function zippedBytes(layerDir: string, scratch: string): number {

@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { shown, SHELL_META } from './private/messages';
 import { ENV } from './runtime';
 
 /**
@@ -373,14 +374,8 @@ class CloudDatabase extends VectorDatabase {
   }
 }
 
-/** Characters a shell would act on, for messages that say why a value was refused. */
-const SHELL_META = /[\s;&|`$<>(){}[\]*?!~#'"\\]/;
 const SEGMENT = /^[A-Za-z0-9._-]+$/;
 
-/** A value as an error message shows it: quoted, and cut after 120 characters. */
-function shown(value: string): string {
-  return value.length <= 120 ? JSON.stringify(value) : `${JSON.stringify(value.slice(0, 120))}... (${value.length} characters)`;
-}
 
 function stripSlashes(p: string): string {
   return p.replace(/\/+$/, '');

@@ -6,8 +6,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { VectorDatabase } from './database';
-import { measureDir } from './private/measure';
-import { recipeElf } from './private/recipe';
+import { recipeElf, recipePrune } from './private/recipe';
 import { nodeRuntimeFact } from './private/runtimes';
 import { ENV } from './runtime';
 import { VectorDbSdk } from './sdk';
@@ -166,7 +165,7 @@ export class VectorDbFunction extends nodejs.NodejsFunction {
     if (!Stack.of(this).bundlingRequired) return [];
     const staging = this.node.tryFindChild('Code')?.node.tryFindChild('Stage');
     if (!(staging instanceof AssetStaging)) return [];
-    const codeBytes = measureDir(staging.absoluteStagedPath);
+    const codeBytes = recipePrune.measure(staging.absoluteStagedPath).bytes;
     const layers = layersOf(this);
     const known = layers.filter((l) => typeof (l as Partial<IVectorDbLayer>).unzippedSizeBytes === 'number') as IVectorDbLayer[];
     const layerBytes = known.reduce((sum, l) => sum + (l.unzippedSizeBytes ?? 0), 0);

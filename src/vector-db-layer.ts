@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { layerAssetHash, stagedAssetHash } from './private/asset-hash';
 import { acquireBuildLock } from './private/build-lock';
 import { LocalLayerBuild } from './private/local-build';
+import { shown, SHELL_META } from './private/messages';
 import { ASSETS_DIR, LayerManifest, recipe, recipeVersions } from './private/recipe';
 import { compatibleNodeRuntimes, knownNodeRuntimes } from './private/runtimes';
 import { VectorDbSdk } from './sdk';
@@ -267,7 +268,8 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
     const version = props.version ?? sdk.defaultVersion;
     const buildMethod = props.buildMethod ?? LayerBuildMethod.AUTO;
     const strip = props.strip ?? true;
-    validateProps(`${scope.node.path}/${id}`, sdk, version, architecture, buildMethod, props);
+    const where = `${scope.node.path}/${id}`;
+    validateProps(where, sdk, version, architecture, buildMethod, props);
 
     const pin = recipe.SDKS[sdk.packageName].pins[version]?.[architecture.name];
     // Until the binary is read: the pin table, or Amazon Linux 2023 only. Corrected after the build.
@@ -308,7 +310,6 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
     };
     const code = lambda.Code.fromAsset(ASSETS_DIR, { assetHashType: AssetHashType.CUSTOM, assetHash, bundling });
 
-    const where = `${scope.node.path}/${id}`;
     const expected = { sdk: sdk.packageName, version, architecture: architecture.name };
     const prepared = prepareAssetFolder(scope, where, stagedAssetHash(assetHash, bundling), expected);
     try {
@@ -389,9 +390,6 @@ function describe(sdk: VectorDbSdk, version: string, architecture: lambda.Archit
   return `${sdk.packageName} ${version} for Lambda ${architecture.name} (linux-${cpu}-gnu native binary) at /opt/nodejs/node_modules/${sdk.packageName}; built by cdk-vectordb-layer`;
 }
 
-/** Characters a shell would act on, for messages that say why a value was refused. */
-const SHELL_META = /[\s;&|`$<>(){}[\]*?!~#'"\\]/;
-
 /** What a staged layer folder must hold. */
 interface ExpectedLayer {
   readonly sdk: string;
@@ -414,12 +412,6 @@ const IMAGE_REFERENCE = (() => {
   const digest = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}';
   return new RegExp(`^(?:${domain}/)?${pathComponent}(?:/${pathComponent})*(?::${tag})?(?:@${digest})?$`);
 })();
-
-/** A value as an error message shows it: JSON, cut after 120 characters, on one line. */
-function shown(value: unknown): string {
-  if (typeof value === 'string' && value.length > 120) return `${JSON.stringify(`${value.slice(0, 120)}...`)} (${value.length} characters)`;
-  return JSON.stringify(value) ?? String(value);
-}
 
 function versionProblem(prop: string, sdk: VectorDbSdk, version: string): string {
   if (Token.isUnresolved(version)) {

@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { Command } from './main';
-import { badInput, isSdk, nearest, registry, sdkInfo, sdkNames } from './versions';
+import { badInput, isSdk, sdkInfo, sdkNames } from './versions';
 import { zipFolder, ZipError, ZipResult } from './zip';
 import { ASSETS_DIR, LayerManifest, recipe, recipeNpm, recipeVersions } from '../private/recipe';
 import { compatibleNodeRuntimes } from '../private/runtimes';
@@ -22,11 +22,6 @@ const DIRECT_UPLOAD_BYTES = 50 * 1024 * 1024;
 /** Codes of recipe errors that mean the input was wrong rather than the build. */
 const INPUT_ERROR_CODES = new Set(['BAD_INPUT', 'NOT_PUBLISHED', 'NO_NATIVE_BUILD']);
 
-/** What src/private/recipe.ts does not type. */
-interface RecipeExtra {
-  pinDir(sdk: string, version: string, architecture: string): string | undefined;
-}
-const recipeExtra = recipe as unknown as RecipeExtra;
 
 const USAGE = `usage: cdk-vectordb-layer build [options]
 
@@ -160,18 +155,18 @@ export function parseBuildArgs(argv: string[], cwd = process.cwd()): BuildArgs {
  * recipe checks the lockfile). Throws UsageError, or the registry's error.
  */
 function checkRegistry(args: BuildArgs): void {
-  if (recipeExtra.pinDir(args.sdk, args.version, args.architecture)) return;
-  const published = registry.publishedVersions(args.sdk);
+  if (recipe.pinDir(args.sdk, args.version, args.architecture)) return;
+  const published = recipeNpm.publishedVersions(args.sdk);
   if (published.length === 0) {
-    throw new UsageError(badInput('build', '--sdk', `is not on the npm registry ${registry.registryUrl()}`, args.sdk, 'check npm\'s `registry` setting'));
+    throw new UsageError(badInput('build', '--sdk', `is not on the npm registry ${recipeNpm.registryUrl()}`, args.sdk, 'check npm\'s `registry` setting'));
   }
   if (!published.includes(args.version)) {
-    const near = nearest.nearestVersions(args.version, published);
+    const near = recipeVersions.nearestVersions(args.version, published);
     throw new UsageError(badInput('build', '--version', `is not a published version of ${args.sdk}`, args.version,
       `nearest published: ${near.join(', ')}`));
   }
   const native = recipe.nativeFor(args.sdk, args.architecture).packageName;
-  const nativeVersions = new Set(registry.publishedVersions(native));
+  const nativeVersions = new Set(recipeNpm.publishedVersions(native));
   if (!nativeVersions.has(args.version)) {
     const withNative = published.filter((v) => nativeVersions.has(v)).sort(recipeVersions.compareVersions);
     const other = args.architecture === 'arm64' ? 'x86_64' : 'arm64';

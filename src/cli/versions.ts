@@ -6,24 +6,8 @@
  * One `npm view <package> versions --json` per package (the SDK and its two
  * native packages), through the recipe's npm runner: never a shell.
  */
-import * as path from 'path';
 import type { Command } from './main';
-import { ASSETS_DIR, recipe, recipeVersions, SdkInfo } from '../private/recipe';
-
-/** The parts of layer-assets/recipe/npm.js used here. */
-interface RecipeRegistry {
-  publishedVersions(pkg: string): string[];
-  registryUrl(): string;
-}
-/** The parts of layer-assets/recipe/versions.js used here beyond src/private/recipe.ts. */
-interface RecipeNearest {
-  nearestVersions(wanted: string, published: string[], count?: number): string[];
-}
-
-/* eslint-disable @typescript-eslint/no-require-imports */
-export const registry: RecipeRegistry = require(path.join(ASSETS_DIR, 'recipe', 'npm.js'));
-export const nearest: RecipeNearest = require(path.join(ASSETS_DIR, 'recipe', 'versions.js'));
-/* eslint-enable @typescript-eslint/no-require-imports */
+import { recipe, recipeNpm, recipeVersions, SdkInfo } from '../private/recipe';
 
 export const ARCHITECTURES = ['x86_64', 'arm64'] as const;
 export type Architecture = typeof ARCHITECTURES[number];
@@ -72,12 +56,12 @@ export interface SdkVersions {
 /** Asks the registry: three `npm view` calls per SDK. */
 export function sdkVersions(sdk: string): SdkVersions {
   const info = sdkInfo(sdk);
-  const published = registry.publishedVersions(sdk);
+  const published = recipeNpm.publishedVersions(sdk);
   const nativePackages = {} as Record<Architecture, string>;
   const nativeVersions = {} as Record<Architecture, Set<string>>;
   for (const arch of ARCHITECTURES) {
     nativePackages[arch] = recipe.nativeFor(sdk, arch).packageName;
-    nativeVersions[arch] = new Set(registry.publishedVersions(nativePackages[arch]));
+    nativeVersions[arch] = new Set(recipeNpm.publishedVersions(nativePackages[arch]));
   }
   const versions = [...published].sort((a, b) => recipeVersions.compareVersions(b, a)).map((version): VersionRow => {
     const pins = Object.prototype.hasOwnProperty.call(info.pins, version) ? info.pins[version] : {};
@@ -181,7 +165,7 @@ async function run(argv: string[]): Promise<number> {
     return 1;
   }
   if (json) {
-    process.stdout.write(`${JSON.stringify({ registry: registry.registryUrl(), sdks: results }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ registry: recipeNpm.registryUrl(), sdks: results }, null, 2)}\n`);
   } else {
     process.stdout.write(`${results.map(table).join('\n\n')}\n`);
   }

@@ -68,18 +68,30 @@ export interface Recipe {
   /** Why a built layer folder no longer matches its manifest; empty when it does. */
   checkLayerDir(layerDir: string, expected: { sdk: string; version: string; architecture: string }): string[];
   nativeFor(sdk: string, architecture: string): { packageName: string; binary: string };
+  /** The folder of a pinned (lockfile) build, or undefined. */
+  pinDir(sdk: string, version: string, architecture: string): string | undefined;
 }
 
 export interface RecipeNpm {
   readonly MIN_CROSS_PLATFORM_NPM: number[];
   canInstallCrossPlatform(): boolean;
   npmVersion(): number[] | undefined;
+  /** Published versions of a package, `[]` when the registry has none; throws when it cannot be asked. */
+  publishedVersions(pkg: string): string[];
+  /** The registry npm uses, for messages. */
+  registryUrl(): string;
 }
 
 export interface RecipeVersions {
   isExactVersion(v: string): boolean;
   compareVersions(a: string, b: string): number;
   minimumNodeMajor(range: string | null | undefined): number | undefined;
+  nearestVersions(wanted: string, published: string[], count?: number): string[];
+}
+
+export interface RecipePrune {
+  /** Files and bytes below a path: what Lambda counts as unzipped size. */
+  measure(p: string): { files: number; bytes: number };
 }
 
 /** A pinned build's files, for `lockfileProblems`. */
@@ -107,4 +119,5 @@ export const recipeNpm: RecipeNpm = require(path.join(ASSETS_DIR, 'recipe', 'npm
 export const recipeVersions: RecipeVersions = require(path.join(ASSETS_DIR, 'recipe', 'versions.js'));
 export const recipeElf: RecipeElf = require(path.join(ASSETS_DIR, 'recipe', 'elf.js'));
 export const recipeLockfile: RecipeLockfile = require(path.join(ASSETS_DIR, 'recipe', 'lockfile.js'));
+export const recipePrune: RecipePrune = require(path.join(ASSETS_DIR, 'recipe', 'prune.js'));
 /* eslint-enable @typescript-eslint/no-require-imports */
