@@ -64,15 +64,6 @@ function pinDir(sdk, version, architecture) {
   return fs.existsSync(path.join(dir, 'package-lock.json')) ? dir : undefined;
 }
 
-/** Every pinned build in layer-assets/pins. */
-function listPins() {
-  if (!fs.existsSync(PINS_DIR)) return [];
-  return fs.readdirSync(PINS_DIR).sort().map((name) => {
-    const pkg = JSON.parse(fs.readFileSync(path.join(PINS_DIR, name, 'package.json'), 'utf-8'));
-    return { dir: path.join(PINS_DIR, name), ...pkg.vectordbLayer };
-  });
-}
-
 /** The package.json of the tiny npm project that is the layer. */
 function layerPackageJson(sdk, version, architecture) {
   const native = nativeFor(sdk, architecture);
@@ -533,7 +524,6 @@ module.exports = {
   verifyLockfile,
   nativeFor,
   pinDir,
-  listPins,
   layerPackageJson,
   installFlags,
   checkPublished,
