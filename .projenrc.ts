@@ -26,7 +26,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
   jsiiVersion: '~6.0.0',
   minNodeVersion: '20.0.0',
 
+  // Version ranges (engines.node) and precedence, for every check of an SDK version.
+  bundledDeps: ['semver@^7.7.2'],
   devDeps: [
+    '@types/semver@^7.7.0',
     // NodejsFunction bundles with a local esbuild, so tests never need Docker.
     'esbuild@^0.28.0',
     // The local invoker drives the real AWS Lambda runtime interface client.
