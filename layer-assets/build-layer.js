@@ -1,52 +1,79 @@
 #!/usr/bin/env node
+// @ts-check
 'use strict';
-// Entry point of the layer recipe where it runs as a command: inside the Lambda
-// build image (VectorDbLayer with Docker) as
-//   node /asset-input/build-layer.js --sdk vectordb --version 0.21.2 --architecture x86_64 --out /asset-output [--no-strip]
+// The layer recipe as a command, the one way every layer is built: on the host
+// (VectorDbLayer's local bundling and `cdk-vectordb-layer build` start it as a
+// child process) and inside a build container (Docker bundling), as
+//   node build-layer.js --sdk vectordb --version 0.21.2 --architecture x86_64 --out <dir> [--no-strip]
 // Every value arrives as its own argv entry; nothing is given to a shell.
-// On failure it exits 1, leaves the output folder empty but for
-// .vectordb-layer-error.json ({ message, code }), and prints the message on stderr.
+// Success: exit 0, the layer in <dir>/nodejs, the result as JSON on stdout.
+// Failure: exit 1, <dir> empty but for .vectordb-layer-error.json
+// ({ message, code, details }), the message on stderr.
 
 const fs = require('fs');
 const path = require('path');
+const { parseArgs } = require('util');
 const { buildLayer, ERROR_FILE } = require('./recipe/build');
+const { LayerBuildError } = require('./recipe/errors');
 
-function parseArgs(argv) {
-  const opts = { strip: true };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
-      return argv[++i];
-    };
-    switch (a) {
-      case '--sdk': opts.sdk = value(); break;
-      case '--version': opts.version = value(); break;
-      case '--architecture': opts.architecture = value(); break;
-      case '--out': opts.outDir = value(); break;
-      case '--max-bytes': opts.maxBytes = Number(value()); break;
-      case '--no-strip': opts.strip = false; break;
-      default: throw new Error(`unknown argument ${JSON.stringify(a)}`);
-    }
+/** @returns {import('./recipe/build').BuildOptions} */
+function options() {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: {
+      'sdk': { type: 'string' },
+      'version': { type: 'string' },
+      'architecture': { type: 'string' },
+      'out': { type: 'string' },
+      'max-bytes': { type: 'string' },
+      'no-strip': { type: 'boolean' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const maxBytes = values['max-bytes'] === undefined ? undefined : Number(values['max-bytes']);
+  if (maxBytes !== undefined && !(Number.isInteger(maxBytes) && maxBytes > 0)) {
+    throw new LayerBuildError(`--max-bytes must be a whole number of bytes, got ${JSON.stringify(values['max-bytes'])}`, 'BAD_INPUT');
   }
-  return opts;
+  return {
+    sdk: values.sdk ?? '',
+    version: values.version ?? '',
+    architecture: /** @type {import('./recipe/sdks').Architecture} */ (values.architecture ?? ''),
+    outDir: values.out ?? '',
+    strip: !values['no-strip'],
+    maxBytes,
+    inContainer: process.env.VECTORDB_LAYER_IN_CONTAINER === '1',
+  };
 }
 
-let opts = {};
-try {
-  opts = parseArgs(process.argv.slice(2));
-  const manifest = buildLayer(opts);
-  process.stdout.write(`${JSON.stringify(manifest)}\n`);
-} catch (e) {
-  const message = e && e.message ? e.message : String(e);
-  process.stderr.write(`vectordb-layer: ${message}\n`);
-  if (opts.outDir) {
-    try {
-      fs.mkdirSync(opts.outDir, { recursive: true });
-      fs.writeFileSync(path.join(opts.outDir, ERROR_FILE), JSON.stringify({ message, code: e && e.code }));
-    } catch {
-      // the message is on stderr already
-    }
+/**
+ * @param {unknown} e
+ * @param {string | undefined} outDir
+ */
+function report(e, outDir) {
+  const err = e instanceof LayerBuildError ? e : new LayerBuildError(e instanceof Error ? e.message : String(e), 'BAD_INPUT');
+  process.stderr.write(`vectordb-layer: ${err.message}\n`);
+  if (!outDir) return;
+  try {
+    fs.mkdirSync(outDir, { recursive: true });
+    fs.writeFileSync(path.join(outDir, ERROR_FILE), JSON.stringify({ message: err.message, code: err.code, details: err.details }));
+  } catch {
+    // the message is on stderr already
   }
-  process.exit(1);
 }
+
+async function main() {
+  /** @type {string | undefined} */
+  let outDir;
+  try {
+    const opts = options();
+    outDir = opts.outDir || undefined;
+    const result = await buildLayer(opts);
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } catch (e) {
+    report(e, outDir);
+    process.exitCode = 1;
+  }
+}
+
+void main();

@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 // Runs npm as an argument vector, never through a shell: no value given to the
 // recipe is ever parsed by /bin/sh or cmd.exe.
@@ -9,6 +10,23 @@ const path = require('path');
 /** npm >= 10.4 honours --os, --cpu and --libc, so it can install another platform's native package. */
 const MIN_CROSS_PLATFORM_NPM = [10, 4, 0];
 
+/**
+ * @typedef {object} NpmResult
+ * @property {number | null} status the exit status (-1 when npm could not start)
+ * @property {NodeJS.Signals | null} signal
+ * @property {Error | undefined} error
+ * @property {string} stdout
+ * @property {string} output stdout then stderr
+ */
+
+/**
+ * @typedef {object} NpmOptions
+ * @property {string} [cwd]
+ * @property {Record<string, string>} [env] added to the environment
+ * @property {number} [timeoutMs]
+ */
+
+/** @type {{ file: string, args: string[] } | undefined} */
 let cachedCommand;
 
 /**
@@ -19,18 +37,24 @@ let cachedCommand;
 function npmCommand() {
   if (cachedCommand) return cachedCommand;
   const nodeDir = path.dirname(process.execPath);
+  const execpath = process.env.npm_execpath;
   const candidates = [
-    process.env.npm_execpath && path.basename(process.env.npm_execpath) === 'npm-cli.js' ? process.env.npm_execpath : undefined,
+    execpath && path.basename(execpath) === 'npm-cli.js' ? execpath : undefined,
     path.join(nodeDir, '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js'),
     path.join(nodeDir, 'node_modules', 'npm', 'bin', 'npm-cli.js'),
-  ].filter(Boolean);
-  const cli = candidates.find((c) => fs.existsSync(c));
+  ];
+  const cli = candidates.find((c) => c !== undefined && fs.existsSync(c));
   cachedCommand = cli ? { file: process.execPath, args: [cli] } : { file: 'npm', args: [] };
   return cachedCommand;
 }
 
-/** The environment npm runs with: the caller's, less what an outer npm script injected. */
+/**
+ * The environment npm runs with: the caller's, less what an outer npm script injected.
+ * @param {Record<string, string>} [extra]
+ * @returns {NodeJS.ProcessEnv}
+ */
 function npmEnv(extra) {
+  /** @type {NodeJS.ProcessEnv} */
   const env = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (/^npm_(lifecycle|package|command|execpath|node_execpath)/i.test(k)) continue;
@@ -43,9 +67,10 @@ function npmEnv(extra) {
 }
 
 /**
- * Runs `npm <args>` in `cwd` and returns its status and combined output.
+ * Runs `npm <args>` and waits for it.
  * @param {string[]} args
- * @param {{ cwd?: string, env?: Record<string,string>, timeoutMs?: number }} [options]
+ * @param {NpmOptions} [options]
+ * @returns {NpmResult}
  */
 function runNpm(args, options = {}) {
   const cmd = npmCommand();
@@ -58,14 +83,55 @@ function runNpm(args, options = {}) {
     maxBuffer: 64 * 1024 * 1024,
     timeout: options.timeoutMs ?? 15 * 60 * 1000,
   });
-  const output = `${proc.stdout ?? ''}${proc.stderr ?? ''}`;
-  return { status: proc.error ? -1 : proc.status, signal: proc.signal, error: proc.error, stdout: proc.stdout ?? '', output };
+  const stdout = proc.stdout ?? '';
+  return { status: proc.error ? -1 : proc.status, signal: proc.signal, error: proc.error, stdout, output: `${stdout}${proc.stderr ?? ''}` };
+}
+
+/**
+ * Runs `npm <args>` without blocking, calling `onTick` every `tickMs` while it runs
+ * (for progress lines).
+ * @param {string[]} args
+ * @param {NpmOptions & { onTick?: () => void, tickMs?: number }} [options]
+ * @returns {Promise<NpmResult>}
+ */
+function runNpmAsync(args, options = {}) {
+  const cmd = npmCommand();
+  return new Promise((resolve) => {
+    const child = childProcess.spawn(cmd.file, [...cmd.args, ...args], {
+      cwd: options.cwd,
+      env: npmEnv(options.env),
+      shell: false,
+      windowsHide: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let output = '';
+    child.stdout.on('data', (c) => {
+      stdout += c;
+      output += c;
+    });
+    child.stderr.on('data', (c) => {
+      output += c;
+    });
+    const tick = options.onTick ? setInterval(options.onTick, options.tickMs ?? 1000) : undefined;
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 15 * 60 * 1000);
+    /** @param {number | null} status @param {NodeJS.Signals | null} signal @param {Error} [error] */
+    const done = (status, signal, error) => {
+      if (tick) clearInterval(tick);
+      clearTimeout(timer);
+      resolve({ status: error ? -1 : status, signal, error, stdout, output });
+    };
+    child.once('error', (e) => done(null, null, e));
+    child.once('close', (status, signal) => done(status, signal));
+  });
 }
 
 /**
  * The last `n` lines of a command's output that say something: without blank
- * lines, npm's JavaScript stack frames (`npm error     at ...`), its pointer to
- * its debug log, and its warnings about this machine's npmrc.
+ * lines, npm's JavaScript stack frames, its pointer to its debug log, and its
+ * warnings about this machine's npmrc.
+ * @param {string} output
+ * @param {number} [n]
  */
 function tail(output, n = 15) {
   return output.split(/\r?\n/)
@@ -74,7 +140,10 @@ function tail(output, n = 15) {
     .slice(-n).join('\n');
 }
 
-/** The installed npm's version as [major, minor, patch], or undefined when npm cannot be run. */
+/**
+ * The installed npm's version as [major, minor, patch], or undefined when npm cannot be run.
+ * @returns {number[] | undefined}
+ */
 function npmVersion() {
   const r = runNpm(['--version'], { timeoutMs: 60 * 1000 });
   const m = r.status === 0 ? /(\d+)\.(\d+)\.(\d+)/.exec(r.stdout) : null;
@@ -91,37 +160,38 @@ function canInstallCrossPlatform() {
   return true;
 }
 
-/** The registry npm uses, for error messages. */
-function registryUrl() {
-  const r = runNpm(['config', 'get', 'registry'], { timeoutMs: 60 * 1000 });
-  const line = r.stdout.split(/\r?\n/).find((l) => /^https?:\/\//.test(l.trim()));
-  return line ? line.trim() : 'https://registry.npmjs.org/';
+/** @type {Record<string, unknown> | undefined} */
+let cachedConfig;
+
+/**
+ * npm's effective configuration (`npm config ls --json`), read once per process.
+ * @returns {Record<string, unknown>}
+ */
+function npmConfigAll() {
+  if (cachedConfig) return cachedConfig;
+  const r = runNpm(['config', 'ls', '--json'], { timeoutMs: 60 * 1000 });
+  try {
+    cachedConfig = r.status === 0 ? JSON.parse(r.stdout) : {};
+  } catch {
+    cachedConfig = {};
+  }
+  return /** @type {Record<string, unknown>} */ (cachedConfig);
 }
 
 /**
- * Published versions of a package, `[]` when the registry has no such package.
- * Throws when the registry cannot be asked.
- * @param {string} pkg
- * @returns {string[]}
+ * One npm setting, or undefined when unset.
+ * @param {string} key
+ * @returns {string | undefined}
  */
-function publishedVersions(pkg) {
-  const r = runNpm(['view', pkg, 'versions', '--json'], { timeoutMs: 3 * 60 * 1000 });
-  if (r.status === 0) {
-    const parsed = JSON.parse(r.stdout.trim() || '[]');
-    return Array.isArray(parsed) ? parsed : [parsed];
-  }
-  if (/E404|404 Not Found/.test(r.output)) return [];
-  // With --json npm also prints its error as JSON on stdout: one line says it all.
-  let said;
-  try {
-    const e = JSON.parse(r.stdout.trim()).error;
-    if (e && e.summary) said = `${e.code ? `${e.code}: ` : ''}${e.summary}`;
-  } catch {
-    // not JSON: fall back to the end of its output
-  }
-  const err = new Error(`could not ask the npm registry (${registryUrl()}, npm's \`registry\` setting) for the versions of ${pkg}: ${said ?? `\n${tail(r.output, 8)}`}`);
-  err.code = 'REGISTRY';
-  throw err;
+function npmConfig(key) {
+  const value = npmConfigAll()[key];
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-module.exports = { npmCommand, runNpm, tail, npmVersion, canInstallCrossPlatform, registryUrl, publishedVersions, MIN_CROSS_PLATFORM_NPM };
+/** The registry npm uses. */
+function registryUrl() {
+  const v = npmConfig('registry');
+  return v && /^https?:\/\//.test(v) ? v : 'https://registry.npmjs.org/';
+}
+
+module.exports = { npmCommand, runNpm, runNpmAsync, tail, npmVersion, canInstallCrossPlatform, npmConfig, registryUrl, MIN_CROSS_PLATFORM_NPM };
