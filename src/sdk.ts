@@ -1,5 +1,13 @@
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { recipe, recipeVersions } from './private/recipe';
+import { propError } from './private/errors';
+import { pinnedVersions } from './private/pins';
+import { recipeSdks } from './private/recipe';
+
+/** What the library says of each SDK (the build's view is layer-assets/sdks.json). */
+const SDK_INFO: Record<string, { readonly defaultVersion: string; readonly externalModules: readonly string[] }> = {
+  'vectordb': { defaultVersion: '0.21.2', externalModules: ['vectordb', 'apache-arrow'] },
+  '@lancedb/lancedb': { defaultVersion: '0.39.0', externalModules: ['@lancedb/lancedb', 'apache-arrow'] },
+};
 
 /**
  * Which LanceDB JavaScript SDK a layer holds.
@@ -24,7 +32,12 @@ export class VectorDbSdk {
   public static of(packageName: string): VectorDbSdk {
     const sdk = [VectorDbSdk.VECTORDB, VectorDbSdk.LANCEDB].find((s) => s.packageName === packageName);
     if (!sdk) {
-      throw new Error(`sdk must be vectordb or @lancedb/lancedb, got ${JSON.stringify(packageName)}; use VectorDbSdk.VECTORDB or VectorDbSdk.LANCEDB`);
+      throw propError('VectorDbSdk.of', {
+        prop: 'packageName',
+        problem: 'must be vectordb or @lancedb/lancedb',
+        value: packageName,
+        fix: 'use VectorDbSdk.VECTORDB or VectorDbSdk.LANCEDB',
+      });
     }
     return sdk;
   }
@@ -41,24 +54,21 @@ export class VectorDbSdk {
    * `layer-assets/pins` and tested.
    */
   public get defaultVersion(): string {
-    return recipe.SDKS[this.packageName].defaultVersion;
+    return SDK_INFO[this.packageName].defaultVersion;
   }
 
   /**
    * Versions with a lockfile (`layer-assets/pins`) for an architecture, newest first.
    */
   public pinnedVersions(architecture: lambda.Architecture): string[] {
-    const pins = recipe.SDKS[this.packageName].pins;
-    return Object.keys(pins)
-      .filter((v) => pins[v][architecture.name] !== undefined)
-      .sort((a, b) => recipeVersions.compareVersions(b, a));
+    return pinnedVersions(this.packageName, architecture.name);
   }
 
   /**
    * The npm package holding the linux-gnu native binary for an architecture.
    */
   public nativePackageName(architecture: lambda.Architecture): string {
-    return recipe.nativeFor(this.packageName, architecture.name).packageName;
+    return recipeSdks.nativeFor(this.packageName, architecture.name as 'x86_64' | 'arm64').packageName;
   }
 
   /**
@@ -66,7 +76,7 @@ export class VectorDbSdk {
    * objects cross the SDK's API (apache-arrow), which must be the layer's copy.
    */
   public get externalModules(): string[] {
-    return [...recipe.SDKS[this.packageName].externalModules];
+    return [...SDK_INFO[this.packageName].externalModules];
   }
 
   /** The package name. */

@@ -1,20 +1,23 @@
-import * as childProcess from 'child_process';
-import * as fs from 'fs';
-import * as path from 'path';
-import { Annotations, AssetHashType, AssetStaging, BundlingOptions, DockerImage, Resource, Stack, Stage, Token } from 'aws-cdk-lib';
+import { Annotations, AssetHashType, AssetStaging, BundlingOptions, DockerImage, Resource, Stack, Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { layerAssetHash, stagedAssetHash } from './private/asset-hash';
-import { acquireBuildLock } from './private/build-lock';
+import { compatibleRuntimes, LayerFacts, tableFacts } from './private/compatibility';
+import { bundlingOptions, defaultBuildImage, isImageReference } from './private/docker';
+import { constructError, pathOf, propError } from './private/errors';
+import { importedLayerFacts } from './private/imported-layer';
+import { checkLayerDir, ExpectedLayer, readManifest } from './private/layer-dir';
+import { bundlingFailure, prepareAssetFolder, StagingError } from './private/layer-staging';
 import { LocalLayerBuild } from './private/local-build';
-import { shown, SHELL_META } from './private/messages';
-import { ASSETS_DIR, LayerManifest, recipe, recipeVersions } from './private/recipe';
-import { compatibleNodeRuntimes, knownNodeRuntimes } from './private/runtimes';
+import { SHELL_META } from './private/messages';
+import { ASSETS_DIR, LAMBDA_UNZIPPED_LIMIT_BYTES as LIMIT, LayerManifest, recipeSdks } from './private/recipe';
+import { explainRecipeFailure, InputNames, knownVersionProblem } from './private/version-problems';
+import { isExactVersion } from './private/versions';
 import { VectorDbSdk } from './sdk';
 
 /**
- * How a `VectorDbLayer` is built. Both ways run the same recipe
- * (`layer-assets/build-layer.js`).
+ * How a `VectorDbLayer` is built. Both ways run the same recipe command
+ * (`node layer-assets/build-layer.js ...`).
  */
 export enum LayerBuildMethod {
   /**
@@ -24,7 +27,8 @@ export enum LayerBuildMethod {
   AUTO = 'auto',
 
   /**
-   * In the Lambda build image, with Docker, on the architecture's Docker platform.
+   * In a build container (the Lambda build image unless `dockerImage` says
+   * otherwise), with Docker, on the architecture's Docker platform.
    */
   DOCKER = 'docker',
 
@@ -67,10 +71,25 @@ export interface IVectorDbLayer extends lambda.ILayerVersion {
    * @default - unknown
    */
   readonly glibcVersion?: string;
+
+  /**
+   * The SDK's `engines.node` range, e.g. `>= 22`.
+   *
+   * @default - the SDK declares none, or it is unknown
+   */
+  readonly nodeEngines?: string;
+
+  /**
+   * The shared libraries the native binary needs (its DT_NEEDED entries).
+   *
+   * @default - unknown
+   */
+  readonly neededLibraries?: string[];
 }
 
 /**
- * What a layer built elsewhere holds, for `VectorDbLayer.fromLayerArn`.
+ * What a layer built elsewhere holds, for `VectorDbLayer.fromLayerArn`. The
+ * `build --json` command prints every field.
  */
 export interface VectorDbLayerAttributes {
   /**
@@ -93,18 +112,33 @@ export interface VectorDbLayerAttributes {
   readonly architecture?: lambda.Architecture;
 
   /**
-   * Unzipped size of the layer in bytes (the `unzippedSizeBytes` of the stack that built it).
+   * Unzipped size of the layer in bytes (`unzippedBytes` of `build --json`, or
+   * `unzippedSizeBytes` of the stack that built it).
    *
    * @default - unknown: the function's size check counts only what it knows
    */
   readonly unzippedSizeBytes?: number;
 
   /**
-   * The highest glibc version the native binary needs.
+   * The highest glibc version the native binary needs (`glibc` of `build --json`).
    *
-   * @default - from the pin table for pinned versions, else unknown (only Amazon Linux 2023 runtimes are offered)
+   * @default - from the facts this library ships for every published version
    */
   readonly glibcVersion?: string;
+
+  /**
+   * The SDK's `engines.node` range (`nodeEngines` of `build --json`).
+   *
+   * @default - from the facts this library ships for every published version, else the registry
+   */
+  readonly nodeEngines?: string;
+
+  /**
+   * The shared libraries the native binary needs (`neededLibraries` of `build --json`).
+   *
+   * @default - from the facts this library ships for every published version
+   */
+  readonly neededLibraries?: string[];
 }
 
 /**
@@ -121,7 +155,8 @@ export interface VectorDbLayerProps extends lambda.LayerVersionOptions {
   /**
    * The exact SDK version (x.y.z, optionally -prerelease). Versions with a
    * lockfile in `layer-assets/pins` install exactly what was tested; any other
-   * published version is resolved fresh, with a warning.
+   * published version is built fresh from the npm registry (npm checks every
+   * tarball's integrity against it).
    *
    * @default - the SDK's pinned default: `0.21.2` for vectordb, `0.39.0` for @lancedb/lancedb
    */
@@ -168,6 +203,25 @@ export const LAYER_SIZE_WARNING_BYTES = 209715200;
 /** Lambda's limit on the unzipped size of a function and all its layers. */
 export const LAMBDA_UNZIPPED_LIMIT_BYTES = 262144000;
 
+/** The props of VectorDbLayer, as messages name them. */
+const LAYER_NAMES: InputNames = { sdk: 'sdk', version: 'version', architecture: 'architecture' };
+
+/** The prop names of the construct getOrCreate builds for (a VectorDbFunction's sdkVersion), read by the next constructor. */
+let pendingNames: InputNames | undefined;
+
+/**
+ * Options of `VectorDbLayer.getOrCreate` beyond the layer's props.
+ */
+export interface GetOrCreateOptions {
+  /**
+   * How the caller's props are named, for messages (a VectorDbFunction's
+   * `sdkVersion` is the layer's `version`).
+   *
+   * @default - the layer's own prop names
+   */
+  readonly versionPropName?: string;
+}
+
 /**
  * A Lambda layer with a LanceDB SDK and its linux-gnu native binary at
  * `/opt/nodejs/node_modules`, built from the recipe in `layer-assets/` on the
@@ -189,49 +243,55 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
    * number of functions share one layer (and one build). Other props are taken
    * from the first call.
    */
-  public static getOrCreate(scope: Construct, props: VectorDbLayerProps = {}): VectorDbLayer {
+  public static getOrCreate(scope: Construct, props: VectorDbLayerProps = {}, options: GetOrCreateOptions = {}): VectorDbLayer {
     const stack = Stack.of(scope);
     const sdk = props.sdk ?? VectorDbSdk.VECTORDB;
     const architecture = props.architecture ?? lambda.Architecture.X86_64;
     const version = props.version ?? sdk.defaultVersion;
+    const names = { ...LAYER_NAMES, version: options.versionPropName ?? LAYER_NAMES.version };
     // Checked before the version goes into a construct id.
-    if (Token.isUnresolved(version) || !recipeVersions.isExactVersion(version)) {
-      throw new Error(`${scope.node.path}: ${versionProblem('version', sdk, version)} (a VectorDbFunction's sdkVersion)`);
-    }
-    if (Token.isUnresolved(architecture.name) || !(architecture.name in recipe.CPU_BY_ARCHITECTURE)) {
-      throw new Error(`${scope.node.path}: architecture must be Architecture.X86_64 or Architecture.ARM_64, got ${shown(architecture.name)}`);
-    }
-    const id = `VectorDbLayer-${recipe.SDKS[sdk.packageName]?.slug ?? 'sdk'}-${version.replace(/[^0-9A-Za-z-]/g, '_')}-${architecture.name}`;
+    checkSdk(scope.node.path, sdk);
+    checkVersion(scope.node.path, names.version, sdk, version);
+    checkArchitecture(scope.node.path, architecture);
+    const id = `VectorDbLayer-${recipeSdks.SDKS[sdk.packageName].slug}-${version.replace(/[^0-9A-Za-z-]/g, '_')}-${architecture.name}`;
     const existing = stack.node.tryFindChild(id);
     if (existing instanceof VectorDbLayer) return existing;
-    return new VectorDbLayer(stack, id, { ...props, sdk, architecture, version });
+    pendingNames = names;
+    try {
+      return new VectorDbLayer(stack, id, { ...props, sdk, architecture, version });
+    } finally {
+      pendingNames = undefined;
+    }
   }
 
   /**
    * A layer published elsewhere (a shared layer stack, or the `build` command),
    * with the facts a `VectorDbFunction` checks against: pin one layer version
-   * per app by passing its ARN.
+   * per app by passing its ARN. Facts not given come from the facts this
+   * library ships for every published SDK version.
    */
   public static fromLayerArn(scope: Construct, id: string, layerVersionArn: string, attrs: VectorDbLayerAttributes): IVectorDbLayer {
     const sdk = attrs.sdk ?? VectorDbSdk.VECTORDB;
     const architecture = attrs.architecture ?? lambda.Architecture.X86_64;
-    const where = `${scope.node.path}/${id}`;
-    if (Token.isUnresolved(attrs.version) || !recipeVersions.isExactVersion(attrs.version)) {
-      throw new Error(`${where}: version must be the exact SDK version in the layer, such as '${sdk.defaultVersion}', got ${shown(attrs.version)}`);
-    }
-    if (!(architecture.name in recipe.CPU_BY_ARCHITECTURE)) {
-      throw new Error(`${where}: architecture must be Architecture.X86_64 or Architecture.ARM_64, got ${shown(architecture.name)}`);
-    }
-    const glibcVersion = attrs.glibcVersion ?? recipe.SDKS[sdk.packageName].pins[attrs.version]?.[architecture.name]?.glibc;
-    const engines = recipe.SDKS[sdk.packageName].pins[attrs.version]?.[architecture.name]?.node;
+    const where = pathOf(scope, id);
+    checkSdk(where, sdk);
+    checkVersion(where, 'version', sdk, attrs.version, 'the exact SDK version in the layer');
+    checkArchitecture(where, architecture);
+    const imported = importedLayerFacts(scope, where, {
+      sdk: sdk.packageName,
+      version: attrs.version,
+      architecture: architecture.name as 'x86_64' | 'arm64',
+      glibc: attrs.glibcVersion,
+      engines: attrs.nodeEngines,
+      neededLibraries: attrs.neededLibraries,
+    });
     return new ImportedVectorDbLayer(scope, id, {
       layerVersionArn,
       sdk,
       version: attrs.version,
       architecture,
       unzippedSizeBytes: attrs.unzippedSizeBytes,
-      glibcVersion,
-      compatibleRuntimes: compatibleNodeRuntimes(glibcVersion ?? '2.34', engines),
+      facts: imported,
     });
   }
 
@@ -256,62 +316,60 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
 
   /**
    * The highest glibc version the native binary needs, read from its ELF
-   * version needs (or the pin table when bundling was skipped).
+   * version needs (or the shipped facts when bundling was skipped).
    *
    * @default - unknown
    */
   public readonly glibcVersion?: string;
 
+  /**
+   * The SDK's `engines.node` range.
+   *
+   * @default - the SDK declares none, or it is unknown
+   */
+  public readonly nodeEngines?: string;
+
+  /**
+   * The shared libraries the native binary needs.
+   *
+   * @default - unknown
+   */
+  public readonly neededLibraries?: string[];
+
   constructor(scope: Construct, id: string, props: VectorDbLayerProps = {}) {
+    const names = pendingNames ?? LAYER_NAMES;
+    pendingNames = undefined;
     const sdk = props.sdk ?? VectorDbSdk.VECTORDB;
     const architecture = props.architecture ?? lambda.Architecture.X86_64;
     const version = props.version ?? sdk.defaultVersion;
     const buildMethod = props.buildMethod ?? LayerBuildMethod.AUTO;
     const strip = props.strip ?? true;
-    const where = `${scope.node.path}/${id}`;
-    validateProps(where, sdk, version, architecture, buildMethod, props);
+    const where = pathOf(scope, id);
+    validateProps(where, { sdk, version, architecture, buildMethod }, props, names);
+    const arch = architecture.name as 'x86_64' | 'arm64';
+    const known = knownVersionProblem({ sdk: sdk.packageName, version, architecture: arch }, names);
+    if (known) throw propError(where, { ...known, value: known.prop === names.architecture ? architecture.name : version });
 
-    const pin = recipe.SDKS[sdk.packageName].pins[version]?.[architecture.name];
-    // Until the binary is read: the pin table, or Amazon Linux 2023 only. Corrected after the build.
-    const runtimes = compatibleNodeRuntimes(pin?.glibc ?? '2.34', pin?.node);
-    const image = props.dockerImage ?? newestNodeRuntime().bundlingImage;
+    const before: LayerFacts = tableFacts(sdk.packageName, version, arch) ?? { sdk: sdk.packageName, version, architecture: arch, known: false };
+    const runtimes = compatibleRuntimes(before);
+    const image = props.dockerImage ?? defaultBuildImage();
     const local = buildMethod === LayerBuildMethod.DOCKER ? undefined : new LocalLayerBuild({
-      sdk: sdk.packageName,
-      version,
-      architecture: architecture.name,
-      strip,
-      dockerFallback: buildMethod === LayerBuildMethod.AUTO,
+      sdk: sdk.packageName, version, architecture: arch, strip, dockerFallback: buildMethod === LayerBuildMethod.AUTO,
     });
     const assetHash = layerAssetHash({
-      sdk: sdk.packageName,
-      version,
-      architecture: architecture.name,
-      strip,
-      buildMethod,
-      image: buildMethod === LayerBuildMethod.LOCAL ? '' : image.image,
+      sdk: sdk.packageName, version, architecture: arch, strip,
+      dockerImage: buildMethod === LayerBuildMethod.DOCKER ? image.image : undefined,
     });
-    const bundling: BundlingOptions = {
-      image,
-      platform: architecture.dockerPlatform,
-      command: [
-        'node', `${AssetStaging.BUNDLING_INPUT_DIR}/build-layer.js`,
-        '--sdk', sdk.packageName,
-        '--version', version,
-        '--architecture', architecture.name,
-        '--out', AssetStaging.BUNDLING_OUTPUT_DIR,
-        ...(strip ? [] : ['--no-strip']),
-      ],
-      environment: {
-        HOME: '/tmp',
-        npm_config_cache: '/tmp/.npm',
-        npm_config_update_notifier: 'false',
-      },
-      local,
-    };
+    const bundling: BundlingOptions = { ...bundlingOptions({ image, sdk: sdk.packageName, version, architecture: arch, strip }), local };
     const code = lambda.Code.fromAsset(ASSETS_DIR, { assetHashType: AssetHashType.CUSTOM, assetHash, bundling });
 
-    const expected = { sdk: sdk.packageName, version, architecture: architecture.name };
-    const prepared = prepareAssetFolder(scope, where, stagedAssetHash(assetHash, bundling), expected);
+    const expected: ExpectedLayer = { sdk: sdk.packageName, version, architecture: arch };
+    let prepared;
+    try {
+      prepared = prepareAssetFolder(scope, where, stagedAssetHash(assetHash, bundling), expected);
+    } catch (e) {
+      throw e instanceof StagingError ? constructError(where, e.message) : e;
+    }
     try {
       super(scope, id, {
         ...props,
@@ -322,7 +380,7 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
         description: props.description ?? describe(sdk, version, architecture),
       });
     } catch (e) {
-      throw buildError(e, where, buildMethod, local);
+      throw buildError(e, where, { sdk: sdk.packageName, version, architecture: arch, triedDocker: buildMethod === LayerBuildMethod.DOCKER || local?.deferredToDocker === true, local, names });
     } finally {
       prepared.release();
     }
@@ -333,20 +391,27 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
     this.externalModules = sdk.externalModules;
 
     const manifest = this.readBuiltManifest(expected, prepared.checked);
+    const facts: LayerFacts = manifest
+      ? { sdk: sdk.packageName, version, architecture: arch, glibc: manifest.glibc ?? undefined, neededLibraries: manifest.neededLibraries, engines: manifest.nodeEngines ?? undefined, known: true }
+      : before;
+    this.glibcVersion = facts.glibc;
+    this.nodeEngines = facts.engines;
+    this.neededLibraries = facts.neededLibraries ? [...facts.neededLibraries] : undefined;
     if (manifest) {
       this.unzippedSizeBytes = manifest.unzippedBytes;
-      this.glibcVersion = manifest.glibc ?? undefined;
-      const measured = compatibleNodeRuntimes(manifest.glibc, manifest.nodeEngines);
-      if (measured.length === 0) {
-        throw new Error(`${this.node.path}: no Node.js Lambda runtime known to this aws-cdk-lib can load ${sdk} ${version} (its binary needs glibc ${manifest.glibc}, its engines field says node ${manifest.nodeEngines}); choose another version`);
-      }
-      // Both the construct's list and the template show what the binary really needs.
-      runtimes.splice(0, runtimes.length, ...measured);
-      (this.node.defaultChild as lambda.CfnLayerVersion).compatibleRuntimes = measured.map((r) => r.name);
+      this.applyMeasuredRuntimes(runtimes, facts);
       this.annotate(manifest);
-    } else {
-      this.glibcVersion = pin?.glibc;
     }
+  }
+
+  /** The runtimes read from the built binary replace the guess in the construct and the template. */
+  private applyMeasuredRuntimes(runtimes: lambda.Runtime[], facts: LayerFacts) {
+    const measured = compatibleRuntimes(facts);
+    if (measured.length === 0) {
+      throw constructError(this, `no Node.js Lambda runtime known to this aws-cdk-lib can load ${this.sdk} ${this.version} (its binary needs glibc ${facts.glibc ?? '(none)'}${facts.neededLibraries?.length ? ` and ${facts.neededLibraries.join(', ')}` : ''}, its engines.node is ${facts.engines ?? '(none)'}); choose another version`);
+    }
+    runtimes.splice(0, runtimes.length, ...measured);
+    (this.node.defaultChild as lambda.CfnLayerVersion).compatibleRuntimes = measured.map((r) => r.name);
   }
 
   /**
@@ -359,219 +424,118 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
     if (!(staging instanceof AssetStaging) || !Stack.of(this).bundlingRequired) return undefined;
     const dir = staging.absoluteStagedPath;
     // Checked just before, under the build lock: no need to read 200 MB twice.
-    const problems = dir === checked ? [] : recipe.checkLayerDir(dir, expected);
+    const problems = dir === checked ? [] : checkLayerDir(dir, expected);
     if (problems.length > 0) {
-      throw new Error(`${this.node.path}: the built layer in ${dir} does not match its manifest (${problems.join('; ')}), so it cannot be shipped. Delete that folder and synthesize again`);
+      throw constructError(this, `the built layer in ${dir} does not match its manifest (${problems.join('; ')}), so it cannot be shipped. Delete that folder and synthesize again`);
     }
-    return recipe.readManifest(dir);
+    return readManifest(dir);
   }
 
   private annotate(manifest: LayerManifest) {
-    for (const warning of manifest.warnings) {
-      Annotations.of(this).addWarningV2('cdk-vectordb-layer:unpinned', `${warning}. Pin it (add it to layer-assets/sdks.json and run \`npx projen pins\`) or use a pinned version: ${this.sdk.pinnedVersions(this.architecture).join(', ')}`);
+    if (!manifest.pinned) {
+      Annotations.of(this).addInfo(`${this.sdk} ${this.version} has no lockfile in this library: built fresh from the npm registry (npm checked every package's integrity against it)`);
     }
     if (!manifest.strip.applied && manifest.strip.requested) {
       Annotations.of(this).addInfo(`the native binary was not stripped: ${manifest.strip.reason}`);
     }
     if (manifest.unzippedBytes > LAYER_SIZE_WARNING_BYTES) {
-      Annotations.of(this).addWarningV2('cdk-vectordb-layer:large-layer', `the layer is ${manifest.unzippedBytes} bytes unzipped, leaving ${LAMBDA_UNZIPPED_LIMIT_BYTES - manifest.unzippedBytes} bytes of Lambda's ${LAMBDA_UNZIPPED_LIMIT_BYTES} for the function and its other layers${manifest.strip.applied ? '' : '; strip (binutils for the target) would make it smaller'}`);
+      Annotations.of(this).addWarningV2('cdk-vectordb-layer:large-layer', `the layer is ${manifest.unzippedBytes} bytes unzipped, leaving ${LIMIT - manifest.unzippedBytes} bytes of Lambda's ${LIMIT} for the function and its other layers${manifest.strip.applied ? '' : '; strip (binutils for the target) would make it smaller'}`);
     }
   }
 }
 
-/** The newest Node.js runtime the installed aws-cdk-lib knows. */
-function newestNodeRuntime(): lambda.Runtime {
-  const all = knownNodeRuntimes();
-  return all[all.length - 1].runtime;
-}
-
 function describe(sdk: VectorDbSdk, version: string, architecture: lambda.Architecture): string {
-  const cpu = recipe.CPU_BY_ARCHITECTURE[architecture.name];
+  const cpu = recipeSdks.CPU_BY_ARCHITECTURE[architecture.name as 'x86_64' | 'arm64'];
   return `${sdk.packageName} ${version} for Lambda ${architecture.name} (linux-${cpu}-gnu native binary) at /opt/nodejs/node_modules/${sdk.packageName}; built by cdk-vectordb-layer`;
-}
-
-/** What a staged layer folder must hold. */
-interface ExpectedLayer {
-  readonly sdk: string;
-  readonly version: string;
-  readonly architecture: string;
 }
 
 /** C0 control characters and DEL: never in a one-line text. */
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
-/**
- * A Docker image reference as Docker parses it: [domain[:port]/]path[:tag][@digest],
- * lower-case path components (distribution/reference's grammar).
- */
-const IMAGE_REFERENCE = (() => {
-  const domainComponent = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
-  const domain = `${domainComponent}(?:\\.${domainComponent})*(?::[0-9]+)?`;
-  const pathComponent = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
-  const tag = '[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}';
-  const digest = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}';
-  return new RegExp(`^(?:${domain}/)?${pathComponent}(?:/${pathComponent})*(?::${tag})?(?:@${digest})?$`);
-})();
-
-function versionProblem(prop: string, sdk: VectorDbSdk, version: string): string {
-  if (Token.isUnresolved(version)) {
-    return `${prop} must be a literal exact version such as '${sdk.defaultVersion}', not a token: the layer is built at synth time, before any token resolves`;
-  }
-  const meta = typeof version === 'string' && SHELL_META.test(version) ? ' (it holds characters no npm version has)' : '';
-  return `${prop} must be an exact version such as '${sdk.defaultVersion}' (x.y.z, optionally -prerelease; no ranges or tags), got ${shown(version)}${meta}`;
-}
-
-/**
- * Takes the build lock of the layer's asset folder in the cloud assembly, and
- * removes that folder when it no longer matches its manifest so that CDK
- * builds it again. Returns the function that releases the lock, and the
- * folder when it was found sound (CDK will reuse it).
- *
- * Why a lock: CDK builds into `asset.<hash>-building`, which it empties first,
- * then renames. Two synths into one cdk.out (two `cdk synth` at once, a watch
- * and a deploy) would empty each other's half-built folder; the second now
- * waits, then finds the finished folder and reuses it.
- */
-function prepareAssetFolder(scope: Construct, where: string, hash: string, expected: ExpectedLayer): { release: () => void; checked?: string } {
-  const outdir = Stage.of(scope)?.assetOutdir;
-  if (!outdir || !Stack.of(scope).bundlingRequired) return { release: () => undefined };
-  const lockFile = path.join(outdir, `.vectordb-layer-${hash}.lock`);
-  let release: () => void;
-  try {
-    fs.mkdirSync(outdir, { recursive: true });
-    release = acquireBuildLock(lockFile, {
-      timeoutMs: 30 * 60 * 1000,
-      onWait: (owner) => process.stderr.write(`[vectordb-layer] ${where}: waiting for another synth (${owner}) that is building this layer into ${outdir}\n`),
-    });
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code && ['EROFS', 'ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'ENOTDIR', 'ENOENT'].includes(code)) {
-      throw new Error(`${where}: cannot write to the cloud assembly folder ${outdir} (${code}): the layer is built there. Synthesize into a writable folder with free space (cdk synth --output <dir>, or new App({ outdir }))`);
-    }
-    throw new Error(`${where}: ${(e as Error).message}`);
-  }
-  try {
-    const dir = path.join(outdir, `asset.${hash}`);
-    if (!fs.existsSync(dir)) return { release };
-    const problems = recipe.checkLayerDir(dir, expected);
-    if (problems.length === 0) return { release, checked: dir };
-    process.stderr.write(`[vectordb-layer] ${where}: ${dir} does not match its manifest (${problems.join('; ')}); removed it, building the layer again\n`);
-    fs.rmSync(dir, { recursive: true, force: true });
-    // CDK also remembers staged folders in memory, per process.
-    AssetStaging.clearAssetHashCache();
-    return { release };
-  } catch (e) {
-    release();
-    throw e;
-  }
-}
-
-function validateProps(
-  where: string,
-  sdk: VectorDbSdk,
-  version: string,
-  architecture: lambda.Architecture,
-  buildMethod: LayerBuildMethod,
-  props: VectorDbLayerProps,
-) {
-  const fail = (message: string): never => {
-    throw new Error(`${where}: ${message}`);
-  };
+function checkSdk(where: string, sdk: unknown) {
   if (!(sdk instanceof VectorDbSdk)) {
-    fail(`sdk must be VectorDbSdk.VECTORDB or VectorDbSdk.LANCEDB, got ${shown(sdk)}`);
+    throw propError(where, { prop: 'sdk', problem: 'must be VectorDbSdk.VECTORDB or VectorDbSdk.LANCEDB', value: sdk, fix: 'pass one of the two (a string such as \'vectordb\' is not an SDK)' });
   }
+}
+
+function checkVersion(where: string, prop: string, sdk: VectorDbSdk, version: string, what = 'an exact version') {
   if (Token.isUnresolved(version)) {
-    fail(versionProblem('version', sdk, version));
+    throw propError(where, { prop, problem: `must be a literal ${what} such as '${sdk.defaultVersion}', not a token`, why: 'the layer is built at synth time, before any token resolves', fix: 'write the version itself' });
   }
-  if (!recipeVersions.isExactVersion(version)) {
-    fail(versionProblem('version', sdk, version));
+  if (!isExactVersion(version)) {
+    const meta = typeof version === 'string' && SHELL_META.test(version) ? ' (it holds characters no npm version has)' : '';
+    throw propError(where, { prop, problem: `must be ${what} such as '${sdk.defaultVersion}' (x.y.z, optionally -prerelease; no ranges or tags)`, value: version, fix: `write the exact version${meta}` });
   }
-  if (Token.isUnresolved(architecture.name) || !(architecture.name in recipe.CPU_BY_ARCHITECTURE)) {
-    fail(`architecture must be Architecture.X86_64 or Architecture.ARM_64, got ${shown(architecture.name)}`);
+}
+
+function checkArchitecture(where: string, architecture: lambda.Architecture) {
+  if (Token.isUnresolved(architecture.name) || !Object.prototype.hasOwnProperty.call(recipeSdks.CPU_BY_ARCHITECTURE, architecture.name)) {
+    throw propError(where, { prop: 'architecture', problem: 'must be Architecture.X86_64 or Architecture.ARM_64', value: architecture.name, fix: 'use one of the two Lambda architectures' });
   }
-  if (!Object.values(LayerBuildMethod).includes(buildMethod)) {
-    fail(`buildMethod must be a LayerBuildMethod (AUTO, DOCKER or LOCAL), got ${shown(buildMethod)}`);
+}
+
+function validateProps(where: string, chosen: { sdk: VectorDbSdk; version: string; architecture: lambda.Architecture; buildMethod: LayerBuildMethod }, props: VectorDbLayerProps, names: InputNames) {
+  checkSdk(where, chosen.sdk);
+  checkVersion(where, names.version, chosen.sdk, chosen.version);
+  checkArchitecture(where, chosen.architecture);
+  if (!Object.values(LayerBuildMethod).includes(chosen.buildMethod)) {
+    throw propError(where, { prop: 'buildMethod', problem: 'must be a LayerBuildMethod', value: chosen.buildMethod, fix: 'use LayerBuildMethod.AUTO, DOCKER or LOCAL' });
   }
-  if (props.dockerImage !== undefined) {
-    const image = props.dockerImage.image;
-    if (buildMethod === LayerBuildMethod.LOCAL) {
-      fail('dockerImage is set but buildMethod is LayerBuildMethod.LOCAL, which never runs Docker; remove dockerImage or set buildMethod to DOCKER or AUTO');
+  validateDockerImage(where, chosen.buildMethod, props.dockerImage);
+  validateText(where, props);
+}
+
+function validateDockerImage(where: string, buildMethod: LayerBuildMethod, dockerImage?: DockerImage) {
+  if (dockerImage === undefined) return;
+  if (buildMethod === LayerBuildMethod.LOCAL) {
+    throw propError(where, { prop: 'dockerImage', problem: 'is set but buildMethod is LayerBuildMethod.LOCAL, which never runs Docker', fix: 'remove dockerImage, or set buildMethod to DOCKER or AUTO' });
+  }
+  if (!isImageReference(dockerImage.image)) {
+    throw propError(where, { prop: 'dockerImage', problem: 'must be an image reference such as public.ecr.aws/sam/build-nodejs22.x ([registry/]name[:tag][@digest], lower-case name)', value: dockerImage.image, fix: 'use DockerImage.fromRegistry with a valid reference' });
+  }
+}
+
+/** Name, description and licence are text for the console and CloudFormation, never given to a process. */
+function validateText(where: string, props: VectorDbLayerProps) {
+  if (props.layerVersionName !== undefined && !Token.isUnresolved(props.layerVersionName) && !/^[a-zA-Z0-9_-]{1,140}$/.test(props.layerVersionName)) {
+    throw propError(where, { prop: 'layerVersionName', problem: 'must be 1-140 letters, digits, - or _', value: props.layerVersionName, fix: 'rename the layer' });
+  }
+  for (const [prop, max] of [['description', 256], ['license', 512]] as const) {
+    const text = props[prop];
+    if (text === undefined || Token.isUnresolved(text)) continue;
+    if (text.length === 0 && prop === 'license') {
+      throw propError(where, { prop, problem: 'must not be empty', fix: 'omit it for \'Apache-2.0\' (the licence of both SDKs), or give an SPDX identifier or a licence URL' });
     }
-    if (typeof image !== 'string' || image.length > 512 || !IMAGE_REFERENCE.test(image)) {
-      fail(`dockerImage must be an image reference such as public.ecr.aws/sam/build-nodejs22.x ([registry/]name[:tag][@digest], lower-case name), got ${shown(image)}`);
-    }
+    if (text.length > max) throw propError(where, { prop, problem: `must be at most ${max} characters (CloudFormation's limit)`, value: text.length, fix: 'shorten it' });
+    if (CONTROL.test(text)) throw propError(where, { prop, problem: 'must be one line of text without control characters (newline, tab, NUL...)', value: text, fix: 'remove them' });
   }
-  if (props.layerVersionName !== undefined && !Token.isUnresolved(props.layerVersionName)
-    && !/^[a-zA-Z0-9_-]{1,140}$/.test(props.layerVersionName)) {
-    fail(`layerVersionName must be 1-140 letters, digits, - or _, got ${shown(props.layerVersionName)}`);
-  }
-  // Description and licence are text for the console and CloudFormation, never
-  // given to a process; CloudFormation bounds their length.
-  if (props.description !== undefined && !Token.isUnresolved(props.description)) {
-    if (props.description.length > 256) {
-      fail(`description must be at most 256 characters (CloudFormation's limit), got ${props.description.length}`);
-    }
-    if (CONTROL.test(props.description)) {
-      fail(`description must be one line of text without control characters (newline, tab, NUL...), got ${shown(props.description)}`);
-    }
-  }
-  if (props.license !== undefined && !Token.isUnresolved(props.license)) {
-    if (props.license.length === 0) {
-      fail('license must not be empty; omit it for \'Apache-2.0\' (the licence of both SDKs), or give an SPDX identifier or a licence URL');
-    }
-    if (props.license.length > 512) {
-      fail(`license must be at most 512 characters (CloudFormation's limit), got ${props.license.length}`);
-    }
-    if (CONTROL.test(props.license)) {
-      fail(`license must be one line of text without control characters (newline, tab, NUL...), got ${shown(props.license)}`);
-    }
-  }
+}
+
+interface FailedBuild {
+  readonly sdk: string;
+  readonly version: string;
+  readonly architecture: 'x86_64' | 'arm64';
+  readonly triedDocker: boolean;
+  readonly local?: LocalLayerBuild;
+  readonly names: InputNames;
 }
 
 /**
  * Turns CDK's "Failed to bundle asset" error into the recipe's own message,
- * and removes the empty `asset.<hash>-building` folder CDK leaves behind.
+ * told with the user's prop names and the versions that would work.
  */
-function buildError(e: unknown, where: string, buildMethod: LayerBuildMethod, local?: LocalLayerBuild): Error {
-  const original = e instanceof Error ? e : new Error(String(e));
-  const located = /bundle output is located at (.+?-building): /.exec(original.message);
-  if (!located) {
-    // CDK creates asset.<hash>-building before its own error handling.
-    const code = (original as NodeJS.ErrnoException).code;
-    const p = (original as NodeJS.ErrnoException).path;
-    if (code && p && ['EROFS', 'ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'ENOTDIR'].includes(code)) {
-      return new Error(`${where}: cannot write the layer into the cloud assembly at ${path.dirname(p)} (${code}: ${original.message}). Synthesize into a writable folder with free space (cdk synth --output <dir>, or new App({ outdir }))`);
+function buildError(e: unknown, where: string, build: FailedBuild): Error {
+  const found = bundlingFailure(e, build.triedDocker, build.local);
+  if (!found) return e instanceof Error ? e : new Error(String(e));
+  if (found.failure) {
+    const explained = explainRecipeFailure(found.failure, build, build.names);
+    if (explained) {
+      const value = explained.prop === build.names.architecture ? build.architecture : build.version;
+      return propError(where, { ...explained, value });
     }
-    return original;
+    return constructError(where, found.failure.message);
   }
-  const dir = located[1];
-  let message: string | undefined;
-  const errorFile = path.join(dir, recipe.ERROR_FILE);
-  if (fs.existsSync(errorFile)) {
-    try {
-      message = JSON.parse(fs.readFileSync(errorFile, 'utf-8')).message;
-    } catch {
-      // fall through to the other sources
-    }
-  }
-  if (!message && local?.lastError) {
-    message = local.lastError.message;
-  }
-  // Only when Docker was asked to build: a local build that failed has said why above.
-  const triedDocker = buildMethod === LayerBuildMethod.DOCKER || local?.deferredToDocker === true;
-  if (!message && triedDocker) {
-    const docker = process.env.CDK_DOCKER ?? 'docker';
-    const probe = childProcess.spawnSync(docker, ['version', '--format', '{{.Server.Version}}'], { encoding: 'utf-8', shell: false, timeout: 30000 });
-    if (probe.error || probe.status !== 0) {
-      const said = (probe.error?.message ?? `${probe.stdout}${probe.stderr}`).trim().split('\n').slice(-3).join(' ');
-      message = `buildMethod is LayerBuildMethod.${buildMethod.toUpperCase()} and the layer must be built in Docker, but no Docker engine answers (\`${docker} version\`: ${said}). Start Docker, or set buildMethod to LayerBuildMethod.LOCAL (needs npm >= 10.4 on this host)`;
-    }
-  }
-  // Nothing half-built stays in the cloud assembly.
-  fs.rmSync(dir, { recursive: true, force: true });
-  if (!message) return original;
-  const err = new Error(`${where}: ${message}`);
-  return err;
+  return found.message ? constructError(where, found.message) : (e instanceof Error ? e : new Error(String(e)));
 }
 
 interface ImportedVectorDbLayerProps {
@@ -580,8 +544,7 @@ interface ImportedVectorDbLayerProps {
   readonly version: string;
   readonly architecture: lambda.Architecture;
   readonly unzippedSizeBytes?: number;
-  readonly glibcVersion?: string;
-  readonly compatibleRuntimes: lambda.Runtime[];
+  readonly facts: LayerFacts;
 }
 
 /** A layer version known by its ARN and the facts its builder recorded. */
@@ -594,17 +557,21 @@ class ImportedVectorDbLayer extends Resource implements IVectorDbLayer {
   public readonly externalModules: string[];
   public readonly unzippedSizeBytes?: number;
   public readonly glibcVersion?: string;
+  public readonly nodeEngines?: string;
+  public readonly neededLibraries?: string[];
 
   constructor(scope: Construct, id: string, props: ImportedVectorDbLayerProps) {
     super(scope, id);
     this.layerVersionArn = props.layerVersionArn;
-    this.compatibleRuntimes = props.compatibleRuntimes;
+    this.compatibleRuntimes = compatibleRuntimes(props.facts);
     this.sdk = props.sdk;
     this.version = props.version;
     this.architecture = props.architecture;
     this.externalModules = props.sdk.externalModules;
     this.unzippedSizeBytes = props.unzippedSizeBytes;
-    this.glibcVersion = props.glibcVersion;
+    this.glibcVersion = props.facts.glibc;
+    this.nodeEngines = props.facts.engines;
+    this.neededLibraries = props.facts.neededLibraries ? [...props.facts.neededLibraries] : undefined;
   }
 
   public get layerVersionRef(): lambda.LayerVersionReference {

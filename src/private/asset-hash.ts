@@ -1,57 +1,90 @@
+/**
+ * The layer's asset hash: the layer's content inputs and nothing else
+ * (layer-assets/README.md states the rule for maintainers).
+ *
+ * - the code that runs inside the build: `layer-assets/build-layer.js` and
+ *   `layer-assets/recipe/*.js` (never host code: that lives in src/)
+ * - the selected SDK's entry in `layer-assets/sdks.json`
+ * - the selected version's pin, when it has one (`pins/<slug>-<version>-<arch>/`
+ *   package.json and package-lock.json)
+ * - the build options: SDK, version, architecture, strip, and the image when
+ *   Docker is asked for by name (LayerBuildMethod.DOCKER)
+ *
+ * So editing host code, docs or tests, or adding a pin for another version,
+ * moves no existing layer's hash (no rebuild, no redeploy for anyone), while
+ * any change to what the build runs or installs does. Line endings are
+ * normalised and nothing about the machine or the checkout's path counts.
+ */
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ASSETS_DIR } from './recipe';
 
-/**
- * What the recipe reads, relative to `layer-assets/`: every file below a listed
- * folder counts. Nothing else does: `update-pins.js` (a maintainer's tool the
- * npm package leaves out) and files whose name starts with `.` (`.DS_Store`,
- * editor swap files) never change a layer, so a git clone, an npm install and
- * a checkout with such litter all hash alike.
- */
-export const RECIPE_INPUTS = ['build-layer.js', 'sdks.json', 'recipe', 'pins'];
+/** Everything that decides a layer's bytes. */
+export interface LayerHashInputs {
+  readonly sdk: string;
+  readonly version: string;
+  readonly architecture: 'x86_64' | 'arm64';
+  readonly strip: boolean;
+  /** The image, when the user asked for Docker (its tools, strip among them, shape the bytes). */
+  readonly dockerImage?: string;
+}
 
-let recipeFingerprint: string | undefined;
+const fingerprints = new Map<string, string>();
 
-/** sha256 of the recipe's inputs, by relative path and content. */
-export function fingerprintRecipe(assetsDir: string = ASSETS_DIR): string {
-  if (assetsDir === ASSETS_DIR && recipeFingerprint) return recipeFingerprint;
+/** The build-side code files, relative to the assets folder, sorted. */
+export function recipeCodeFiles(assetsDir: string = ASSETS_DIR): string[] {
+  const recipeDir = path.join(assetsDir, 'recipe');
+  const inRecipe = fs.existsSync(recipeDir)
+    ? fs.readdirSync(recipeDir).filter((n) => n.endsWith('.js') && !n.startsWith('.')).map((n) => `recipe/${n}`)
+    : [];
+  return ['build-layer.js', ...inRecipe].sort();
+}
+
+/** sha256 of the build-side code, by relative path and content (LF line endings). */
+export function recipeFingerprint(assetsDir: string = ASSETS_DIR): string {
+  const known = fingerprints.get(assetsDir);
+  if (known) return known;
   const hash = crypto.createHash('sha256');
-  const add = (p: string) => {
-    const st = fs.lstatSync(p);
-    if (st.isDirectory()) {
-      for (const name of fs.readdirSync(p).sort()) {
-        if (!name.startsWith('.')) add(path.join(p, name));
-      }
-    } else if (st.isFile()) {
-      // Line endings are normalised so a Windows checkout hashes like a Linux one.
-      const rel = path.relative(assetsDir, p).split(path.sep).join('/');
-      hash.update(`${rel}\0`);
-      hash.update(fs.readFileSync(p, 'utf-8').replace(/\r\n/g, '\n'));
-      hash.update('\0');
-    }
-  };
-  for (const input of RECIPE_INPUTS) {
-    const p = path.join(assetsDir, input);
-    if (fs.existsSync(p)) add(p);
-  }
+  for (const rel of recipeCodeFiles(assetsDir)) addFile(hash, rel, path.join(assetsDir, ...rel.split('/')));
   const digest = hash.digest('hex');
-  if (assetsDir === ASSETS_DIR) recipeFingerprint = digest;
+  fingerprints.set(assetsDir, digest);
   return digest;
 }
 
+function addFile(hash: crypto.Hash, name: string, file: string) {
+  hash.update(`${name}\0`);
+  hash.update(fs.readFileSync(file, 'utf-8').replace(/\r\n/g, '\n'));
+  hash.update('\0');
+}
+
+/** JSON with object keys sorted at every level: the same data, the same text. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    return `{${Object.keys(obj).sort().map((k) => `${JSON.stringify(k)}:${canonical(obj[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
 /**
- * The layer asset's custom hash: the recipe folder plus every option that
- * changes the output. Equal inputs give equal hashes on any machine.
+ * The layer asset's custom hash. Equal inputs give equal hashes on any machine
+ * and in any checkout.
  */
-export function layerAssetHash(inputs: Record<string, string | boolean>): string {
-  const ordered = Object.keys(inputs).sort().map((k) => [k, inputs[k]]);
-  return crypto.createHash('sha256')
-    .update('cdk-vectordb-layer/1\0')
-    .update(fingerprintRecipe())
-    .update(JSON.stringify(ordered))
-    .digest('hex');
+export function layerAssetHash(inputs: LayerHashInputs, assetsDir: string = ASSETS_DIR): string {
+  const hash = crypto.createHash('sha256');
+  hash.update('cdk-vectordb-layer/layer/2\0');
+  hash.update(recipeFingerprint(assetsDir));
+  const sdks = JSON.parse(fs.readFileSync(path.join(assetsDir, 'sdks.json'), 'utf-8'));
+  hash.update(`\0sdk:${canonical(sdks[inputs.sdk] ?? null)}`);
+  const pinName = `${sdks[inputs.sdk]?.slug ?? inputs.sdk}-${inputs.version}-${inputs.architecture}`;
+  const pin = path.join(assetsDir, 'pins', pinName);
+  if (fs.existsSync(path.join(pin, 'package-lock.json'))) {
+    for (const f of ['package.json', 'package-lock.json']) addFile(hash, `pins/${pinName}/${f}`, path.join(pin, f));
+  }
+  hash.update(`\0options:${canonical({ ...inputs, dockerImage: inputs.dockerImage ?? null })}`);
+  return hash.digest('hex');
 }
 
 /**

@@ -1,5 +1,14 @@
+/**
+ * CDK's local bundling of a layer: the recipe's command (`node build-layer.js
+ * ...`) run on the host as a child process, the same command a container runs.
+ * Its progress goes straight to our stderr (a terminal sees a live line).
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
 import { ILocalBundling } from 'aws-cdk-lib';
-import { LayerManifest, recipe, recipeNpm } from './recipe';
+import { recipeCommand } from './docker';
+import { ASSETS_DIR, BuildResult, RECIPE_ENTRY, recipeManifest, recipeNpm } from './recipe';
 
 let crossPlatformNpm: boolean | undefined;
 
@@ -11,24 +20,79 @@ export function hostCanBuildWithoutDocker(): boolean {
   return crossPlatformNpm;
 }
 
+/** A failed build's report: what the recipe wrote into its error file. */
+export interface RecipeFailure {
+  readonly message: string;
+  readonly code?: string;
+  readonly details?: Record<string, unknown>;
+}
+
+/** Reads the recipe's error file from an output folder, if it wrote one. */
+export function readRecipeFailure(outDir: string): RecipeFailure | undefined {
+  const file = path.join(outDir, recipeManifest.ERROR_FILE);
+  if (!fs.existsSync(file)) return undefined;
+  try {
+    const parsed = JSON.parse(fs.readFileSync(file, 'utf-8'));
+    return typeof parsed?.message === 'string' ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Thrown when the recipe reported a failure. */
+export class RecipeError extends Error {
+  constructor(public readonly failure: RecipeFailure) {
+    super(failure.message);
+    this.name = 'RecipeError';
+  }
+}
+
 export interface LocalLayerBuildOptions {
   readonly sdk: string;
   readonly version: string;
-  readonly architecture: string;
+  readonly architecture: 'x86_64' | 'arm64';
   readonly strip: boolean;
   /** Fall back to Docker (return false) when the host cannot build; else throw. */
   readonly dockerFallback: boolean;
 }
 
+let builds = 0;
+
+/** How many layer builds this process has run on the host (for tests and the bench). */
+export function localBuildCount(): number {
+  return builds;
+}
+
 /**
- * Runs the recipe on the host, in-process: CDK's local bundling of the layer.
- * It is the same `buildLayer` the container runs through `build-layer.js`.
+ * Runs the recipe's command on the host into `outDir`; returns its result or
+ * throws a RecipeError with its report.
+ */
+export function runRecipe(options: Omit<LocalLayerBuildOptions, 'dockerFallback'>, outDir: string, env: NodeJS.ProcessEnv = process.env): BuildResult {
+  builds += 1;
+  const [, script, ...args] = recipeCommand(options, ASSETS_DIR, outDir);
+  const r = spawnSync(process.execPath, [script, ...args], {
+    env,
+    encoding: 'utf-8',
+    shell: false,
+    windowsHide: true,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  if (r.status === 0) return JSON.parse(r.stdout) as BuildResult;
+  const failure = readRecipeFailure(outDir)
+    ?? { message: `the layer build (${process.execPath} ${path.join(ASSETS_DIR, RECIPE_ENTRY)}) ${r.error ? `could not start: ${r.error.message}` : `exited ${r.status ?? r.signal} without a report`}`, code: 'INTERNAL' };
+  throw new RecipeError(failure);
+}
+
+/**
+ * CDK's local bundling of a layer. It is the same recipe command the
+ * container runs, with host paths.
  */
 export class LocalLayerBuild implements ILocalBundling {
-  /** The recipe's error of the last failed build, for the construct to report. */
-  public lastError?: Error;
-  /** The manifest of the last build. */
-  public lastManifest?: LayerManifest;
+  /** The recipe's report of the last failed build, for the construct to translate. */
+  public lastFailure?: RecipeFailure;
+  /** The result of the last build. */
+  public lastResult?: BuildResult;
   /** Whether the last call left the build to Docker (the host's npm is too old). */
   public deferredToDocker = false;
 
@@ -36,33 +100,30 @@ export class LocalLayerBuild implements ILocalBundling {
 
   public tryBundle(outputDir: string): boolean {
     this.deferredToDocker = false;
+    this.lastFailure = undefined;
     if (!hostCanBuildWithoutDocker()) {
       if (this.options.dockerFallback) {
         this.deferredToDocker = true;
         return false;
       }
       const v = recipeNpm.npmVersion();
-      const err = new Error(`buildMethod is LayerBuildMethod.LOCAL but the host's npm (${v ? v.join('.') : 'not found'}) cannot install another platform's native package: it needs npm >= ${recipeNpm.MIN_CROSS_PLATFORM_NPM.join('.')} for --cpu/--libc. Upgrade npm (npm install -g npm@latest), or set buildMethod to LayerBuildMethod.DOCKER`);
-      this.lastError = err;
-      throw err;
+      this.lastFailure = {
+        code: 'NPM_TOO_OLD',
+        message: `buildMethod is LayerBuildMethod.LOCAL but the host's npm (${v ? v.join('.') : 'not found'}) cannot install another platform's native package: it needs npm >= ${recipeNpm.MIN_CROSS_PLATFORM_NPM.join('.')} for --cpu/--libc. Upgrade npm (npm install -g npm@latest), or set buildMethod to LayerBuildMethod.DOCKER`,
+      };
+      throw new RecipeError(this.lastFailure);
     }
     try {
-      this.lastManifest = recipe.buildLayer({
-        sdk: this.options.sdk,
-        version: this.options.version,
-        architecture: this.options.architecture,
-        outDir: outputDir,
-        strip: this.options.strip,
-      });
+      this.lastResult = runRecipe(this.options, outputDir);
     } catch (e) {
-      this.lastError = e as Error;
+      if (e instanceof RecipeError) this.lastFailure = e.failure;
       throw e;
     }
     return true;
   }
 
-  /** What enters CDK's asset hash: only what changes the output (no host paths). */
+  /** What enters CDK's staged-asset hash: only what changes the output (no host paths). */
   public toJSON() {
-    return { recipe: 'layer-assets/build-layer.js', ...this.options };
+    return { recipe: `layer-assets/${RECIPE_ENTRY}`, ...this.options };
   }
 }

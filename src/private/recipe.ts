@@ -1,123 +1,50 @@
+/**
+ * The host's view of the layer recipe in `layer-assets/`: the build-side
+ * modules, loaded at run time from the shipped folder, typed by the
+ * declarations `tsc` derives from their JSDoc (`layer-assets/types/`, made by
+ * `npx projen recipe:types`), so this view cannot drift from the recipe.
+ *
+ * Direction of use: host code (src/) may call build-side code (layer-assets/);
+ * build-side code never calls host code, and only build-side code is in a
+ * layer's asset hash (layer-assets/README.md).
+ */
 import * as path from 'path';
+import type * as BinaryModule from '../../layer-assets/types/recipe/binary';
+import type * as BuildModule from '../../layer-assets/types/recipe/build';
+import type * as ElfModule from '../../layer-assets/types/recipe/elf';
+import type * as LockfileModule from '../../layer-assets/types/recipe/lockfile';
+import type * as ManifestModule from '../../layer-assets/types/recipe/manifest';
+import type * as NpmModule from '../../layer-assets/types/recipe/npm';
+import type * as PruneModule from '../../layer-assets/types/recipe/prune';
+import type * as RegistryModule from '../../layer-assets/types/recipe/registry';
+import type * as SdksModule from '../../layer-assets/types/recipe/sdks';
+import type * as VersionsModule from '../../layer-assets/types/recipe/versions';
 
 /** The layer recipe folder: shipped with the package, beside `lib/` (and `src/`). */
 export const ASSETS_DIR = path.resolve(__dirname, '..', '..', 'layer-assets');
 
-/** What the recipe writes to `nodejs/vectordb-layer.json`. */
-export interface LayerManifest {
-  readonly sdk: string;
-  readonly version: string;
-  readonly architecture: string;
-  readonly platform: string;
-  readonly nativePackage: string;
-  readonly nativeBinary: string;
-  readonly nativeBinaryBytes: number;
-  readonly nativeBinaryBytesBeforeStrip: number;
-  /** sha256 of the native binary as shipped (absent in manifests of older recipes). */
-  readonly nativeBinarySha256?: string;
-  readonly glibc: string | null;
-  readonly nodeEngines: string | null;
-  readonly externalModules: string[];
-  readonly pinned: boolean;
-  readonly strip: { requested: boolean; applied: boolean; tool?: string; reason?: string };
-  readonly loadChecked: boolean;
-  readonly loadSkipped: string | null;
-  readonly installedBytes: number;
-  readonly prunedBytes: number;
-  readonly unzippedBytes: number;
-  readonly fileCount: number;
-  readonly warnings: string[];
-  readonly buildMs?: number;
-  readonly installMs?: number;
+/** The recipe's command: the one way every layer is built (host or container). */
+export const RECIPE_ENTRY = 'build-layer.js';
+
+export type LayerManifest = ManifestModule.LayerManifest;
+export type BuildResult = BuildModule.BuildResult;
+export type SdkRecipe = SdksModule.SdkRecipe;
+export type RecipeArchitecture = SdksModule.Architecture;
+export type ElfFacts = ElfModule.ElfFacts;
+
+function load<T>(file: string): T {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(path.join(ASSETS_DIR, 'recipe', file));
 }
 
-export interface SdkPin {
-  readonly glibc?: string;
-  readonly node?: string;
-}
-
-export interface SdkInfo {
-  readonly slug: string;
-  readonly defaultVersion: string;
-  readonly nativePackage: string;
-  readonly nativeBinary: string;
-  readonly externalModules: string[];
-  readonly prunePackages: string[];
-  readonly pins: Record<string, Record<string, SdkPin>>;
-}
-
-export interface BuildOptions {
-  readonly sdk: string;
-  readonly version: string;
-  readonly architecture: string;
-  readonly outDir: string;
-  readonly strip?: boolean;
-  readonly maxBytes?: number;
-  readonly log?: (line: string) => void;
-}
-
-/** The recipe's module (layer-assets/recipe/build.js), typed. */
-export interface Recipe {
-  readonly SDKS: Record<string, SdkInfo>;
-  readonly CPU_BY_ARCHITECTURE: Record<string, string>;
-  readonly LAMBDA_UNZIPPED_LIMIT_BYTES: number;
-  readonly ERROR_FILE: string;
-  readonly MANIFEST_FILE: string;
-  buildLayer(options: BuildOptions): LayerManifest;
-  readManifest(layerDir: string): LayerManifest | undefined;
-  /** Why a built layer folder no longer matches its manifest; empty when it does. */
-  checkLayerDir(layerDir: string, expected: { sdk: string; version: string; architecture: string }): string[];
-  nativeFor(sdk: string, architecture: string): { packageName: string; binary: string };
-  /** The folder of a pinned (lockfile) build, or undefined. */
-  pinDir(sdk: string, version: string, architecture: string): string | undefined;
-}
-
-export interface RecipeNpm {
-  readonly MIN_CROSS_PLATFORM_NPM: number[];
-  canInstallCrossPlatform(): boolean;
-  npmVersion(): number[] | undefined;
-  /** Published versions of a package, `[]` when the registry has none; throws when it cannot be asked. */
-  publishedVersions(pkg: string): string[];
-  /** The registry npm uses, for messages. */
-  registryUrl(): string;
-}
-
-export interface RecipeVersions {
-  isExactVersion(v: string): boolean;
-  compareVersions(a: string, b: string): number;
-  minimumNodeMajor(range: string | null | undefined): number | undefined;
-  nearestVersions(wanted: string, published: string[], count?: number): string[];
-}
-
-export interface RecipePrune {
-  /** Files and bytes below a path: what Lambda counts as unzipped size. */
-  measure(p: string): { files: number; bytes: number };
-}
-
-/** A pinned build's files, for `lockfileProblems`. */
-export interface PinFiles {
-  readonly sdk: string;
-  readonly version: string;
-  readonly architecture: string;
-  readonly nativePackage: string;
-  readonly packageJson: unknown;
-  readonly lock: unknown;
-}
-
-export interface RecipeLockfile {
-  lockfileProblems(pin: PinFiles): string[];
-  pinProblems(assetsDir?: string): string[];
-}
-
-export interface RecipeElf {
-  compareDotted(a: string, b: string): number;
-}
-
-/* eslint-disable @typescript-eslint/no-require-imports */
-export const recipe: Recipe = require(path.join(ASSETS_DIR, 'recipe', 'build.js'));
-export const recipeNpm: RecipeNpm = require(path.join(ASSETS_DIR, 'recipe', 'npm.js'));
-export const recipeVersions: RecipeVersions = require(path.join(ASSETS_DIR, 'recipe', 'versions.js'));
-export const recipeElf: RecipeElf = require(path.join(ASSETS_DIR, 'recipe', 'elf.js'));
-export const recipeLockfile: RecipeLockfile = require(path.join(ASSETS_DIR, 'recipe', 'lockfile.js'));
-export const recipePrune: RecipePrune = require(path.join(ASSETS_DIR, 'recipe', 'prune.js'));
-/* eslint-enable @typescript-eslint/no-require-imports */
+export const recipeBinary = load<typeof BinaryModule>('binary.js');
+export const recipeElf = load<typeof ElfModule>('elf.js');
+export const recipeLockfile = load<typeof LockfileModule>('lockfile.js');
+export const recipeManifest = load<typeof ManifestModule>('manifest.js');
+export const recipeNpm = load<typeof NpmModule>('npm.js');
+export const recipePrune = load<typeof PruneModule>('prune.js');
+export const recipeRegistry = load<typeof RegistryModule>('registry.js');
+export const recipeSdks = load<typeof SdksModule>('sdks.js');
+export const recipeVersions = load<typeof VersionsModule>('versions.js');
+/** Lambda's limit on the unzipped size of a function and all its layers. */
+export const LAMBDA_UNZIPPED_LIMIT_BYTES: number = load<typeof BuildModule>('build.js').LAMBDA_UNZIPPED_LIMIT_BYTES;

@@ -1,33 +1,35 @@
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { recipeElf, recipeVersions } from './recipe';
+import { LambdaOs, lambdaOsFor } from './lambda-os';
 
-/** A Node.js Lambda runtime and the C library its operating system provides. */
+/** A Node.js Lambda runtime and the operating system it runs on. */
 export interface NodeRuntimeFact {
   readonly runtime: lambda.Runtime;
   readonly major: number;
-  readonly os: string;
-  readonly glibc: string;
+  readonly os: LambdaOs;
 }
+
+let known: NodeRuntimeFact[] | undefined;
 
 /**
  * Every `NODEJS_<n>_X` runtime the installed aws-cdk-lib defines, from 18 on,
- * oldest first. nodejs18.x runs on Amazon Linux 2 (glibc 2.26); nodejs20.x and
- * later on Amazon Linux 2023 (glibc 2.34).
+ * oldest first, with its OS (./lambda-os.ts: nodejs18.x on Amazon Linux 2,
+ * nodejs20.x and later on Amazon Linux 2023).
  * @see https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html
  */
 export function knownNodeRuntimes(): NodeRuntimeFact[] {
+  if (known) return known;
   const facts: NodeRuntimeFact[] = [];
   for (const key of Object.getOwnPropertyNames(lambda.Runtime)) {
     const m = /^NODEJS_(\d+)_X$/.exec(key);
     if (!m) continue;
     const major = Number(m[1]);
     const runtime = (lambda.Runtime as unknown as Record<string, lambda.Runtime>)[key];
-    if (major < 18 || !(runtime instanceof lambda.Runtime)) continue;
-    facts.push(major < 20
-      ? { runtime, major, os: 'Amazon Linux 2', glibc: '2.26' }
-      : { runtime, major, os: 'Amazon Linux 2023', glibc: '2.34' });
+    const os = runtime instanceof lambda.Runtime ? lambdaOsFor(runtime.name) : undefined;
+    if (major < 18 || !os) continue;
+    facts.push({ runtime, major, os });
   }
-  return facts.sort((a, b) => a.major - b.major);
+  known = facts.sort((a, b) => a.major - b.major);
+  return known;
 }
 
 /** The fact for a runtime, when it is a known Node.js runtime. */
@@ -35,14 +37,7 @@ export function nodeRuntimeFact(runtime: lambda.Runtime): NodeRuntimeFact | unde
   return knownNodeRuntimes().find((f) => f.runtime.name === runtime.name);
 }
 
-/**
- * Node.js runtimes able to load a binary that needs `glibc` (undefined: no
- * symbol versions needed), for an SDK whose `engines.node` is `engines`.
- */
-export function compatibleNodeRuntimes(glibc: string | undefined | null, engines?: string | null): lambda.Runtime[] {
-  const minMajor = recipeVersions.minimumNodeMajor(engines) ?? 0;
-  return knownNodeRuntimes()
-    .filter((f) => !glibc || recipeElf.compareDotted(f.glibc, glibc) >= 0)
-    .filter((f) => f.major >= minMajor)
-    .map((f) => f.runtime);
+/** `Runtime.NODEJS_22_X` for nodejs22.x: how a user names it in code. */
+export function runtimeConstant(runtime: lambda.Runtime): string {
+  return `Runtime.${runtime.name.replace(/^nodejs(\d+)\.x$/, 'NODEJS_$1_X')}`;
 }

@@ -1,0 +1,115 @@
+/**
+ * Where a built layer lives in the cloud assembly, and the guards around it:
+ * one build at a time per asset (a lock), a cached folder proven sound before
+ * CDK reuses it, and a failed build turned into the recipe's own message with
+ * nothing half-built left behind.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { AssetStaging, Stack, Stage } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { acquireBuildLock } from './build-lock';
+import { checkLayerDir, ExpectedLayer } from './layer-dir';
+import { LocalLayerBuild, RecipeFailure, readRecipeFailure } from './local-build';
+
+/** Codes of file system errors that mean the cloud assembly folder cannot take the layer. */
+const UNWRITABLE = ['EROFS', 'ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'ENOTDIR', 'ENOENT'];
+
+/** A prepared asset folder: the lock to release, and the folder when it was found sound (CDK will reuse it). */
+export interface PreparedAsset {
+  readonly release: () => void;
+  readonly checked?: string;
+}
+
+/** Messages the staging step gives, with the construct's path in front. */
+export class StagingError extends Error {}
+
+/**
+ * Takes the build lock of the layer's asset folder in the cloud assembly, and
+ * removes that folder when it no longer matches its manifest so that CDK
+ * builds it again.
+ *
+ * Why a lock: CDK builds into `asset.<hash>-building`, which it empties first,
+ * then renames. Two synths into one cdk.out (two `cdk synth` at once, a watch
+ * and a deploy) would empty each other's half-built folder; the second now
+ * waits, then finds the finished folder and reuses it.
+ */
+export function prepareAssetFolder(scope: Construct, where: string, stagedHash: string, expected: ExpectedLayer): PreparedAsset {
+  const outdir = Stage.of(scope)?.assetOutdir;
+  if (!outdir || !Stack.of(scope).bundlingRequired) return { release: () => undefined };
+  const release = lockAssetFolder(outdir, where, stagedHash);
+  try {
+    const dir = path.join(outdir, `asset.${stagedHash}`);
+    if (!fs.existsSync(dir)) return { release };
+    const problems = checkLayerDir(dir, expected);
+    if (problems.length === 0) return { release, checked: dir };
+    process.stderr.write(`[vectordb-layer] ${where}: ${dir} does not match its manifest (${problems.join('; ')}); removed it, building the layer again\n`);
+    fs.rmSync(dir, { recursive: true, force: true });
+    // CDK also remembers staged folders in memory, per process.
+    AssetStaging.clearAssetHashCache();
+    return { release };
+  } catch (e) {
+    release();
+    throw e;
+  }
+}
+
+function lockAssetFolder(outdir: string, where: string, stagedHash: string): () => void {
+  const lockFile = path.join(outdir, `.vectordb-layer-${stagedHash}.lock`);
+  try {
+    fs.mkdirSync(outdir, { recursive: true });
+    return acquireBuildLock(lockFile, {
+      timeoutMs: 30 * 60 * 1000,
+      onWait: (owner) => process.stderr.write(`[vectordb-layer] ${where}: waiting for another synth (${owner}) that is building this layer into ${outdir}\n`),
+    });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code && UNWRITABLE.includes(code)) {
+      throw new StagingError(`cannot write to the cloud assembly folder ${outdir} (${code}): the layer is built there. Synthesize into a writable folder with free space (cdk synth --output <dir>, or new App({ outdir }))`);
+    }
+    throw new StagingError((e as Error).message);
+  }
+}
+
+/** What went wrong in a failed bundling, as the recipe or the engine said it. */
+export interface BundlingFailure {
+  /** The recipe's report, when it made one. */
+  readonly failure?: RecipeFailure;
+  /** A message of our own (no Docker engine, an unwritable cloud assembly), when the recipe said nothing. */
+  readonly message?: string;
+}
+
+/**
+ * Reads what a failed bundling left: the recipe's error file or the local
+ * build's report, or why Docker could not run; removes the empty
+ * `asset.<hash>-building` folder CDK leaves behind. undefined when the error
+ * is not a bundling failure.
+ */
+export function bundlingFailure(e: unknown, triedDocker: boolean, local?: LocalLayerBuild): BundlingFailure | undefined {
+  const original = e instanceof Error ? e : new Error(String(e));
+  const located = /bundle output is located at (.+?-building): /.exec(original.message);
+  if (!located) {
+    const code = (original as NodeJS.ErrnoException).code;
+    const p = (original as NodeJS.ErrnoException).path;
+    if (code && p && UNWRITABLE.includes(code)) {
+      return { message: `cannot write the layer into the cloud assembly at ${path.dirname(p)} (${code}: ${original.message}). Synthesize into a writable folder with free space (cdk synth --output <dir>, or new App({ outdir }))` };
+    }
+    return undefined;
+  }
+  const dir = located[1];
+  const failure = readRecipeFailure(dir) ?? local?.lastFailure;
+  // Nothing half-built stays in the cloud assembly.
+  fs.rmSync(dir, { recursive: true, force: true });
+  if (failure) return { failure };
+  return triedDocker ? { message: dockerProblem() } : undefined;
+}
+
+/** Why Docker could not build, when no engine answers. */
+function dockerProblem(): string | undefined {
+  const docker = process.env.CDK_DOCKER ?? 'docker';
+  const probe = spawnSync(docker, ['version', '--format', '{{.Server.Version}}'], { encoding: 'utf-8', shell: false, timeout: 30000 });
+  if (!probe.error && probe.status === 0) return undefined;
+  const said = (probe.error?.message ?? `${probe.stdout}${probe.stderr}`).trim().split('\n').slice(-3).join(' ');
+  return `the layer must be built in Docker, but no Docker engine answers (\`${docker} version\`: ${said}). Start Docker, or set buildMethod to LayerBuildMethod.LOCAL (needs npm >= 10.4 on this host)`;
+}

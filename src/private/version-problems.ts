@@ -1,0 +1,114 @@
+/**
+ * Why an SDK version cannot make a layer for an architecture, with the way
+ * out: from the facts table before any build (a fast refusal), or from the
+ * recipe's report after the registry said so. Messages name the props of the
+ * construct (or the flags of the command) the user called.
+ */
+import { compatibleRuntimes, tableFacts, workingVersions } from './compatibility';
+import { RecipeFailure } from './local-build';
+import { knownVersions, versionFacts } from './sdk-facts';
+import { nearestVersions } from './versions';
+
+/** How the user named the inputs: `version` on VectorDbLayer, `sdkVersion` on VectorDbFunction, `--version` for the CLI. */
+export interface InputNames {
+  readonly sdk: string;
+  readonly version: string;
+  readonly architecture: string;
+}
+
+/** The layer asked for. */
+export interface LayerRequest {
+  readonly sdk: string;
+  readonly version: string;
+  readonly architecture: 'x86_64' | 'arm64';
+}
+
+/** A problem with the prop at fault, for propError. */
+export interface VersionProblem {
+  readonly prop: string;
+  readonly problem: string;
+  readonly why?: string;
+  readonly fix: string;
+}
+
+function otherArchitecture(architecture: string): string {
+  return architecture === 'arm64' ? 'x86_64' : 'arm64';
+}
+
+function someVersions(versions: string[], wanted: string): string {
+  const near = nearestVersions(wanted, versions, 3);
+  return near.length > 0 ? near.join(', ') : 'none';
+}
+
+/** A version the table knows has no native build for the architecture. */
+function noNativeBuild(req: LayerRequest, names: InputNames, named?: { package?: string; version?: string }): VersionProblem {
+  const working = workingVersions(req.sdk, req.architecture, undefined, req.version);
+  return {
+    prop: names.architecture,
+    problem: `has no native build for ${req.sdk} ${req.version}`,
+    why: named?.package ? `it names ${named.package}@${named.version}, which is not published` : `it names no linux-gnu native package for ${req.architecture}`,
+    fix: working.length > 0
+      ? `set ${names.version} to one that has (nearest: ${someVersions(working, req.version)}; newest: ${working[0]}), or ${names.architecture} to ${otherArchitecture(req.architecture)}`
+      : `no version of ${req.sdk} has one for ${req.architecture}: set ${names.architecture} to ${otherArchitecture(req.architecture)}`,
+  };
+}
+
+/**
+ * What the facts table says is wrong with a version before any build:
+ * no native build for the architecture, or a binary no Lambda runtime can
+ * load. undefined when the version looks buildable (or the table does not know it).
+ */
+export function knownVersionProblem(req: LayerRequest, names: InputNames): VersionProblem | undefined {
+  const facts = versionFacts(req.sdk, req.version);
+  if (!facts) return undefined;
+  const native = facts.native[req.architecture];
+  if (!native || !native.published || native.package === undefined) {
+    if (native && native.published && native.package === undefined && native.glibc !== undefined) return bundledBinaryProblem(req, names);
+    return noNativeBuild(req, names, native);
+  }
+  const layer = tableFacts(req.sdk, req.version, req.architecture);
+  if (layer && compatibleRuntimes(layer).length === 0) {
+    const working = workingVersions(req.sdk, req.architecture, undefined, req.version);
+    return {
+      prop: names.version,
+      problem: `${req.version} cannot run on any Node.js Lambda runtime`,
+      why: `its ${req.architecture} binary needs glibc ${layer.glibc ?? '(none)'}${layer.neededLibraries?.length ? ` and ${layer.neededLibraries.join(', ')}` : ''}${layer.engines ? `, its engines.node is ${layer.engines}` : ''}`,
+      fix: working.length > 0 ? `set ${names.version} to one that runs (nearest: ${someVersions(working, req.version)}; newest: ${working[0]})` : `use another ${names.sdk}`,
+    };
+  }
+  return undefined;
+}
+
+/** vectordb 0.1.x shipped its binary inside the SDK's own tarball: it names no native package. */
+function bundledBinaryProblem(req: LayerRequest, names: InputNames): VersionProblem {
+  const native = versionFacts(req.sdk, req.version)?.native[req.architecture];
+  const working = workingVersions(req.sdk, req.architecture, undefined, req.version);
+  return {
+    prop: names.version,
+    problem: `${req.version} ships its native binary inside the SDK package (no linux-gnu native package), built for another system`,
+    why: `it needs glibc ${native?.glibc ?? '(unknown)'}${native?.needed?.length ? ` and ${native.needed.join(', ')}` : ''}, which no Lambda runtime's OS provides`,
+    fix: working.length > 0 ? `set ${names.version} to one that runs (nearest: ${someVersions(working, req.version)}; newest: ${working[0]})` : `use another ${names.sdk}`,
+  };
+}
+
+/** The recipe's report, told with the user's prop names and the versions that would work. */
+export function explainRecipeFailure(failure: RecipeFailure, req: LayerRequest, names: InputNames): VersionProblem | undefined {
+  const details = failure.details ?? {};
+  switch (failure.code) {
+    case 'NOT_PUBLISHED': {
+      const published = Array.isArray(details.published) ? details.published.map(String) : knownVersions(req.sdk);
+      return {
+        prop: names.version,
+        problem: `${req.version} is not a published version of ${req.sdk}`,
+        why: failure.message,
+        fix: `set ${names.version} to a published one (nearest: ${someVersions(published, req.version)})`,
+      };
+    }
+    case 'NO_NATIVE_PACKAGE':
+      return knownVersionProblem(req, names) ?? noNativeBuild(req, names);
+    case 'NO_NATIVE_BUILD':
+      return noNativeBuild(req, names, { package: String(details.nativePackage), version: String(details.nativeVersion) });
+    default:
+      return undefined;
+  }
+}
