@@ -1,48 +1,45 @@
 /**
  * `cdk-vectordb-layer versions [--sdk <name>] [--json]`: the SDK versions on the
- * npm registry and, for each, whether a Lambda linux-gnu native package exists
- * for x86_64 and arm64 (a layer can only be built where it does).
+ * npm registry and, for each, the Lambda native package it names for x86_64
+ * and arm64 (from that version's own optionalDependencies) and whether that
+ * package is published: a layer can only be built where it is.
  *
- * One `npm view <package> versions --json` per package (the SDK and its two
- * native packages), through the recipe's npm runner: never a shell.
+ * Per SDK: one `npm view <sdk>@>=0.0.0-0 version optionalDependencies engines`
+ * and one `npm view <native> versions` per architecture, through the recipe's
+ * npm runner: never a shell.
  */
+import { parseCommandArgs, UsageError } from './args';
 import type { Command } from './main';
-import { recipe, recipeNpm, recipeVersions, SdkInfo } from '../private/recipe';
+import { compatibleRuntimes, tableFacts } from '../private/compatibility';
+import { pinnedVersions } from '../private/pins';
+import { recipeNpm, recipeRegistry, recipeSdks } from '../private/recipe';
+import { versionFacts } from '../private/sdk-facts';
+import { compareVersions } from '../private/versions';
+import { VectorDbSdk } from '../sdk';
 
 export const ARCHITECTURES = ['x86_64', 'arm64'] as const;
 export type Architecture = typeof ARCHITECTURES[number];
 
-/** The SDKs the recipe knows (layer-assets/sdks.json), in file order. */
-export function sdkNames(): string[] {
-  return Object.keys(recipe.SDKS);
-}
-
-export function isSdk(name: string): boolean {
-  return Object.prototype.hasOwnProperty.call(recipe.SDKS, name);
-}
-
-export function sdkInfo(name: string): SdkInfo {
-  return recipe.SDKS[name];
-}
-
-/** `--flag problem, got "value"; fix` on one line, whatever the value holds. */
-export function badInput(command: string, flag: string, problem: string, value: string, fix: string): string {
-  const shown = value.length > 120 ? `${value.slice(0, 120)}...` : value;
-  return `cdk-vectordb-layer ${command}: ${flag} ${problem}, got ${JSON.stringify(shown)}; ${fix}`;
+/** A native build of one SDK version for one architecture. */
+export interface NativeCell {
+  /** The native package's version the SDK version names, when it names one. */
+  readonly version?: string;
+  /** Whether that package version is on the registry. */
+  readonly published: boolean;
 }
 
 export interface VersionRow {
   readonly version: string;
-  /** A linux-x64-gnu native package of this version is published. */
-  readonly x86_64: boolean;
-  /** A linux-arm64-gnu native package of this version is published. */
-  readonly arm64: boolean;
+  readonly x86_64: NativeCell;
+  readonly arm64: NativeCell;
+  /** The SDK's engines.node, when it declares one. */
+  readonly engines?: string;
   /** The sdk's default version in this library. */
   readonly default: boolean;
-  /** Architectures pinned (lockfile and measured glibc need) in layer-assets/sdks.json. */
+  /** Architectures pinned by a lockfile in layer-assets/pins. */
   readonly pinned: string[];
-  /** glibc need per pinned architecture. */
-  readonly glibc: Record<string, string>;
+  /** Runtimes per architecture, where this library's facts know the binary. */
+  readonly runtimes: Partial<Record<Architecture, string[]>>;
 }
 
 export interface SdkVersions {
@@ -53,110 +50,115 @@ export interface SdkVersions {
   readonly versions: VersionRow[];
 }
 
+/** What the registry says each version names as its native packages (releases in one call; others from the facts table). */
+function namedNatives(sdk: string): Map<string, { natives: Record<string, string>; engines?: string }> {
+  const rows = recipeRegistry.view(`${sdk}@>=0.0.0-0`, ['version', 'optionalDependencies', 'engines']);
+  const list: Array<{ version?: string; optionalDependencies?: Record<string, string>; engines?: { node?: string } }> = Array.isArray(rows) ? rows : rows ? [rows] : [];
+  const out = new Map<string, { natives: Record<string, string>; engines?: string }>();
+  for (const r of list) {
+    if (typeof r.version === 'string') out.set(r.version, { natives: r.optionalDependencies ?? {}, engines: r.engines?.node });
+  }
+  return out;
+}
+
 /** Asks the registry: three `npm view` calls per SDK. */
 export function sdkVersions(sdk: string): SdkVersions {
-  const info = sdkInfo(sdk);
-  const published = recipeNpm.publishedVersions(sdk);
+  const published = recipeRegistry.publishedVersions(sdk);
+  const named = namedNatives(sdk);
   const nativePackages = {} as Record<Architecture, string>;
   const nativeVersions = {} as Record<Architecture, Set<string>>;
   for (const arch of ARCHITECTURES) {
-    nativePackages[arch] = recipe.nativeFor(sdk, arch).packageName;
-    nativeVersions[arch] = new Set(recipeNpm.publishedVersions(nativePackages[arch]));
+    nativePackages[arch] = recipeSdks.nativeFor(sdk, arch).packageName;
+    nativeVersions[arch] = new Set(recipeRegistry.publishedVersions(nativePackages[arch]));
   }
-  const versions = [...published].sort((a, b) => recipeVersions.compareVersions(b, a)).map((version): VersionRow => {
-    const pins = Object.prototype.hasOwnProperty.call(info.pins, version) ? info.pins[version] : {};
-    const glibc: Record<string, string> = {};
-    for (const [arch, pin] of Object.entries(pins)) if (pin.glibc) glibc[arch] = pin.glibc;
+  const defaultVersion = VectorDbSdk.of(sdk).defaultVersion;
+  const versions = [...published].sort((a, b) => compareVersions(b, a)).map((version): VersionRow => {
+    const release = named.get(version);
+    const cell = (arch: Architecture): NativeCell => {
+      const v = release ? release.natives[nativePackages[arch]] : versionFacts(sdk, version)?.native[arch]?.version;
+      return { version: v, published: v !== undefined && nativeVersions[arch].has(v) };
+    };
+    const runtimes: Partial<Record<Architecture, string[]>> = {};
+    for (const arch of ARCHITECTURES) {
+      const facts = tableFacts(sdk, version, arch);
+      if (facts) runtimes[arch] = compatibleRuntimes(facts).map((r) => r.name);
+    }
     return {
       version,
-      x86_64: nativeVersions.x86_64.has(version),
-      arm64: nativeVersions.arm64.has(version),
-      default: version === info.defaultVersion,
-      pinned: Object.keys(pins),
-      glibc,
+      x86_64: cell('x86_64'),
+      arm64: cell('arm64'),
+      engines: release?.engines ?? versionFacts(sdk, version)?.engines,
+      default: version === defaultVersion,
+      pinned: ARCHITECTURES.filter((a) => pinnedVersions(sdk, a).includes(version)),
+      runtimes,
     };
   });
-  return { sdk, defaultVersion: info.defaultVersion, nativePackages, versions };
+  return { sdk, defaultVersion, nativePackages, versions };
 }
 
 const USAGE = `usage: cdk-vectordb-layer versions [--sdk <name>] [--json]
 
 Lists the versions of an SDK on the npm registry (npm's \`registry\` setting)
-and whether each has a Lambda native build (linux-x64-gnu for x86_64,
-linux-arm64-gnu for arm64): a layer can only be built where it has one.
-Marks this library's default version and the versions pinned by a lockfile.
+and, for each, the Lambda native package it names for x86_64 (linux-x64-gnu)
+and arm64 (linux-arm64-gnu) in its own optionalDependencies and whether that
+package is published: a layer can only be built where it is. Marks this
+library's default version, the versions pinned by a lockfile, and the Lambda
+runtimes each binary can load where this library's facts know it.
 
 options:
-  --sdk <name>   ${sdkNames().join(' or ')} (default: all of them)
+  --sdk <name>   ${Object.keys(recipeSdks.SDKS).join(' or ')} (default: all of them)
   --json         print one JSON object on stdout
   -h, --help     this help
 
 Exit codes: 0 success, 1 the registry could not be asked, 2 bad usage or input.`;
 
+function cellText(c: NativeCell, sdkVersion: string): string {
+  if (!c.published) return '-';
+  return c.version === sdkVersion ? 'yes' : `yes (${c.version})`;
+}
+
 function table(s: SdkVersions): string {
-  const yes = (b: boolean) => (b ? 'yes' : '-');
   const rows = s.versions.map((v) => {
     const notes: string[] = [];
     if (v.default) notes.push('default');
-    if (v.pinned.length > 0) {
-      notes.push(`pinned ${v.pinned.map((a) => (v.glibc[a] ? `${a} (glibc ${v.glibc[a]})` : a)).join(', ')}`);
+    if (v.pinned.length > 0) notes.push(`pinned ${v.pinned.join(', ')}`);
+    if (v.engines) notes.push(`engines.node ${v.engines}`);
+    for (const arch of ARCHITECTURES) {
+      const r = v.runtimes[arch];
+      if (r && v[arch].published) notes.push(`${arch}: ${r.length > 0 ? r.join(' ') : 'no Lambda runtime can load it'}`);
     }
-    if (!v.x86_64 && !v.arm64) notes.push('no Lambda native build');
-    return [v.version, yes(v.x86_64), yes(v.arm64), notes.join('; ')];
+    if (!v.x86_64.published && !v.arm64.published) notes.push('no Lambda native build');
+    return [v.version, cellText(v.x86_64, v.version), cellText(v.arm64, v.version), notes.join('; ')];
   });
   const head = ['VERSION', 'x86_64', 'arm64', 'NOTES'];
   const width = [0, 1, 2].map((i) => Math.max(head[i].length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((c, i) => (i < 3 ? c.padEnd(width[i]) : c)).join('  ').trimEnd();
-  const withArm = s.versions.filter((v) => v.arm64).length;
-  const withX64 = s.versions.filter((v) => v.x86_64).length;
+  const count = (a: Architecture) => s.versions.filter((v) => v[a].published).length;
   return [
-    `${s.sdk}: ${s.versions.length} versions; native builds: x86_64 ${withX64} (${s.nativePackages.x86_64}), arm64 ${withArm} (${s.nativePackages.arm64})`,
+    `${s.sdk}: ${s.versions.length} versions; native builds: x86_64 ${count('x86_64')} (${s.nativePackages.x86_64}), arm64 ${count('arm64')} (${s.nativePackages.arm64})`,
     line(head),
     ...rows.map(line),
   ].join('\n');
 }
 
 async function run(argv: string[]): Promise<number> {
-  let sdk: string | undefined;
-  let json = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    const inline = eq > 0 ? arg.slice(eq + 1) : undefined;
-    switch (flag) {
-      case '-h':
-      case '--help':
-        process.stdout.write(`${USAGE}\n`);
-        return 0;
-      case '--json':
-        if (inline !== undefined) {
-          process.stderr.write(badInput('versions', '--json', 'takes no value', inline, 'write --json alone'));
-          process.stderr.write('\n');
-          return 2;
-        }
-        json = true;
-        break;
-      case '--sdk': {
-        const v = inline ?? argv[++i];
-        if (v === undefined) {
-          process.stderr.write(`cdk-vectordb-layer versions: --sdk needs a value; for example --sdk ${sdkNames()[0]}\n`);
-          return 2;
-        }
-        if (!isSdk(v)) {
-          process.stderr.write(`${badInput('versions', '--sdk', `must be one of ${sdkNames().join(', ')}`, v, `for example --sdk ${sdkNames()[0]}`)}\n`);
-          return 2;
-        }
-        sdk = v;
-        break;
-      }
-      default:
-        process.stderr.write(`cdk-vectordb-layer versions: unknown ${flag.startsWith('-') ? 'option' : 'argument'} ${JSON.stringify(flag)}; run cdk-vectordb-layer versions --help for the options\n`);
-        return 2;
+  let values;
+  try {
+    values = parseCommandArgs('versions', argv, { sdk: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }).values;
+    const sdk = values.sdk as string | undefined;
+    if (sdk !== undefined && !Object.prototype.hasOwnProperty.call(recipeSdks.SDKS, sdk)) {
+      throw new UsageError(`cdk-vectordb-layer versions: --sdk must be one of ${Object.keys(recipeSdks.SDKS).join(', ')}, got ${JSON.stringify(sdk.slice(0, 120))}; for example --sdk vectordb`);
     }
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`${e.message}\n`);
+    return 2;
   }
-
-  const sdks = sdk ? [sdk] : sdkNames();
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const sdks = values.sdk ? [values.sdk as string] : Object.keys(recipeSdks.SDKS);
   let results: SdkVersions[];
   try {
     results = sdks.map(sdkVersions);
@@ -164,7 +166,7 @@ async function run(argv: string[]): Promise<number> {
     process.stderr.write(`cdk-vectordb-layer versions: ${(e as Error).message}\n`);
     return 1;
   }
-  if (json) {
+  if (values.json) {
     process.stdout.write(`${JSON.stringify({ registry: recipeNpm.registryUrl(), sdks: results }, null, 2)}\n`);
   } else {
     process.stdout.write(`${results.map(table).join('\n\n')}\n`);
@@ -173,6 +175,6 @@ async function run(argv: string[]): Promise<number> {
 }
 
 export const command: Command = {
-  summary: 'list an SDK\'s versions on the npm registry and which have an x86_64 / arm64 native build',
+  summary: 'list an SDK\'s versions on the npm registry and the x86_64 / arm64 native build each names',
   run,
 };

@@ -15,7 +15,10 @@
  * The zip is written to `<file>.partial` and renamed over `<file>` when it is
  * complete; on any failure the partial file is deleted.
  */
-/* eslint-disable no-bitwise -- CRC-32 and the zip format's bit fields */
+/* eslint-disable no-bitwise -- the zip format's bit fields */
+// Hand-written, not a zip library: the layer zip must be byte-for-byte
+// reproducible (fixed times, modes and order) and this package bundles no
+// dependency for it; zlib does the deflate and the CRC-32.
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -29,21 +32,9 @@ export class ZipError extends Error {
   }
 }
 
-const CRC_TABLE: Uint32Array = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-/** CRC-32 (IEEE 802.3, as zip uses it) of `data`, continuing from `previous`. */
+/** CRC-32 (IEEE 802.3, as zip uses it) of `data`, continuing from `previous`: zlib's (Node >= 20.15). */
 export function crc32(data: Uint8Array, previous = 0): number {
-  let c = (previous ^ 0xffffffff) >>> 0;
-  for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+  return zlib.crc32(data, previous);
 }
 
 /** 1980-01-01 00:00 in MS-DOS form: the earliest time a zip can hold. */
@@ -104,6 +95,76 @@ export interface ZipResult {
   readonly zippedBytes: number;
 }
 
+/** What a local header and a central directory entry share. */
+interface EntryFields {
+  readonly flags: number;
+  readonly method: number;
+  readonly crc: number;
+  readonly compressed: number;
+  readonly size: number;
+  readonly nameLength: number;
+}
+
+/** A local file header (the name follows it). */
+function localHeader(f: EntryFields): Buffer {
+  const local = Buffer.alloc(30);
+  local.writeUInt32LE(0x04034b50, 0);
+  local.writeUInt16LE(VERSION_NEEDED, 4);
+  local.writeUInt16LE(f.flags, 6);
+  local.writeUInt16LE(f.method, 8);
+  local.writeUInt16LE(DOS_TIME, 10);
+  local.writeUInt16LE(DOS_DATE, 12);
+  local.writeUInt32LE(f.crc, 14);
+  local.writeUInt32LE(f.compressed, 18);
+  local.writeUInt32LE(f.size, 22);
+  local.writeUInt16LE(f.nameLength, 26);
+  local.writeUInt16LE(0, 28);
+  return local;
+}
+
+/** A central directory entry (the name follows it). */
+function centralEntry(f: EntryFields, symlink: boolean, headerOffset: number): Buffer {
+  const entry = Buffer.alloc(46);
+  entry.writeUInt32LE(0x02014b50, 0);
+  entry.writeUInt16LE(VERSION_MADE_BY, 4);
+  entry.writeUInt16LE(VERSION_NEEDED, 6);
+  entry.writeUInt16LE(f.flags, 8);
+  entry.writeUInt16LE(f.method, 10);
+  entry.writeUInt16LE(DOS_TIME, 12);
+  entry.writeUInt16LE(DOS_DATE, 14);
+  entry.writeUInt32LE(f.crc, 16);
+  entry.writeUInt32LE(f.compressed, 20);
+  entry.writeUInt32LE(f.size, 24);
+  entry.writeUInt16LE(f.nameLength, 28);
+  // extra length, comment length, disk number, internal attributes: 0
+  entry.writeUInt32LE(((symlink ? SYMLINK_MODE : FILE_MODE) * 0x10000) >>> 0, 38);
+  entry.writeUInt32LE(headerOffset, 42);
+  return entry;
+}
+
+/** The end of central directory record. */
+function endRecord(entries: number, centralSize: number, centralOffset: number): Buffer {
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(entries, 8);
+  end.writeUInt16LE(entries, 10);
+  end.writeUInt32LE(centralSize, 12);
+  end.writeUInt32LE(centralOffset, 16);
+  return end;
+}
+
+/** A file's (or link's) bytes, as stored: deflated when that is smaller. */
+function entryData(source: Source, level: number): { data: Buffer; body: Buffer; method: number; crc: number } {
+  const data = source.symlink ? Buffer.from(fs.readlinkSync(source.absolute), 'utf-8') : fs.readFileSync(source.absolute);
+  if (data.length > MAX_32) throw new ZipError(`${source.absolute} is ${data.length} bytes; a zip without ZIP64 holds files below 4 GiB`);
+  const crc = crc32(data);
+  if (!source.symlink && data.length > 0) {
+    const deflated = zlib.deflateRawSync(data, { level });
+    if (deflated.length < data.length) return { data, body: deflated, method: METHOD_DEFLATE, crc };
+  }
+  return { data, body: data, method: METHOD_STORE, crc };
+}
+
 /** Writes every file below `folder` into the zip `file`, deterministically. */
 export function zipFolder(folder: string, file: string, options: ZipOptions = {}): ZipResult {
   const root = path.resolve(folder);
@@ -136,67 +197,22 @@ export function zipFolder(folder: string, file: string, options: ZipOptions = {}
   try {
     fd = fs.openSync(partial, 'w', 0o644);
     for (const source of sources) {
-      const data = source.symlink ? Buffer.from(fs.readlinkSync(source.absolute), 'utf-8') : fs.readFileSync(source.absolute);
-      if (data.length > MAX_32) throw new ZipError(`${source.absolute} is ${data.length} bytes; a zip without ZIP64 holds files below 4 GiB`);
-      const crc = crc32(data);
-      let method = METHOD_STORE;
-      let body: Buffer = data;
-      if (!source.symlink && data.length > 0) {
-        const deflated = zlib.deflateRawSync(data, { level });
-        if (deflated.length < data.length) {
-          method = METHOD_DEFLATE;
-          body = deflated;
-        }
-      }
+      const { data, body, method, crc } = entryData(source, level);
       const name = Buffer.from(source.name, 'utf-8');
       if (name.length > 0xffff) throw new ZipError(`the path ${source.name} is too long for a zip`);
       const flags = /[^\x20-\x7e]/.test(source.name) ? FLAG_UTF8 : 0;
       const headerOffset = offset;
 
-      const local = Buffer.alloc(30);
-      local.writeUInt32LE(0x04034b50, 0);
-      local.writeUInt16LE(VERSION_NEEDED, 4);
-      local.writeUInt16LE(flags, 6);
-      local.writeUInt16LE(method, 8);
-      local.writeUInt16LE(DOS_TIME, 10);
-      local.writeUInt16LE(DOS_DATE, 12);
-      local.writeUInt32LE(crc, 14);
-      local.writeUInt32LE(body.length, 18);
-      local.writeUInt32LE(data.length, 22);
-      local.writeUInt16LE(name.length, 26);
-      local.writeUInt16LE(0, 28);
-      write(local);
+      write(localHeader({ flags, method, crc, compressed: body.length, size: data.length, nameLength: name.length }));
       write(name);
       write(body);
-
-      const entry = Buffer.alloc(46);
-      entry.writeUInt32LE(0x02014b50, 0);
-      entry.writeUInt16LE(VERSION_MADE_BY, 4);
-      entry.writeUInt16LE(VERSION_NEEDED, 6);
-      entry.writeUInt16LE(flags, 8);
-      entry.writeUInt16LE(method, 10);
-      entry.writeUInt16LE(DOS_TIME, 12);
-      entry.writeUInt16LE(DOS_DATE, 14);
-      entry.writeUInt32LE(crc, 16);
-      entry.writeUInt32LE(body.length, 20);
-      entry.writeUInt32LE(data.length, 24);
-      entry.writeUInt16LE(name.length, 28);
-      // extra length, comment length, disk number, internal attributes: 0
-      entry.writeUInt32LE(((source.symlink ? SYMLINK_MODE : FILE_MODE) * 0x10000) >>> 0, 38);
-      entry.writeUInt32LE(headerOffset, 42);
-      central.push(entry, name);
+      central.push(centralEntry({ flags, method, crc, compressed: body.length, size: data.length, nameLength: name.length }, source.symlink, headerOffset), name);
       unzipped += data.length;
     }
 
     const centralOffset = offset;
     for (const part of central) write(part);
-    const end = Buffer.alloc(22);
-    end.writeUInt32LE(0x06054b50, 0);
-    end.writeUInt16LE(sources.length, 8);
-    end.writeUInt16LE(sources.length, 10);
-    end.writeUInt32LE(offset - centralOffset, 12);
-    end.writeUInt32LE(centralOffset, 16);
-    write(end);
+    write(endRecord(sources.length, offset - centralOffset, centralOffset));
 
     fs.fsyncSync(fd);
     fs.closeSync(fd);
