@@ -39,6 +39,8 @@ export const COLD_STARTS = (() => {
   return n;
 })();
 const SEED = 42;
+/** Where the shared database folders go: outside /tmp (the repository's .tmp/, ignored by git). */
+const SHARED_ROOT = path.join(__dirname, '..', '.tmp');
 const TARGET = 123;
 
 export interface LayoutStats {
@@ -53,7 +55,7 @@ export interface LayoutStats {
   /** Of the 50 warm invokes after the first, per run. */
   readonly warmP50Ms: Stat;
   readonly warmP95Ms: Stat;
-  /** The invoker copying the function and layer into its layout (not part of init; Lambda's own unpacking is not measured here). */
+  /** The invoker linking (or copying) the function and layer into its layout (not part of init; Lambda's own unpacking is not measured here). */
   readonly layoutMs: Stat;
 }
 
@@ -147,14 +149,18 @@ export async function runColdStartBench(): Promise<ColdStartPart> {
       const oursDir = layer.assetPath;
       const plainDir = plainInstall(sdk, version, path.join(scratch, `plain-${stack.stackName}`)).dir;
 
-      // The database: under /tmp (the invoker lets handlers write only there), ingested once through our layer.
-      const dbDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vdbl-bench-db-'));
+      // The database: a folder outside /tmp that every execution environment shares, as an EFS
+      // mount is (each environment's /tmp is its own), ingested once through our layer.
+      fs.mkdirSync(SHARED_ROOT, { recursive: true });
+      const dbDir = fs.mkdtempSync(path.join(SHARED_ROOT, 'bench-db-'));
       const env = { VECTORDB_URI: dbDir };
+      const sharedDirs = [dbDir];
       const ingest = await localInvoke({
         cdkOut,
         functionId: `${stack.stackName}/ingest`,
         event: { generate: { count: ROWS, dimensions: DIMENSIONS, seed: SEED } },
         env,
+        sharedDirs,
         timeoutSeconds: 600,
         initTimeoutSeconds: 60,
       });
@@ -172,6 +178,7 @@ export async function runColdStartBench(): Promise<ColdStartPart> {
             functionId: searchId,
             events: searchEvents,
             env,
+            sharedDirs,
             layerDirs: kind === 'plain' ? { [layer.logicalId!]: plainDir } : undefined,
           });
           check(`${name} search (${kind})`, r);

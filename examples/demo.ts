@@ -4,16 +4,17 @@
  * 1. Synthesizes examples/app.ts with a real layer build (vectordb, linux-x64-gnu)
  *    into examples/cdk.out (a second run reuses the build).
  * 2. Runs the `ingest` function through the local invoker (the real AWS Lambda
- *    runtime interface client, Lambda's layout and NODE_PATH, read-only task
- *    and /opt) to write 1,000 vectors of 128 dimensions to an embedded LanceDB
- *    in a temp folder.
+ *    runtime interface client, Lambda's layout and NODE_PATH, its own /tmp and
+ *    the rest read-only) to write 1,000 vectors of 128 dimensions to an
+ *    embedded LanceDB in a folder that every execution environment shares, as
+ *    an EFS mount is (examples/cdk.out/efs-*, given as VECTORDB_URI: each
+ *    environment's /tmp is its own, so /tmp/vectordb would be empty for search).
  * 3. Runs `search` five times in one execution environment with a query next to
  *    row 123 and prints the neighbours, the layer size and the timings.
  *
  * Exits 1 when the nearest neighbour is not row 123.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { App, AssetStaging } from 'aws-cdk-lib';
 import { ExampleStack } from './app';
@@ -48,8 +49,10 @@ async function main(): Promise<number> {
   process.stdout.write(`synth ${ms(synthMs)}; layer ${layer.sdk} ${layer.version} ${layer.architecture.name}: ${mb(layer.unzippedSizeBytes)} unzipped, runtimes ${layer.compatibleRuntimes?.map((r) => r.name).join(', ')}\n`);
   process.stdout.write(`functions: ingest and search on ${stack.search.runtime.name}, both with the one layer\n\n`);
 
-  const dbDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vectordb-demo-'));
+  // Shared by ingest and search as an EFS mount would be (outside /tmp: each environment's /tmp is its own).
+  const dbDir = fs.mkdtempSync(path.join(outdir, 'efs-'));
   const env = { VECTORDB_URI: dbDir };
+  const sharedDirs = [dbDir];
   try {
     process.stdout.write(`== ingest ${COUNT} vectors of ${DIMENSIONS} dimensions into ${dbDir}\n`);
     const ingest = await localInvoke({
@@ -57,6 +60,8 @@ async function main(): Promise<number> {
       functionId: 'VectorDbExample/ingest',
       event: { generate: { count: COUNT, dimensions: DIMENSIONS, seed: SEED } },
       env,
+      sharedDirs,
+      onWarning: (w) => process.stderr.write(`warning: ${w}\n`),
     });
     check('ingest', ingest);
     process.stdout.write(`${JSON.stringify(ingest.result)}  (init ${ms(ingest.initMs)}, invoke ${ms(ingest.invokeMs[0])}, runtime client ${ingest.runtimeClient})\n\n`);
@@ -69,6 +74,7 @@ async function main(): Promise<number> {
       functionId: 'VectorDbExample/search',
       events: Array.from({ length: 5 }, () => ({ vector: query, k: 5 })),
       env,
+      sharedDirs,
     });
     check('search', search);
     const neighbours = (search.result as { neighbours: Array<{ id: number; distance: number }> }).neighbours;

@@ -1,5 +1,4 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { appAt, tempDir } from './helpers';
@@ -7,10 +6,12 @@ import { ExampleStack } from '../examples/app';
 import { syntheticRows } from '../examples/handlers/ingest';
 import { localInvoke } from '../src/invoke/local-invoke';
 
+const SHARED_ROOT = path.join(__dirname, '..', '.tmp');
+
 /**
  * End to end: synthesize the example with a real layer build and real esbuild,
  * then run ingest and search through the local invoker (aws-lambda-ric, Lambda's
- * layout) against an embedded LanceDB in a temp folder.
+ * layout, its own /tmp) against an embedded LanceDB in a folder the functions share.
  */
 describe('the example app, ingest then search', () => {
   const outdir = tempDir('e2e');
@@ -32,16 +33,20 @@ describe('the example app, ingest then search', () => {
   });
 
   test('ingest writes 500 vectors, search finds the right nearest neighbours', async () => {
-    const dbDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vdbl-e2e-db-'));
+    // A folder every execution environment shares, as an EFS mount is: outside /tmp, since each
+    // environment's /tmp is its own (the repository's .tmp/, ignored by git).
+    fs.mkdirSync(SHARED_ROOT, { recursive: true });
+    const dbDir = fs.mkdtempSync(path.join(SHARED_ROOT, 'e2e-db-'));
     try {
       const env = { VECTORDB_URI: dbDir };
-      const ingest = await localInvoke({ cdkOut: outdir, functionId: 'VectorDbExample/ingest', event: { generate: { count: 500, dimensions: 16, seed: 7 } }, env });
+      const sharedDirs = [dbDir];
+      const ingest = await localInvoke({ cdkOut: outdir, functionId: 'VectorDbExample/ingest', event: { generate: { count: 500, dimensions: 16, seed: 7 } }, env, sharedDirs });
       expect(ingest.error).toBeUndefined();
       expect(ingest.result).toEqual({ table: 'vectors', added: 500, total: 500 });
       expect(ingest.runtimeClient).toBe('aws-lambda-ric');
 
       // appending goes through openTable + add
-      const again = await localInvoke({ cdkOut: outdir, functionId: 'VectorDbExample/ingest', event: { rows: [{ id: 9999, vector: Array(16).fill(5) }] }, env });
+      const again = await localInvoke({ cdkOut: outdir, functionId: 'VectorDbExample/ingest', event: { rows: [{ id: 9999, vector: Array(16).fill(5) }] }, env, sharedDirs });
       expect(again.result).toEqual({ table: 'vectors', added: 1, total: 501 });
 
       const rows = syntheticRows(500, 16, 7);
@@ -52,7 +57,7 @@ describe('the example app, ingest then search', () => {
         .sort((a, b) => a.d - b.d)
         .slice(0, 3)
         .map((r) => r.id);
-      const search = await localInvoke({ cdkOut: outdir, functionId: 'VectorDbExample/search', events: [{ vector: target, k: 3 }, { vector: Array(16).fill(5), k: 1 }], env });
+      const search = await localInvoke({ cdkOut: outdir, functionId: 'VectorDbExample/search', events: [{ vector: target, k: 3 }, { vector: Array(16).fill(5), k: 1 }], env, sharedDirs });
       expect(search.error).toBeUndefined();
       // the two invocations ran in one execution environment: the second saw the first's connection
       expect(search.invokeMs).toHaveLength(2);

@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { appAt, FIXTURES, stagedLayerDir, tempDir } from './helpers';
 import { VectorDbLayer } from '../src';
+import { run } from '../src/cli/main';
 import { InvokeResult, listFunctions, localInvoke, LocalInvokeError } from '../src/invoke/local-invoke';
 
 const HANDLERS = path.join(FIXTURES, 'handlers');
@@ -33,6 +34,27 @@ function cli(args: string[]) {
     timeout: 120000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The CLI's `run(argv)` in this process (no ts-node start-up), its output captured. */
+async function cliInProcess(argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
+  const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    stderr += String(chunk);
+    return true;
+  });
+  try {
+    const status = await run(argv);
+    return { status, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
 }
 
 describe('localInvoke runs a synthesized function as Lambda would', () => {
@@ -68,7 +90,9 @@ describe('localInvoke runs a synthesized function as Lambda would', () => {
     });
     expect(r.error).toBeUndefined();
     expect(r.runtimeClient).toBe('aws-lambda-ric');
-    expect(r.warnings).toEqual([]);
+    // Where the host can isolate, nothing differs from Lambda; elsewhere the first warning says /tmp is the host's.
+    const isolated = r.isolation.mode === 'namespace';
+    expect(r.warnings).toEqual(isolated ? [] : [expect.stringMatching(/^\/tmp is not isolated here: /)]);
     expect(r.invocations.map((i) => (i.result as { ids: number[] }).ids)).toEqual([[42, 43, 41], [100], [42, 43, 41]]);
     expect(r.invocations.map((i) => (i.result as { cold: boolean }).cold)).toEqual([true, false, false]);
     expect(r.result).toMatchObject({ ids: [42, 43, 41], version: '0.4.2' });
@@ -79,7 +103,9 @@ describe('localInvoke runs a synthesized function as Lambda would', () => {
     const root = path.dirname(task);
     expect(path.basename(task)).toBe('task');
     expect(out.cwd).toBe(task);
-    expect(out.tmpdir).toBe(path.join(root, 'tmp'));
+    // Lambda's TMPDIR: /tmp, the environment's own (its tmp/ folder mounted there); without isolation the folder itself.
+    expect(out.tmpdir).toBe(isolated ? '/tmp' : path.join(root, 'tmp'));
+    expect(r.isolation.tmpdir).toBe(out.tmpdir);
     expect(out.sdk.startsWith(path.join(root, 'opt', 'nodejs', 'node_modules', 'vectordb') + path.sep)).toBe(true);
     const nodePath = out.env.NODE_PATH.split(':');
     expect(nodePath[0]).toBe(path.join(root, 'opt', 'nodejs', 'node20', 'node_modules'));
@@ -205,6 +231,28 @@ describe('localInvoke runs a synthesized function as Lambda would', () => {
     const noAsset = await rejection(localInvoke({ cdkOut: bare, functionId: 'Stack/Throws' }));
     expect(noAsset.code).toBe('MISSING_ASSET');
     expect(noAsset.message).toMatch(/function Stack\/Throws .*its asset .*asset\.[0-9a-f]{64} is missing from the cloud assembly/);
+  });
+
+  test('the CLI lists the functions and exits 0 when no function is named', async () => {
+    const r = await cliInProcess(['invoke', outdir]);
+    expect(r.status).toBe(0);
+    expect(r.stdout.split('\n')[0]).toBe(`functions in ${outdir}:`);
+    for (const name of ['Stack/Search', 'Stack/Throws', 'Stack/Imported']) expect(r.stdout).toMatch(new RegExp(`^  ${name}  \\(\\w+, nodejs20\\.x, index\\.handler\\)$`, 'm'));
+  });
+
+  test('the CLI (parseArgs) refuses bad usage with one line naming the flag, and exit 2', async () => {
+    for (const [args, message] of [
+      [['--foo'], 'unknown option --foo'],
+      [['--times'], '--times needs a value'],
+      [['--region', '-x'], '--region needs a value (a value that starts with "-" goes as --region=<value>)'],
+      [['--json=yes'], '--json takes no value'],
+      [['--isolation', 'maybe'], '--isolation takes auto, namespace or none, got "maybe"'],
+      [['--event-json', '{}', '--event', 'x.json'], 'give the event once: --event or --event-json'],
+      [['--env', 'NOEQUALS'], '--env takes KEY=VALUE, got "NOEQUALS"'],
+    ] as const) {
+      const r = await cliInProcess(['invoke', outdir, 'Stack/Search', ...args]);
+      expect([r.status, r.stderr.split('\n')[0]]).toEqual([2, `cdk-vectordb-layer invoke: ${message}`]);
+    }
   });
 
   test('the CLI prints the result and exits 0; 1 when the handler throws; 2 for an unknown function', () => {

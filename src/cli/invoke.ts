@@ -1,16 +1,19 @@
 /**
- * `cdk-vectordb-layer invoke <cdk.out> <function>`: runs a synthesized Lambda
- * function locally as Lambda would (no Docker, no AWS). See src/invoke/local-invoke.ts.
+ * `cdk-vectordb-layer invoke <cdk.out> [<function>]`: runs a synthesized Lambda
+ * function locally as Lambda would (no Docker, no AWS), or lists the functions.
+ * See src/invoke/local-invoke.ts.
  */
 import * as fs from 'fs';
+import { parseArgs } from 'util';
 import type { Command } from './main';
-import { InvokeResult, listFunctions, localInvoke, LocalInvokeError, LocalInvokeOptions, RuntimeClient } from '../invoke/local-invoke';
+import { InvokeResult, IsolationMode, listFunctions, localInvoke, LocalInvokeError, LocalInvokeOptions, RuntimeClient } from '../invoke/local-invoke';
 
-const USAGE = `usage: cdk-vectordb-layer invoke <cdk.out> <function> [options]
+const USAGE = `usage: cdk-vectordb-layer invoke <cdk.out> [<function>] [options]
 
 Runs a function of a synthesized app locally as Lambda would, with no Docker
-and no AWS: its code asset in task/, its layers merged in opt/, only tmp/
-writable, Lambda's environment, and the Lambda runtime interface client
+and no AWS: its code asset in task/, its layers merged in opt/, its own empty
+/tmp and nothing else writable, Lambda's environment and Node.js flags, ES
+imports resolved through NODE_PATH, and the Lambda runtime interface client
 (aws-lambda-ric when installed, else a built-in bootstrap) against a local
 Runtime API. <function> is the construct path (Stack/Search), the logical id,
 or Stack/LogicalId. With only <cdk.out>, lists the functions.
@@ -23,38 +26,72 @@ options:
   --timeout <seconds>      per invocation (default: the function's Timeout, else 3)
   --layer-dir <key=dir>    content folder for a layer imported by ARN (key: its ARN,
                            logical id or 0-based position; repeatable)
+  --shared-dir <dir>       a host folder the function may write, shared by every
+                           invoke as an EFS mount is (repeatable; not under /tmp)
   --region <region>        AWS_REGION (default us-east-1)
   --runtime-client <name>  aws-lambda-ric or bootstrap (default: aws-lambda-ric when installed)
+  --isolation <mode>       auto, namespace or none: the function's own /tmp in a mount
+                           namespace, the rest read-only (default auto: namespace where
+                           the host can, else says so on the first line)
+  --work-dir <dir>         where each execution environment is laid out, outside /tmp
+                           (default ~/.cache/cdk-vectordb-layer/invoke)
   --json                   print one JSON object on stdout (result, error, times, logs)
-  --keep                   keep the temp layout (task/, opt/, tmp/) and print its folder
+  --keep                   keep the layout (task/, opt/, tmp/) and print its folder
   --quiet                  do not echo the function's output on stderr
   -h, --help               this help
 
-Prints the response (or Lambda's error) as JSON on stdout and the function's
-output and "init N ms, invoke N ms" on stderr.
-Exit codes: 0 the handler succeeded, 1 it failed or timed out, 2 bad usage or input.`;
+Prints the response (or Lambda's error) as JSON on stdout; warnings (first),
+the function's output and "init N ms, invoke N ms" on stderr.
+Exit codes: 0 the handler succeeded (or the functions were listed), 1 it failed
+or timed out, 2 bad usage or input.`;
 
 class UsageError extends Error {}
 
+const OPTIONS = {
+  'event': { type: 'string' },
+  'event-json': { type: 'string' },
+  'times': { type: 'string' },
+  'env': { type: 'string', multiple: true },
+  'timeout': { type: 'string' },
+  'layer-dir': { type: 'string', multiple: true },
+  'shared-dir': { type: 'string', multiple: true },
+  'region': { type: 'string' },
+  'runtime-client': { type: 'string' },
+  'isolation': { type: 'string' },
+  'work-dir': { type: 'string' },
+  'json': { type: 'boolean' },
+  'keep': { type: 'boolean' },
+  'quiet': { type: 'boolean' },
+  'help': { type: 'boolean', short: 'h' },
+} as const;
+
 interface Parsed {
   readonly help: boolean;
-  readonly positional: string[];
-  readonly event?: unknown;
-  readonly times?: number;
-  readonly env: Record<string, string>;
-  readonly layerDirs: Record<string, string>;
-  readonly timeout?: number;
-  readonly region?: string;
-  readonly runtimeClient?: RuntimeClient;
+  readonly cdkOut?: string;
+  readonly functionId?: string;
+  readonly options: Omit<LocalInvokeOptions, 'cdkOut' | 'functionId'>;
   readonly json: boolean;
-  readonly keep: boolean;
   readonly quiet: boolean;
 }
 
-function keyValue(flag: string, value: string): [string, string] {
-  const eq = value.indexOf('=');
-  if (eq <= 0) throw new UsageError(`${flag} takes KEY=VALUE, got ${JSON.stringify(value)}`);
-  return [value.slice(0, eq), value.slice(eq + 1)];
+/** parseArgs' own errors, as one line naming the flag. */
+function usageError(e: Error & { code?: string }): UsageError {
+  const flag = /'(-[^' ]+)/.exec(e.message)?.[1] ?? '';
+  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return new UsageError(`unknown option ${flag}`);
+  if (/does not take an argument/.test(e.message)) return new UsageError(`${flag} takes no value`);
+  if (/ambiguous/.test(e.message)) return new UsageError(`${flag} needs a value (a value that starts with "-" goes as ${flag}=<value>)`);
+  if (/argument missing/.test(e.message)) return new UsageError(`${flag} needs a value`);
+  return new UsageError(e.message.split('\n')[0]);
+}
+
+function keyValues(flag: string, values: readonly string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const value of values ?? []) {
+    const eq = value.indexOf('=');
+    if (eq <= 0) throw new UsageError(`${flag} takes KEY=VALUE, got ${JSON.stringify(value)}`);
+    out[value.slice(0, eq)] = value.slice(eq + 1);
+  }
+  return out;
 }
 
 function parseJson(text: string, where: string): unknown {
@@ -66,111 +103,69 @@ function parseJson(text: string, where: string): unknown {
   }
 }
 
-function parse(argv: string[]): Parsed {
-  const positional: string[] = [];
-  const env: Record<string, string> = {};
-  const layerDirs: Record<string, string> = {};
-  let event: unknown;
-  let eventGiven = false;
-  let times: number | undefined;
-  let timeout: number | undefined;
-  let region: string | undefined;
-  let runtimeClient: RuntimeClient | undefined;
-  let json = false;
-  let keep = false;
-  let quiet = false;
-  let help = false;
-
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (!arg.startsWith('-') || arg === '-') {
-      positional.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    const inline = arg.startsWith('--') && eq > 0 ? arg.slice(eq + 1) : undefined;
-    const value = (): string => {
-      if (inline !== undefined) return inline;
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    const noValue = () => {
-      if (inline !== undefined) throw new UsageError(`${flag} takes no value`);
-    };
-    switch (flag) {
-      case '-h':
-      case '--help':
-        help = true;
-        break;
-      case '--event': {
-        if (eventGiven) throw new UsageError('give the event once: --event or --event-json');
-        const file = value();
-        let text: string;
-        try {
-          text = fs.readFileSync(file === '-' ? 0 : file, 'utf-8');
-        } catch (e) {
-          throw new UsageError(`cannot read the event file ${file}: ${(e as Error).message}`);
-        }
-        event = parseJson(text, `the event file ${file}`);
-        eventGiven = true;
-        break;
-      }
-      case '--event-json':
-        if (eventGiven) throw new UsageError('give the event once: --event or --event-json');
-        event = parseJson(value(), '--event-json');
-        eventGiven = true;
-        break;
-      case '--times': {
-        const v = value();
-        times = Number(v);
-        if (!/^\d+$/.test(v) || times < 1) throw new UsageError(`--times takes a whole number >= 1, got ${JSON.stringify(v)}`);
-        break;
-      }
-      case '--timeout': {
-        const v = value();
-        timeout = Number(v);
-        if (v.trim() === '' || !Number.isFinite(timeout) || timeout <= 0) throw new UsageError(`--timeout takes a number of seconds > 0, got ${JSON.stringify(v)}`);
-        break;
-      }
-      case '--env': {
-        const [k, v] = keyValue(flag, value());
-        env[k] = v;
-        break;
-      }
-      case '--layer-dir': {
-        const [k, v] = keyValue(flag, value());
-        layerDirs[k] = v;
-        break;
-      }
-      case '--region':
-        region = value();
-        if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) throw new UsageError(`--region takes a region such as us-east-1, got ${JSON.stringify(region)}`);
-        break;
-      case '--runtime-client': {
-        const v = value();
-        if (v !== 'aws-lambda-ric' && v !== 'bootstrap') throw new UsageError(`--runtime-client takes aws-lambda-ric or bootstrap, got ${JSON.stringify(v)}`);
-        runtimeClient = v;
-        break;
-      }
-      case '--json':
-        noValue();
-        json = true;
-        break;
-      case '--keep':
-        noValue();
-        keep = true;
-        break;
-      case '--quiet':
-        noValue();
-        quiet = true;
-        break;
-      default:
-        throw new UsageError(`unknown option ${flag}`);
-    }
+function readEvent(file: string | undefined, json: string | undefined): unknown {
+  if (json !== undefined) return parseJson(json, '--event-json');
+  if (file === undefined) return {};
+  let text: string;
+  try {
+    text = fs.readFileSync(file === '-' ? 0 : file, 'utf-8');
+  } catch (e) {
+    throw new UsageError(`cannot read the event file ${file}: ${(e as Error).message}`);
   }
-  return { help, positional, event: eventGiven ? event : undefined, times, env, layerDirs, timeout, region, runtimeClient, json, keep, quiet };
+  return parseJson(text, `the event file ${file}`);
+}
+
+function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  const names = `${allowed.slice(0, -1).join(', ')} or ${allowed[allowed.length - 1]}`;
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`${flag} takes ${names}, got ${JSON.stringify(value)}`);
+  return value as T;
+}
+
+function numbers(v: { times?: string; timeout?: string }): { times?: number; timeout?: number } {
+  if (v.times !== undefined && (!/^\d+$/.test(v.times) || Number(v.times) < 1)) throw new UsageError(`--times takes a whole number >= 1, got ${JSON.stringify(v.times)}`);
+  const timeout = v.timeout === undefined ? undefined : Number(v.timeout);
+  if (v.timeout !== undefined && (v.timeout.trim() === '' || !Number.isFinite(timeout) || timeout! <= 0)) {
+    throw new UsageError(`--timeout takes a number of seconds > 0, got ${JSON.stringify(v.timeout)}`);
+  }
+  return { times: v.times === undefined ? undefined : Number(v.times), timeout };
+}
+
+function parse(argv: string[]): Parsed {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true, tokens: true });
+  } catch (e) {
+    throw usageError(e as Error);
+  }
+  const v = parsed.values;
+  const eventFlags = parsed.tokens.filter((t) => t.kind === 'option' && (t.name === 'event' || t.name === 'event-json'));
+  if (eventFlags.length > 1) throw new UsageError('give the event once: --event or --event-json');
+  if (v.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(v.region)) throw new UsageError(`--region takes a region such as us-east-1, got ${JSON.stringify(v.region)}`);
+  const { times, timeout } = numbers(v);
+  const [cdkOut, functionId, ...extra] = parsed.positionals;
+  if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
+  const event = v.help ? undefined : readEvent(v.event, v['event-json']);
+  return {
+    help: v.help === true,
+    cdkOut,
+    functionId,
+    json: v.json === true,
+    quiet: v.quiet === true,
+    options: {
+      event,
+      invocations: times,
+      env: keyValues('--env', v.env),
+      layerDirs: keyValues('--layer-dir', v['layer-dir']),
+      sharedDirs: v['shared-dir'],
+      timeoutSeconds: timeout,
+      region: v.region,
+      runtimeClient: oneOf<RuntimeClient>('--runtime-client', v['runtime-client'], ['aws-lambda-ric', 'bootstrap']) ?? 'auto',
+      isolation: oneOf<IsolationMode>('--isolation', v.isolation, ['auto', 'namespace', 'none']),
+      workDir: v['work-dir'],
+      keepLayout: v.keep === true,
+    },
+  };
 }
 
 function listing(cdkOut: string): string {
@@ -186,16 +181,57 @@ function ms(n: number): string {
 function report(r: InvokeResult): string[] {
   const lines: string[] = [];
   const n = r.invocations.length;
-  if (n === 0) {
-    lines.push(`init ${ms(r.initMs)} ms (failed)`);
-  }
+  if (n === 0) lines.push(`init ${ms(r.initMs)} ms (failed)`);
   r.invocations.forEach((inv, i) => {
     const status = inv.timedOut ? ' (timed out)' : inv.error ? ' (error)' : '';
     if (i === 0) lines.push(`init ${ms(r.initMs)} ms, invoke ${ms(inv.invokeMs)} ms${status}${n > 1 ? ` (1/${n})` : ''}`);
     else lines.push(`invoke ${ms(inv.invokeMs)} ms${status} (warm, ${i + 1}/${n})`);
   });
-  lines.push(`runtime client: ${r.runtimeClient}; layout ${ms(r.layoutMs)} ms`);
+  const client = r.runtimeClientVersion ? `${r.runtimeClient} ${r.runtimeClientVersion}` : r.runtimeClient;
+  const tmp = r.isolation.mode === 'namespace' ? `own /tmp (namespace ${ms(r.isolation.setupMs)} ms)` : 'host /tmp (not isolated)';
+  lines.push(`runtime client: ${client}; ${tmp}; layout ${ms(r.layoutMs)} ms`);
+  if (r.error) lines.push(`${r.errorPhase === 'init' ? 'init failed' : 'the function failed'}: ${r.error.errorType}: ${r.error.errorMessage}`);
+  if (r.layoutDir) lines.push(`layout kept at ${r.layoutDir}`);
   return lines;
+}
+
+function asJson(r: InvokeResult): string {
+  return JSON.stringify({
+    function: r.function.path ?? `${r.function.stackId}/${r.function.logicalId}`,
+    logicalId: r.function.logicalId,
+    result: r.result,
+    error: r.error,
+    errorPhase: r.errorPhase,
+    timedOut: r.timedOut,
+    initMs: r.initMs,
+    invokeMs: r.invokeMs,
+    invocations: r.invocations,
+    runtimeClient: r.runtimeClient,
+    runtimeClientVersion: r.runtimeClientVersion,
+    isolation: r.isolation,
+    layoutMs: r.layoutMs,
+    layoutDir: r.layoutDir,
+    warnings: r.warnings,
+    logs: r.logs,
+  }, null, 2);
+}
+
+async function invoke(parsed: Parsed & { cdkOut: string; functionId: string }): Promise<number> {
+  const r = await localInvoke({
+    ...parsed.options,
+    cdkOut: parsed.cdkOut,
+    functionId: parsed.functionId,
+    // Warnings as soon as they are known: the isolation one is the first line.
+    onWarning: (w) => process.stderr.write(`warning: ${w}\n`),
+    onLog: !parsed.json && !parsed.quiet ? (text) => process.stderr.write(text) : undefined,
+  });
+  if (parsed.json) {
+    process.stdout.write(`${asJson(r)}\n`);
+  } else {
+    process.stdout.write(`${JSON.stringify(r.error ?? r.result ?? null, null, 2)}\n`);
+    for (const line of report(r)) process.stderr.write(`${line}\n`);
+  }
+  return r.error ? 1 : 0;
 }
 
 async function run(argv: string[]): Promise<number> {
@@ -211,63 +247,21 @@ async function run(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const [cdkOut, functionId, ...extra] = parsed.positional;
-  if (extra.length > 0 || !cdkOut) {
-    process.stderr.write(`cdk-vectordb-layer invoke: ${extra.length > 0 ? `unexpected argument ${JSON.stringify(extra[0])}` : 'missing <cdk.out>'}\n${USAGE}\n`);
-    return 2;
-  }
-
+  const { cdkOut, functionId } = parsed;
   try {
-    if (!functionId) {
+    if (!cdkOut) {
+      process.stderr.write(`cdk-vectordb-layer invoke: missing <cdk.out>\n${USAGE}\n`);
+      return 2;
+    }
+    if (functionId === undefined) {
+      process.stdout.write(`${listing(cdkOut)}\n`);
+      return 0;
+    }
+    if (functionId === '') {
       process.stderr.write(`cdk-vectordb-layer invoke: missing <function>\n${listing(cdkOut)}\n`);
       return 2;
     }
-    const echo = !parsed.json && !parsed.quiet;
-    const options: LocalInvokeOptions = {
-      cdkOut,
-      functionId,
-      event: parsed.event ?? {},
-      invocations: parsed.times,
-      env: parsed.env,
-      layerDirs: parsed.layerDirs,
-      timeoutSeconds: parsed.timeout,
-      region: parsed.region,
-      runtimeClient: parsed.runtimeClient ?? 'auto',
-      keepLayout: parsed.keep,
-      onLog: echo ? (text) => process.stderr.write(text) : undefined,
-    };
-    const r = await localInvoke(options);
-    const failed = r.error !== undefined;
-
-    if (parsed.json) {
-      const out = {
-        function: r.function.path ?? `${r.function.stackId}/${r.function.logicalId}`,
-        logicalId: r.function.logicalId,
-        result: r.result,
-        error: r.error,
-        errorPhase: r.errorPhase,
-        timedOut: r.timedOut,
-        initMs: r.initMs,
-        invokeMs: r.invokeMs,
-        invocations: r.invocations,
-        runtimeClient: r.runtimeClient,
-        layoutMs: r.layoutMs,
-        layoutDir: r.layoutDir,
-        warnings: r.warnings,
-        logs: r.logs,
-      };
-      process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
-      return failed ? 1 : 0;
-    }
-
-    for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
-    process.stdout.write(`${JSON.stringify(failed ? r.error : r.result ?? null, null, 2)}\n`);
-    for (const line of report(r)) process.stderr.write(`${line}\n`);
-    if (r.error) {
-      process.stderr.write(`${r.errorPhase === 'init' ? 'init failed' : 'the function failed'}: ${r.error.errorType}: ${r.error.errorMessage}\n`);
-    }
-    if (r.layoutDir) process.stderr.write(`layout kept at ${r.layoutDir}\n`);
-    return failed ? 1 : 0;
+    return await invoke({ ...parsed, cdkOut, functionId });
   } catch (e) {
     if (!(e instanceof LocalInvokeError)) throw e;
     process.stderr.write(`cdk-vectordb-layer invoke: ${e.message}\n`);
@@ -276,6 +270,6 @@ async function run(argv: string[]): Promise<number> {
 }
 
 export const command: Command = {
-  summary: 'run a synthesized Lambda function locally as Lambda would (no Docker, no AWS)',
+  summary: 'run a synthesized Lambda function locally as Lambda would (no Docker, no AWS); list them',
   run,
 };
