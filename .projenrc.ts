@@ -24,7 +24,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   cdkVersion: '2.224.0',
   constructsVersion: '10.5.1',
   jsiiVersion: '~6.0.0',
-  minNodeVersion: '20.0.0',
+  // zlib.crc32 (the layer zip) needs Node.js 20.15; CI runs the tests on 20, 22 and 24.
+  minNodeVersion: '20.15.0',
 
   // Version ranges (engines.node) and precedence, for every check of an SDK version.
   bundledDeps: ['semver@^7.7.2'],
@@ -71,17 +72,71 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   bin: { 'cdk-vectordb-layer': 'bin/cdk-vectordb-layer' },
   eslintOptions: {
-    // One dev tsconfig at the root covers src, test and examples.
+    // One dev tsconfig at the root covers src, test, examples and the recipe's JavaScript.
     tsconfigPath: './tsconfig.dev.json',
     projectService: false,
-    dirs: ['src'],
-    devdirs: ['test', 'examples', 'bench', 'projenrc', '.projenrc.ts'],
+    dirs: ['src', 'layer-assets'],
+    devdirs: ['test', 'examples', 'bench', 'build-tools', 'projenrc', '.projenrc.ts'],
+    fileExtensions: ['.ts', '.js', '.cjs', '.mjs'],
+  },
+  tsconfigDev: {
+    compilerOptions: {
+      // The recipe (layer-assets/**/*.js) and the invoker's scripts are JavaScript with JSDoc types.
+      allowJs: true,
+    },
   },
 
   gitignore: ['/.tmp/', 'cdk.out/', '.jsii.tabl.json'],
 });
 
 project.tsconfigDev.addInclude('.projenrc.ts');
+for (const js of ['layer-assets/build-layer.js', 'layer-assets/recipe/*.js', 'src/invoke/scripts/*.cjs', 'src/invoke/scripts/*.mjs']) {
+  project.tsconfigDev.addInclude(js);
+}
+
+// The recipe's JavaScript and the invoker's scripts are linted like the rest
+// (projen's default ignores *.js); CommonJS there uses require.
+for (const pattern of ['!layer-assets/build-layer.js', '!layer-assets/recipe/*.js', '!src/invoke/scripts/*.cjs', '!src/invoke/scripts/*.mjs']) {
+  project.eslint?.addIgnorePattern(pattern);
+}
+project.eslint?.addIgnorePattern('layer-assets/types/');
+project.eslint?.addOverride({
+  files: ['layer-assets/**/*.js', 'src/invoke/scripts/*.cjs', 'src/invoke/scripts/*.mjs'],
+  rules: {
+    '@typescript-eslint/no-require-imports': 'off',
+    'import/no-extraneous-dependencies': 'off',
+    'import/no-unresolved': 'off',
+  },
+});
+// Every construct error names the path, the prop, the value and the fix: it
+// goes through src/private/errors.ts, never a bare Error.
+project.eslint?.addOverride({
+  files: ['src/vector-db-layer.ts', 'src/vector-db-function.ts', 'src/database.ts', 'src/sdk.ts'],
+  rules: {
+    'no-restricted-syntax': ['error', {
+      selector: "ThrowStatement > NewExpression[callee.name='Error']",
+      message: 'Construct errors go through propError/constructError (src/private/errors.ts): path, prop, value and fix.',
+    }],
+  },
+});
+
+// The recipe is JavaScript with JSDoc types: type-check it and derive its
+// declarations (layer-assets/types), which the host code imports, before compile.
+const recipeTypes = project.addTask('recipe:types', {
+  description: 'Type-check the layer recipe (JSDoc) and write its declarations to layer-assets/types',
+  exec: 'tsc -p layer-assets/tsconfig.json',
+});
+project.preCompileTask.spawn(recipeTypes);
+
+// The invoker's scripts are real files in src/invoke/scripts; they ship beside the compiled invoker.
+project.postCompileTask.exec('node -e "require(\'fs\').cpSync(\'src/invoke/scripts\', \'lib/invoke/scripts\', { recursive: true })"');
+
+// Facts of every published SDK version (registry metadata and the binaries), for the constructs' checks.
+project.addTask('facts', {
+  description: 'Regenerate src/private/sdk-facts.generated.ts from the npm registry and the native binaries',
+  exec: 'ts-node --transpile-only --project tsconfig.dev.json build-tools/sdk-facts.ts',
+  receiveArgs: true,
+});
 
 // The main job: synthesize the example with a real layer build, then ingest and
 // search through the local invoker. No Docker, no AWS.
@@ -107,10 +162,10 @@ const packageCheck = project.addTask('package:check', {
 packageCheck.exec('jsii-rosetta extract --strict');
 packageCheck.exec('ts-node --transpile-only --project tsconfig.dev.json build-tools/package-check.ts');
 
-// Regenerate the lockfiles in layer-assets/pins from layer-assets/sdks.json.
+// Regenerate the lockfiles in layer-assets/pins (all, or `-- <sdk>@<version>:<arch>` to add one).
 project.addTask('pins', {
-  description: 'Regenerate layer-assets/pins lockfiles for every pinned SDK version',
-  exec: 'node layer-assets/update-pins.js',
+  description: 'Regenerate layer-assets/pins lockfiles (every pin, or -- <sdk>@<version>:<arch> to add one)',
+  exec: 'ts-node --transpile-only --project tsconfig.dev.json build-tools/update-pins.ts',
   receiveArgs: true,
 });
 
@@ -126,7 +181,7 @@ project.addTask('audit:signatures', {
 // The recipe that builds the layer ships with the package and runs on the host or in the build image.
 project.addPackageIgnore('!/layer-assets/');
 // What users never need: examples, benchmarks, build tools, CI, and the pin generator.
-for (const pattern of ['/examples/', '/bench/', '/build-tools/', '/.ci/', '/dist/', '/tsconfig.dev.json', '/.tmp/', '/layer-assets/update-pins.js']) {
+for (const pattern of ['/examples/', '/bench/', '/build-tools/', '/.ci/', '/dist/', '/tsconfig.dev.json', '/.tmp/', '/layer-assets/tsconfig.json']) {
   project.addPackageIgnore(pattern);
 }
 

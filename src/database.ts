@@ -5,7 +5,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { shown, SHELL_META } from './private/messages';
+import { propError } from './private/errors';
+import { SHELL_META } from './private/messages';
 import { ENV } from './runtime';
 
 /**
@@ -288,10 +289,10 @@ class EfsDatabase extends VectorDatabase {
     if (!Token.isUnresolved(mountPath)) {
       if (!/^\/mnt\/[a-zA-Z0-9._-]+$/.test(mountPath)) {
         const hint = mountPath.startsWith('/mnt/') ? 'one folder directly under /mnt/ (letters, digits, ., _ and -)' : 'a folder directly under /mnt/, where Lambda mounts file systems';
-        throw new Error(`VectorDatabase.efs: mountPath must be ${hint}, such as '${DEFAULT_MOUNT_PATH}', got ${shown(mountPath)}`);
+        throw propError('VectorDatabase.efs', { prop: 'mountPath', problem: `must be ${hint}, such as '${DEFAULT_MOUNT_PATH}'`, value: mountPath, fix: `use a folder such as '${DEFAULT_MOUNT_PATH}'` });
       }
       if (mountPath.length > 160) {
-        throw new Error(`VectorDatabase.efs: mountPath must be at most 160 characters, got ${mountPath.length}`);
+        throw propError('VectorDatabase.efs', { prop: 'mountPath', problem: 'must be at most 160 characters', value: mountPath.length, fix: 'use a shorter folder name' });
       }
     }
     this.uri = mountPath;
@@ -299,7 +300,11 @@ class EfsDatabase extends VectorDatabase {
     try {
       fileSystem = accessPoint.fileSystem;
     } catch {
-      throw new Error('VectorDatabase.efs: the access point must know its file system (its id, security group and mount targets); import it with efs.AccessPoint.fromAccessPointAttributes({ accessPointId, fileSystem }), not fromAccessPointId');
+      throw propError('VectorDatabase.efs', {
+        prop: 'accessPoint',
+        problem: 'must know its file system (its id, security group and mount targets)',
+        fix: 'import it with efs.AccessPoint.fromAccessPointAttributes({ accessPointId, fileSystem }), not fromAccessPointId',
+      });
     }
     const fsArn = Stack.of(accessPoint).formatArn({
       service: 'elasticfilesystem',
@@ -324,7 +329,7 @@ class EfsDatabase extends VectorDatabase {
 
   public bind(fn: lambda.Function): VectorDatabaseConfig {
     if (!fn.isBoundToVpc) {
-      throw new Error(`${fn.node.path}: database is VectorDatabase.efs(...) but the function has no vpc; set vpc to the VPC of the file system's mount targets`);
+      throw propError(fn, { prop: 'vpc', problem: 'is not set but database is VectorDatabase.efs(...)', fix: 'set vpc to the VPC of the file system\'s mount targets' });
     }
     return { uri: this.uri, environment: { [ENV.URI]: this.uri } };
   }
@@ -345,18 +350,19 @@ class CloudDatabase extends VectorDatabase {
     super();
     if (!Token.isUnresolved(uri)) {
       if (!uri.startsWith('db://')) {
-        throw new Error(`VectorDatabase.cloud: uri must be a LanceDB Cloud URI such as 'db://my-database', got ${shown(uri)}; for S3 or a folder use VectorDatabase.s3 or VectorDatabase.tmp`);
+        throw propError('VectorDatabase.cloud', { prop: 'uri', problem: 'must be a LanceDB Cloud URI such as \'db://my-database\'', value: uri, fix: 'for S3 or a folder use VectorDatabase.s3 or VectorDatabase.tmp' });
       }
       if (uri.length > 512) {
-        throw new Error(`VectorDatabase.cloud: uri must be at most 512 characters (it goes into the function's environment, 4 KB in all), got ${uri.length}`);
+        throw propError('VectorDatabase.cloud', { prop: 'uri', problem: 'must be at most 512 characters (it goes into the function\'s environment, 4 KB in all)', value: uri.length, fix: 'use a shorter database name' });
       }
       if (!/^db:\/\/[A-Za-z0-9][A-Za-z0-9._-]*$/.test(uri)) {
-        throw new Error(`VectorDatabase.cloud: uri must be db:// followed by the database name (letters, digits, ., _ and -), got ${shown(uri)}${SHELL_META.test(uri.slice(5)) ? ' (it holds characters a shell would act on)' : ''}`);
+        const meta = SHELL_META.test(uri.slice(5)) ? ' (it holds characters a shell would act on)' : '';
+        throw propError('VectorDatabase.cloud', { prop: 'uri', problem: 'must be db:// followed by the database name (letters, digits, ., _ and -)', value: uri, fix: `write the database name as LanceDB Cloud shows it${meta}` });
       }
     }
     this.region = options.region ?? 'us-east-1';
     if (!Token.isUnresolved(this.region) && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(this.region)) {
-      throw new Error(`VectorDatabase.cloud: region must be a region name such as 'us-east-1', got ${shown(this.region)}`);
+      throw propError('VectorDatabase.cloud', { prop: 'region', problem: 'must be a region name such as \'us-east-1\'', value: this.region, fix: 'use the region LanceDB Cloud shows for the database' });
     }
   }
 
@@ -388,7 +394,7 @@ function stripSlashes(p: string): string {
 function checkPath(where: string, prop: string, value: string, opts: { example: string; allowEmpty: boolean }) {
   if (Token.isUnresolved(value)) return;
   const fail = (why: string): never => {
-    throw new Error(`${where}: ${prop} ${why}, got ${shown(value)}; use a path such as '${opts.example}'`);
+    throw propError(where, { prop, problem: why, value, fix: `use a path such as '${opts.example}'` });
   };
   if (value === '') {
     if (opts.allowEmpty) return;

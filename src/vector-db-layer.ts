@@ -357,7 +357,10 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
       sdk: sdk.packageName, version, architecture: arch, strip, dockerFallback: buildMethod === LayerBuildMethod.AUTO,
     });
     const assetHash = layerAssetHash({
-      sdk: sdk.packageName, version, architecture: arch, strip,
+      sdk: sdk.packageName,
+      version,
+      architecture: arch,
+      strip,
       dockerImage: buildMethod === LayerBuildMethod.DOCKER ? image.image : undefined,
     });
     const bundling: BundlingOptions = { ...bundlingOptions({ image, sdk: sdk.packageName, version, architecture: arch, strip }), local };
@@ -380,7 +383,8 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
         description: props.description ?? describe(sdk, version, architecture),
       });
     } catch (e) {
-      throw buildError(e, where, { sdk: sdk.packageName, version, architecture: arch, triedDocker: buildMethod === LayerBuildMethod.DOCKER || local?.deferredToDocker === true, local, names });
+      const triedDocker = buildMethod === LayerBuildMethod.DOCKER || local?.deferredToDocker === true;
+      throw buildError(e, where, { sdk: sdk.packageName, version, architecture: arch, triedDocker, local, names });
     } finally {
       prepared.release();
     }
@@ -391,9 +395,7 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
     this.externalModules = sdk.externalModules;
 
     const manifest = this.readBuiltManifest(expected, prepared.checked);
-    const facts: LayerFacts = manifest
-      ? { sdk: sdk.packageName, version, architecture: arch, glibc: manifest.glibc ?? undefined, neededLibraries: manifest.neededLibraries, engines: manifest.nodeEngines ?? undefined, known: true }
-      : before;
+    const facts: LayerFacts = manifest ? measuredFacts(before, manifest) : before;
     this.glibcVersion = facts.glibc;
     this.nodeEngines = facts.engines;
     this.neededLibraries = facts.neededLibraries ? [...facts.neededLibraries] : undefined;
@@ -444,6 +446,12 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
   }
 }
 
+/** The facts the built binary and its manifest tell, over the table's. */
+function measuredFacts(before: LayerFacts, manifest: LayerManifest): LayerFacts {
+  const engines = manifest.nodeEngines ?? undefined;
+  return { ...before, known: true, glibc: manifest.glibc ?? undefined, neededLibraries: manifest.neededLibraries, engines };
+}
+
 function describe(sdk: VectorDbSdk, version: string, architecture: lambda.Architecture): string {
   const cpu = recipeSdks.CPU_BY_ARCHITECTURE[architecture.name as 'x86_64' | 'arm64'];
   return `${sdk.packageName} ${version} for Lambda ${architecture.name} (linux-${cpu}-gnu native binary) at /opt/nodejs/node_modules/${sdk.packageName}; built by cdk-vectordb-layer`;
@@ -474,7 +482,14 @@ function checkArchitecture(where: string, architecture: lambda.Architecture) {
   }
 }
 
-function validateProps(where: string, chosen: { sdk: VectorDbSdk; version: string; architecture: lambda.Architecture; buildMethod: LayerBuildMethod }, props: VectorDbLayerProps, names: InputNames) {
+interface ChosenProps {
+  readonly sdk: VectorDbSdk;
+  readonly version: string;
+  readonly architecture: lambda.Architecture;
+  readonly buildMethod: LayerBuildMethod;
+}
+
+function validateProps(where: string, chosen: ChosenProps, props: VectorDbLayerProps, names: InputNames) {
   checkSdk(where, chosen.sdk);
   checkVersion(where, names.version, chosen.sdk, chosen.version);
   checkArchitecture(where, chosen.architecture);

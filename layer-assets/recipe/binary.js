@@ -139,7 +139,7 @@ function sha256File(file) {
   const hash = crypto.createHash('sha256');
   const fd = fs.openSync(file, 'r');
   try {
-    const buf = Buffer.alloc(1 << 20);
+    const buf = Buffer.alloc(1024 * 1024);
     let n;
     while ((n = fs.readSync(fd, buf, 0, buf.length, null)) > 0) hash.update(buf.subarray(0, n));
   } finally {

@@ -6,6 +6,7 @@
 
 const fs = require('fs');
 const path = require('path');
+const { hostIsTarget } = require('./binary');
 const { LayerBuildError, diskMessage } = require('./errors');
 const { lockfileProblems } = require('./lockfile');
 const npm = require('./npm');
@@ -13,7 +14,6 @@ const { megabytes } = require('./progress');
 const { measure } = require('./prune');
 const { resolveRelease } = require('./registry');
 const { CPU_BY_ARCHITECTURE, nativeFor, pinDir, layerPackageJson } = require('./sdks');
-const { hostIsTarget } = require('./binary');
 
 /** @typedef {import('./sdks').Architecture} Architecture */
 /** @typedef {import('./progress').Progress} Progress */

@@ -112,7 +112,10 @@ export function parseBuildArgs(argv: string[], cwd = process.cwd()): BuildArgs {
   }
   const out = parseOut(str('out'), `${recipeSdks.SDKS[sdk].slug}-layer-${version}-${architecture}.zip`, cwd);
   return {
-    sdk, version, architecture, out,
+    sdk,
+    version,
+    architecture,
+    out,
     docker: values.docker === true,
     image: image ?? defaultBuildImage().image,
     strip: values['no-strip'] !== true,
@@ -145,9 +148,10 @@ function parseOut(given: string | undefined, defaultName: string, cwd: string): 
 /** Runs the recipe in a container, with the construct's Docker invocation; returns the manifest or throws. */
 function buildInDocker(args: BuildArgs, outDir: string): LayerManifest {
   const executable = process.env.CDK_DOCKER || 'docker';
-  const build = { image: DockerImage.fromRegistry(args.image), sdk: args.sdk, version: args.version, architecture: args.architecture, strip: args.strip };
+  const image = DockerImage.fromRegistry(args.image);
+  const build = { image, sdk: args.sdk, version: args.version, architecture: args.architecture, strip: args.strip };
   try {
-    DockerImage.fromRegistry(args.image).run(dockerRunOptions(build, ASSETS_DIR, outDir));
+    image.run(dockerRunOptions(build, ASSETS_DIR, outDir));
   } catch (e) {
     const failure = readRecipeFailure(outDir);
     if (failure) throw new RecipeError(failure);
@@ -170,8 +174,13 @@ function explainFailure(failure: RecipeFailure, args: BuildArgs): string {
 /** The facts of a built layer, for runtimes, the report and --json. */
 function factsOf(manifest: LayerManifest, args: BuildArgs): LayerFacts {
   return {
-    sdk: args.sdk, version: args.version, architecture: args.architecture, known: true,
-    glibc: manifest.glibc ?? undefined, neededLibraries: manifest.neededLibraries, engines: manifest.nodeEngines ?? undefined,
+    sdk: args.sdk,
+    version: args.version,
+    architecture: args.architecture,
+    known: true,
+    glibc: manifest.glibc ?? undefined,
+    neededLibraries: manifest.neededLibraries,
+    engines: manifest.nodeEngines ?? undefined,
   };
 }
 
@@ -283,8 +292,14 @@ function printResult(args: BuildArgs, built: Built) {
   const shown = path.relative(process.cwd(), zip.file);
   const display = shown === '' || shown.startsWith('..') || path.isAbsolute(shown) ? zip.file : shown;
   const snippetsOf = snippets({
-    sdk: args.sdk, slug: recipeSdks.SDKS[args.sdk].slug, version: args.version, architecture: args.architecture,
-    zip: display.split(path.sep).join('/'), zippedBytes: zip.zippedBytes, runtimes, externals: sdkOf(args.sdk).externalModules,
+    sdk: args.sdk,
+    slug: recipeSdks.SDKS[args.sdk].slug,
+    version: args.version,
+    architecture: args.architecture,
+    zip: display.split(path.sep).join('/'),
+    zippedBytes: zip.zippedBytes,
+    runtimes,
+    externals: sdkOf(args.sdk).externalModules,
   });
   const warnings: string[] = [];
   if (runtimes.length === 0) warnings.push(`no Lambda Node.js runtime can load this layer: its binary needs glibc ${manifest.glibc}${manifest.nodeEngines ? ` and node ${manifest.nodeEngines}` : ''}`);
@@ -302,16 +317,36 @@ function printResult(args: BuildArgs, built: Built) {
 function jsonReport(args: BuildArgs, built: Built, runtimes: string[], warnings: string[], snippetsOf: object) {
   const { manifest, zip } = built;
   return {
-    sdk: args.sdk, version: args.version, architecture: args.architecture, platform: manifest.platform,
-    zip: zip.file, sha256: zip.sha256, fileCount: zip.entries, unzippedBytes: zip.unzippedBytes, zippedBytes: zip.zippedBytes,
+    sdk: args.sdk,
+    version: args.version,
+    architecture: args.architecture,
+    platform: manifest.platform,
+    zip: zip.file,
+    sha256: zip.sha256,
+    fileCount: zip.entries,
+    unzippedBytes: zip.unzippedBytes,
+    zippedBytes: zip.zippedBytes,
     lambdaUnzippedLimitBytes: LAMBDA_UNZIPPED_LIMIT_BYTES,
-    glibc: manifest.glibc, nodeEngines: manifest.nodeEngines, neededLibraries: manifest.neededLibraries,
-    compatibleRuntimes: runtimes, compatibleArchitectures: [args.architecture], externalModules: sdkOf(args.sdk).externalModules,
-    nativePackage: manifest.nativePackage, nativePackageVersion: manifest.nativePackageVersion, nativeBinary: manifest.nativeBinary,
-    nativeBinaryBytes: manifest.nativeBinaryBytes, nativeBinaryBytesBeforeStrip: manifest.nativeBinaryBytesBeforeStrip,
-    strip: manifest.strip, pinned: manifest.pinned, loadChecked: manifest.loadChecked, loadSkipped: manifest.loadSkipped,
-    builtWith: args.docker ? `docker ${args.image}` : 'local', buildMs: built.buildMs, zipMs: built.zipMs,
-    warnings, snippets: snippetsOf,
+    glibc: manifest.glibc,
+    nodeEngines: manifest.nodeEngines,
+    neededLibraries: manifest.neededLibraries,
+    compatibleRuntimes: runtimes,
+    compatibleArchitectures: [args.architecture],
+    externalModules: sdkOf(args.sdk).externalModules,
+    nativePackage: manifest.nativePackage,
+    nativePackageVersion: manifest.nativePackageVersion,
+    nativeBinary: manifest.nativeBinary,
+    nativeBinaryBytes: manifest.nativeBinaryBytes,
+    nativeBinaryBytesBeforeStrip: manifest.nativeBinaryBytesBeforeStrip,
+    strip: manifest.strip,
+    pinned: manifest.pinned,
+    loadChecked: manifest.loadChecked,
+    loadSkipped: manifest.loadSkipped,
+    builtWith: args.docker ? `docker ${args.image}` : 'local',
+    buildMs: built.buildMs,
+    zipMs: built.zipMs,
+    warnings,
+    snippets: snippetsOf,
   };
 }
 

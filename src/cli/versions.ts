@@ -53,7 +53,8 @@ export interface SdkVersions {
 /** What the registry says each version names as its native packages (releases in one call; others from the facts table). */
 function namedNatives(sdk: string): Map<string, { natives: Record<string, string>; engines?: string }> {
   const rows = recipeRegistry.view(`${sdk}@>=0.0.0-0`, ['version', 'optionalDependencies', 'engines']);
-  const list: Array<{ version?: string; optionalDependencies?: Record<string, string>; engines?: { node?: string } }> = Array.isArray(rows) ? rows : rows ? [rows] : [];
+  type Row = { version?: string; optionalDependencies?: Record<string, string>; engines?: { node?: string } };
+  const list: Row[] = Array.isArray(rows) ? rows : rows ? [rows] : [];
   const out = new Map<string, { natives: Record<string, string>; engines?: string }>();
   for (const r of list) {
     if (typeof r.version === 'string') out.set(r.version, { natives: r.optionalDependencies ?? {}, engines: r.engines?.node });

@@ -202,11 +202,11 @@ export function zipFolder(folder: string, file: string, options: ZipOptions = {}
       if (name.length > 0xffff) throw new ZipError(`the path ${source.name} is too long for a zip`);
       const flags = /[^\x20-\x7e]/.test(source.name) ? FLAG_UTF8 : 0;
       const headerOffset = offset;
-
-      write(localHeader({ flags, method, crc, compressed: body.length, size: data.length, nameLength: name.length }));
+      const fields = { flags, method, crc, compressed: body.length, size: data.length, nameLength: name.length };
+      write(localHeader(fields));
       write(name);
       write(body);
-      central.push(centralEntry({ flags, method, crc, compressed: body.length, size: data.length, nameLength: name.length }, source.symlink, headerOffset), name);
+      central.push(centralEntry(fields, source.symlink, headerOffset), name);
       unzipped += data.length;
     }
 

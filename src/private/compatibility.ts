@@ -10,8 +10,8 @@
  */
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { glibcSatisfied, missingSonames } from './lambda-os';
-import { knownVersions, versionFacts } from './sdk-facts';
 import { knownNodeRuntimes, NodeRuntimeFact, nodeRuntimeFact, runtimeConstant } from './runtimes';
+import { knownVersions, versionFacts } from './sdk-facts';
 import { enginesAllow, compareVersions } from './versions';
 
 /** What decides where a layer runs. */
