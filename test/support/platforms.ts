@@ -7,7 +7,7 @@
  * What the .ci/lib scripts set up, and where this module looks for it:
  * - node builds: `npm pack node-linux-<x64|arm64>@<major>`, cached in
  *   `$CDK_VECTORDB_LAYER_TEST_CACHE` (default `<repo>/.tmp/test-cache`) as
- *   `node/v<major>-<arch>/bin/node` (the same layout .ci/lib/common.sh uses);
+ *   `node/v<major>-<arch>/bin/node` and `VERSION` (the layout .ci/lib/common.sh uses);
  * - the arm64 sysroot: `$CDK_VECTORDB_LAYER_ARM64_SYSROOT` (default
  *   `<cache>/arm64-sysroot`), made by .ci/lib/arm64-sysroot.sh;
  * - the image: `$CDK_VECTORDB_LAYER_TEST_IMAGE` (default
@@ -118,6 +118,7 @@ export function nodeBinary(major: number, arch: Arch): string {
       if (untar.error || untar.status !== 0) {
         throw new Error(`tar could not extract ${packed[0].filename} (${untar.error?.message ?? `exit ${untar.status}`}): ${tail(untar.stderr)}`);
       }
+      fs.writeFileSync(path.join(out, 'VERSION'), `v${packed[0].version}\n`);
       checkNode(path.join(out, 'bin', 'node'), major, arch);
       try {
         fs.renameSync(out, dest);
@@ -254,6 +255,12 @@ export interface ContainerEngine {
   readonly env: Record<string, string>;
   /** 'podman' or 'docker'. */
   readonly kind: 'podman' | 'docker';
+  /**
+   * The `--platform` values the image can run here: `linux/amd64`, and
+   * `linux/arm64` when the image lists an arm64 variant and this kernel runs
+   * arm64 executables (binfmt, .ci/lib/binfmt.sh) or is arm64.
+   */
+  readonly platforms: string[];
 }
 
 const engines = new Map<string, ContainerEngine | undefined>();
@@ -292,11 +299,41 @@ export function containerEngine(): ContainerEngine | undefined {
     const inspect = spawnSync(exe, ['image', 'inspect', '--format', '{{.Id}}', image], { env: childEnv, encoding: 'utf-8', timeout: 30_000, shell: false });
     if (inspect.error || inspect.status !== 0) continue;
     const needsWrapper = env.CONTAINERS_CONF !== undefined && process.env.CONTAINERS_CONF !== env.CONTAINERS_CONF;
-    found = { executable: needsWrapper ? engineWrapper(exe, env) : exe, image, env, kind };
+    const platforms = imagePlatforms(exe, image, childEnv).filter(runnableHere);
+    found = { executable: needsWrapper ? engineWrapper(exe, env) : exe, image, env, kind, platforms };
     break;
   }
   engines.set(key, found);
   return found;
+}
+
+/** `linux/<arch>` of each variant of a (manifest list) image. */
+function imagePlatforms(exe: string, image: string, env: NodeJS.ProcessEnv): string[] {
+  const list = spawnSync(exe, ['manifest', 'inspect', image], { env, encoding: 'utf-8', timeout: 30_000, shell: false });
+  if (!list.error && list.status === 0) {
+    try {
+      const manifests = (JSON.parse(list.stdout) as { manifests?: Array<{ platform?: { os?: string; architecture?: string } }> }).manifests ?? [];
+      const found = manifests.filter((m) => m.platform?.architecture).map((m) => `${m.platform?.os ?? 'linux'}/${m.platform?.architecture}`);
+      if (found.length > 0) return found;
+    } catch {
+      // not a list: one architecture, below
+    }
+  }
+  const one = spawnSync(exe, ['image', 'inspect', '--format', '{{.Os}}/{{.Architecture}}', image], { env, encoding: 'utf-8', timeout: 30_000, shell: false });
+  return !one.error && one.status === 0 && one.stdout.trim() ? [one.stdout.trim()] : [];
+}
+
+/** Whether this kernel runs executables of that platform (natively, or arm64 through a binfmt handler). */
+function runnableHere(platform: string): boolean {
+  const arch = platform.split('/')[1];
+  const native = process.arch === 'x64' ? 'amd64' : process.arch;
+  if (arch === native) return true;
+  if (arch !== 'arm64') return false;
+  try {
+    return fs.readFileSync('/proc/sys/fs/binfmt_misc/qemu-aarch64', 'utf-8').startsWith('enabled');
+  } catch {
+    return false;
+  }
 }
 
 /** A node script that runs `exe` with `env` added, for CDK_DOCKER (aws-cdk-lib spawns it without a shell). */
