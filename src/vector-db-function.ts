@@ -1,19 +1,24 @@
-import * as fs from 'fs';
 import * as path from 'path';
-import { Annotations, AssetStaging, FeatureFlags, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, AssetStaging, FeatureFlags, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { VectorDatabase } from './database';
-import { recipeElf, recipePrune } from './private/recipe';
-import { nodeRuntimeFact } from './private/runtimes';
+import { tableFacts } from './private/compatibility';
+import { callerFile, checkLocalBundler, esbuildInstallation } from './private/entry';
+import { pathOf, propError } from './private/errors';
+import { checkAgainstSdk, checkProps, findProject, MAX_LAYERS } from './private/function-props';
+import { checkRuntime, newestRuntime } from './private/function-runtime';
+import { chooseLayer } from './private/layer-choice';
+import { recipePrune } from './private/recipe';
+import { detectSdkImports, SDK_MODULES } from './private/sdk-detection';
 import { ENV } from './runtime';
 import { VectorDbSdk } from './sdk';
 import { IVectorDbLayer, LAMBDA_UNZIPPED_LIMIT_BYTES, VectorDbLayer } from './vector-db-layer';
 
-/** Lambda's limit on layers per function. */
-const MAX_LAYERS = 5;
+/** The runtime helper's folder: its imports of the SDKs are by variable, never the handler's choice. */
+const RUNTIME_HELPER_DIR = path.resolve(__dirname, 'runtime');
 
 /**
  * Properties of a `VectorDbFunction`.
@@ -23,21 +28,24 @@ export interface VectorDbFunctionProps extends nodejs.NodejsFunctionProps {
    * The layer with the LanceDB SDK: a `VectorDbLayer`, or one imported with
    * `VectorDbLayer.fromLayerArn`.
    *
-   * @default - the stack's shared `VectorDbLayer` for `sdk`, `sdkVersion` and the function's architecture (`VectorDbLayer.getOrCreate`)
+   * @default - the stack's shared `VectorDbLayer` for the SDK and version (see `sdk` and `sdkVersion`) and the function's architecture (`VectorDbLayer.getOrCreate`)
    */
   readonly layer?: IVectorDbLayer;
 
   /**
-   * The SDK of the default layer. Ignored when `layer` is given.
+   * The SDK of the function's layer. Refused together with `layer` (the layer
+   * says what it holds).
    *
-   * @default VectorDbSdk.VECTORDB
+   * @default - the SDK the handler imports (read from the entry and the files it imports, as esbuild bundles them); `VectorDbSdk.VECTORDB` when it imports neither
    */
   readonly sdk?: VectorDbSdk;
 
   /**
-   * The exact SDK version of the default layer. Ignored when `layer` is given.
+   * The exact SDK version of the function's layer. Refused together with
+   * `layer`. When it differs from the version the app's lock file resolves,
+   * synth warns: at run time the handler gets this version, not the app's.
    *
-   * @default - the SDK's pinned default version
+   * @default - the version the app's lock file (the one NodejsFunction uses: `depsLockFilePath`, else found from the current folder up) resolves for the SDK, else the exact version its package.json pins, when that version has a Linux native build for the function's architecture; otherwise the SDK's pinned default, with a warning naming both versions
    */
   readonly sdkVersion?: string;
 
@@ -58,6 +66,14 @@ export interface VectorDbFunctionProps extends nodejs.NodejsFunctionProps {
  * `VectorDbLayer`: the layer is attached, the SDK is kept out of the bundle,
  * and what would fail at run time is refused at synth time.
  *
+ * A drop-in for `NodejsFunction`: the same props, the same entry lookup
+ * (`<file>.<id>.ts` and the like beside the file that creates the function),
+ * the same template, except for the layer in `Layers`, the SDK and
+ * apache-arrow kept external, the `VECTORDB_URI` and `VECTORDB_SDK`
+ * environment variables, and the default runtime (the newest one the layer
+ * can run on). The layer holds the SDK the handler imports, at the version
+ * the app's lock file resolves.
+ *
  * @example
  * import { VectorDbFunction } from 'cdk-vectordb-layer';
  *
@@ -71,69 +87,88 @@ export class VectorDbFunction extends nodejs.NodejsFunction {
   public readonly database: VectorDatabase;
 
   constructor(scope: Construct, id: string, props: VectorDbFunctionProps = {}) {
-    const where = `${scope.node.path}/${id}`;
-    const fail = (message: string): never => {
-      throw new Error(`${where}: ${message}`);
-    };
+    const where = pathOf(scope, id);
 
-    if (props.runtime && props.runtime.family !== lambda.RuntimeFamily.NODEJS) {
-      fail(`runtime must be a Node.js runtime such as Runtime.NODEJS_22_X, got ${props.runtime.name}: the layer holds a Node.js package`);
-    }
-    if (props.layer && (props.sdk || props.sdkVersion)) {
-      fail('sdk and sdkVersion choose the default layer; remove them when layer is given (the layer says what it holds)');
+    // Everything that can be refused without the layer is refused before it is built (5-20 s).
+    const sdk = checkProps(where, props);
+    const bundlingRequired = Stack.of(scope).bundlingRequired;
+    const project = props.code ? undefined : findProject(where, id, props, callerFile('VectorDbFunction'));
+    const esbuild = project ? esbuildInstallation() : undefined;
+    if (project && bundlingRequired && !props.bundling?.forceDockerBundling) checkLocalBundler(where, esbuild);
+    const detection = project ? detectSdkImports({
+      entry: project.entry,
+      projectRoot: project.projectRoot,
+      externals: [...userExternals(scope, props.bundling), ...(props.bundling?.nodeModules ?? [])],
+      loader: props.bundling?.loader,
+      define: props.bundling?.define,
+      mainFields: props.bundling?.mainFields,
+      inject: props.bundling?.inject,
+      tsconfig: props.bundling?.tsconfig,
+      esbuildDir: esbuild?.packageDir,
+      ignoreUnder: [RUNTIME_HELPER_DIR],
+    }) : undefined;
+    const architecture = props.architecture ?? props.layer?.architecture ?? lambda.Architecture.X86_64;
+    const choice = chooseLayer({
+      where,
+      sdk,
+      sdkVersion: props.sdkVersion,
+      layer: props.layer,
+      architecture,
+      entry: project?.entry,
+      lockFile: project?.lockFile,
+      detection,
+      userExternals: props.bundling?.externalModules ?? [],
+    });
+    checkAgainstSdk(where, props, choice.sdk);
+    // How the user changes the version, for the fix of a runtime refusal.
+    const versionProp = props.layer ? 'the layer\'s version' : 'sdkVersion';
+    if (!props.layer && props.runtime && tableFacts(choice.sdk.packageName, choice.version!, architecture.name as 'x86_64' | 'arm64')) {
+      checkRuntime(where, props.runtime, { sdk: choice.sdk, version: choice.version!, architecture }, versionProp);
     }
 
     const layer = props.layer ?? VectorDbLayer.getOrCreate(scope, {
-      sdk: props.sdk,
-      version: props.sdkVersion,
-      architecture: props.architecture,
+      sdk: choice.sdk,
+      version: choice.version,
+      architecture,
     });
-    const architecture = props.architecture ?? layer.architecture;
     if (architecture.name !== layer.architecture.name) {
-      fail(`architecture is ${architecture.name} but the layer's native binary is built for ${layer.architecture.name}; set architecture to Architecture.${layer.architecture.name === 'arm64' ? 'ARM_64' : 'X86_64'}, or use a layer built for ${architecture.name}`);
+      throw propError(where, {
+        prop: 'architecture',
+        problem: `does not match the layer's native binary, built for ${layer.architecture.name}`,
+        value: architecture.name,
+        why: 'the binary would not load',
+        fix: `set architecture to Architecture.${layer.architecture.name === 'arm64' ? 'ARM_64' : 'X86_64'}, or use a layer built for ${architecture.name}`,
+      });
     }
-
-    const runtime = props.runtime ?? newestCompatibleRuntime(layer) ?? fail(`no Node.js runtime known to this aws-cdk-lib can load ${layer.sdk} ${layer.version}; choose another sdkVersion`);
-    checkRuntime(fail, runtime, layer);
-
-    const nodeModules = props.bundling?.nodeModules ?? [];
-    const bundledTwice = nodeModules.filter((m) => layer.externalModules.includes(m) || m.startsWith('@lancedb/'));
-    if (bundledTwice.length > 0) {
-      fail(`bundling.nodeModules lists ${bundledTwice.join(', ')}, which the layer provides: npm would install a second, host-platform copy into the function (the wrong binary, and twice the size). Remove ${bundledTwice.length > 1 ? 'them' : 'it'} from nodeModules`);
-    }
-
-    const layers = [layer, ...(props.layers ?? [])];
-    if (layers.length > MAX_LAYERS) {
-      fail(`the function would have ${layers.length} layers (the vector database layer plus ${layers.length - 1} in layers); Lambda allows at most ${MAX_LAYERS}. Merge or remove layers`);
-    }
-
-    // A file system can only be given to the Lambda constructor: the database's goes in here.
-    const fileSystem = props.database?.fileSystem;
-    if (fileSystem) {
-      if (props.filesystem) {
-        fail('filesystem is set and database is VectorDatabase.efs(...), which mounts its own access point; a function mounts one file system: remove filesystem, or use VectorDatabase.efs with that access point');
-      }
-      if (!props.vpc) {
-        fail(`database is VectorDatabase.efs(...), which mounts an EFS access point at ${fileSystem.config.localMountPath}, but vpc is not set: Lambda reaches EFS only from inside a VPC. Set vpc (and vpcSubnets) to the VPC of the file system's mount targets`);
-      }
-    }
+    const runtime = props.runtime ?? newestRuntime(layer.compatibleRuntimes) ?? (() => {
+      throw propError(where, {
+        prop: props.layer ? 'layer' : 'sdkVersion',
+        problem: `holds ${layer.sdk} ${layer.version}, which no Node.js runtime known to this aws-cdk-lib can run`,
+        fix: 'choose another SDK version',
+      });
+    })();
+    checkRuntime(where, runtime, layer, versionProp);
 
     super(scope, id, {
       ...props,
+      ...(project ? { entry: project.entry } : {}),
       runtime,
-      architecture,
-      layers,
-      filesystem: props.filesystem ?? fileSystem,
+      // As given; else the layer's when it is not NodejsFunction's default (x86_64, left out of the template).
+      architecture: props.architecture ?? (layer.architecture.name === lambda.Architecture.X86_64.name ? undefined : layer.architecture),
+      layers: [layer, ...(props.layers ?? [])],
+      filesystem: props.filesystem ?? props.database?.fileSystem,
       bundling: {
         ...props.bundling,
-        externalModules: mergeExternals(scope, runtime, props.bundling, layer.externalModules),
+        externalModules: mergeExternals(scope, runtime, props.bundling, [...layer.externalModules, ...SDK_MODULES]),
       },
     });
     this.vectorDbLayer = layer;
     this.database = props.database ?? VectorDatabase.tmp();
-    this.applyDatabase(fail, props, layer);
+    this.applyDatabase(where, props, layer);
 
-    this.warnOnLockfileVersion(props, layer);
+    if (choice.warning) {
+      Annotations.of(this).addWarningV2('cdk-vectordb-layer:sdk-version-mismatch', choice.warning);
+    }
     this.node.addValidation({ validate: () => this.validateSize() });
   }
 
@@ -142,17 +177,19 @@ export class VectorDbFunction extends nodejs.NodejsFunction {
    * helper. A variable the user set in `environment` wins over the default
    * location and conflicts with an explicit `database`.
    */
-  private applyDatabase(fail: (m: string) => never, props: VectorDbFunctionProps, layer: IVectorDbLayer) {
+  private applyDatabase(where: string, props: VectorDbFunctionProps, layer: IVectorDbLayer) {
     const config = this.database.bind(this);
     const given = props.environment ?? {};
     const environment: Record<string, string> = { ...config.environment, [ENV.SDK]: layer.sdk.packageName };
     for (const [key, value] of Object.entries(environment)) {
       if (key in given) {
-        if (key === ENV.SDK && given[key] !== value) {
-          fail(`environment.${key} is ${JSON.stringify(given[key])} but the layer holds ${value}; remove ${key} from environment (the function sets it from its layer)`);
-        }
         if (props.database && given[key] !== value) {
-          fail(`environment.${key} is ${JSON.stringify(given[key])} but database sets it to ${JSON.stringify(value)}; remove ${key} from environment (database owns it)`);
+          throw propError(where, {
+            prop: `environment.${key}`,
+            problem: `conflicts with database, which sets it to ${JSON.stringify(value)}`,
+            value: given[key],
+            fix: `remove ${key} from environment (database owns it)`,
+          });
         }
         continue;
       }
@@ -175,30 +212,18 @@ export class VectorDbFunction extends nodejs.NodejsFunction {
     return [`the function's code (${codeBytes} bytes) plus its layers (${known.map((l) => `${l.sdk} ${l.version}: ${l.unzippedSizeBytes}`).join(', ')}${unknown ? `, and ${unknown} layer(s) of unknown size` : ''}) is ${total} bytes unzipped, over Lambda's limit of ${LAMBDA_UNZIPPED_LIMIT_BYTES} bytes for a function and all its layers. Keep the SDK external (it is in the layer), remove bundled assets, or use a smaller sdkVersion`];
   }
 
-  /** Warns when the project's lockfile pins another SDK version than the layer holds. */
-  private warnOnLockfileVersion(props: VectorDbFunctionProps, layer: IVectorDbLayer) {
-    const lockFile = props.depsLockFilePath ?? findUp('package-lock.json', props.entry ? path.dirname(path.resolve(props.entry)) : process.cwd());
-    if (!lockFile || !lockFile.endsWith('package-lock.json') || !fs.existsSync(lockFile)) return;
-    let locked: string | undefined;
-    try {
-      const lock = JSON.parse(fs.readFileSync(lockFile, 'utf-8'));
-      locked = lock.packages?.[`node_modules/${layer.sdk.packageName}`]?.version ?? lock.dependencies?.[layer.sdk.packageName]?.version;
-    } catch {
-      return;
-    }
-    if (locked && locked !== layer.version) {
-      Annotations.of(this).addWarningV2('cdk-vectordb-layer:sdk-version-mismatch',
-        `${path.basename(lockFile)} pins ${layer.sdk} ${locked} but the layer holds ${layer.version}: at run time the handler gets ${layer.version}. Set sdkVersion to '${locked}' or update the project's ${layer.sdk} to ${layer.version}`);
-    }
-  }
-
   /**
    * Adds layers, keeping Lambda's limit of 5 in view.
    */
   public addLayers(...layers: lambda.ILayerVersion[]): void {
     const current = layersOf(this);
     if (current.length + layers.length > MAX_LAYERS) {
-      throw new Error(`${this.node.path}: the function would have ${current.length + layers.length} layers; Lambda allows at most ${MAX_LAYERS}. Merge or remove layers`);
+      throw propError(this, {
+        prop: 'addLayers()',
+        problem: `would give the function ${current.length + layers.length} layers`,
+        why: `Lambda allows at most ${MAX_LAYERS}`,
+        fix: 'merge or remove layers',
+      });
     }
     super.addLayers(...layers);
     layersOf(this).push(...layers);
@@ -216,51 +241,19 @@ function layersOf(fn: object): lambda.ILayerVersion[] {
   return list;
 }
 
-/** The newest runtime the layer supports. */
-function newestCompatibleRuntime(layer: IVectorDbLayer): lambda.Runtime | undefined {
-  const facts = (layer.compatibleRuntimes ?? [])
-    .map((r) => nodeRuntimeFact(r))
-    .filter((f): f is NonNullable<typeof f> => f !== undefined)
-    .sort((a, b) => a.major - b.major);
-  return facts.length > 0 ? facts[facts.length - 1].runtime : undefined;
-}
-
-function checkRuntime(fail: (m: string) => never, runtime: lambda.Runtime, layer: IVectorDbLayer) {
-  if (Token.isUnresolved(runtime.name)) return;
-  const fact = nodeRuntimeFact(runtime);
-  const newer = newestCompatibleRuntime(layer);
-  const suggestion = newer ? `use runtime Runtime.${runtimeConstant(newer)}` : 'choose another runtime';
-  if (fact && layer.glibcVersion && recipeElf.compareDotted(fact.glibc, layer.glibcVersion) < 0) {
-    fail(`runtime ${runtime.name} runs on ${fact.os} with glibc ${fact.glibc}, but the native binary of ${layer.sdk} ${layer.version} needs glibc ${layer.glibcVersion}: it would fail at run time with "version \`GLIBC_${layer.glibcVersion}' not found". ${suggestion[0].toUpperCase()}${suggestion.slice(1)}, or an sdkVersion whose binary needs an older glibc (vectordb 0.4.2 needs 2.15)`);
-  }
-  if (layer.compatibleRuntimes && !layer.compatibleRuntimes.some((r) => r.runtimeEquals(runtime))) {
-    fail(`runtime ${runtime.name} is not among the layer's compatible runtimes (${layer.compatibleRuntimes.map((r) => r.name).join(', ')}) for ${layer.sdk} ${layer.version}; ${suggestion}`);
-  }
-}
-
-function runtimeConstant(runtime: lambda.Runtime): string {
-  return runtime.name.replace(/^nodejs(\d+)\.x$/, 'NODEJS_$1_X');
+/** The externals NodejsFunction uses for these bundling options: the user's, or its defaults. */
+function userExternals(scope: Construct, bundling: nodejs.BundlingOptions | undefined, runtime?: lambda.Runtime): string[] {
+  if (bundling?.externalModules) return bundling.externalModules;
+  if (bundling?.bundleAwsSDK || runtime?.isVariable) return [];
+  return FeatureFlags.of(scope).isEnabled(cxapi.LAMBDA_NODEJS_SDK_V3_EXCLUDE_SMITHY_PACKAGES) ? ['@aws-sdk/*', '@smithy/*'] : ['@aws-sdk/*'];
 }
 
 /**
  * The user's externals (or, when none are given, the defaults NodejsFunction
- * would use for the runtime) plus the modules the layer provides.
+ * would use for the runtime) plus the modules the layer provides and the other
+ * SDK (a handler importing both loads the other one optionally).
  */
 function mergeExternals(scope: Construct, runtime: lambda.Runtime, bundling: nodejs.BundlingOptions | undefined, layerModules: string[]): string[] {
-  const defaults = bundling?.bundleAwsSDK || runtime.isVariable
-    ? []
-    : FeatureFlags.of(scope).isEnabled(cxapi.LAMBDA_NODEJS_SDK_V3_EXCLUDE_SMITHY_PACKAGES) ? ['@aws-sdk/*', '@smithy/*'] : ['@aws-sdk/*'];
-  const merged = [...(bundling?.externalModules ?? defaults), ...layerModules];
+  const merged = [...userExternals(scope, bundling, runtime), ...layerModules];
   return merged.filter((m, i) => merged.indexOf(m) === i);
-}
-
-function findUp(name: string, from: string): string | undefined {
-  let dir = path.resolve(from);
-  for (;;) {
-    const candidate = path.join(dir, name);
-    if (fs.existsSync(candidate)) return candidate;
-    const parent = path.dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
 }

@@ -1,0 +1,138 @@
+import * as path from 'path';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as semver from 'semver';
+import { AppDependency, appDependency } from './app-dependencies';
+import { workingVersions } from './compatibility';
+import { propError } from './errors';
+import { SdkDetection } from './sdk-detection';
+import { FactArchitecture, versionFacts } from './sdk-facts';
+import { VectorDbSdk } from '../sdk';
+
+/**
+ * Which SDK and version a function's layer holds, decided before the layer
+ * is built: explicit props first, then what the handler imports (the SDK) and
+ * what the app resolves (the version), then the defaults.
+ */
+export interface LayerChoice {
+  readonly sdk: VectorDbSdk;
+  /** The version to build; undefined when a `layer` is given. */
+  readonly version?: string;
+  /** The one warning about the version the handler gets, to add once the function exists. */
+  readonly warning?: string;
+  /** What the app says about the SDK (empty when the function has no entry). */
+  readonly app: AppDependency;
+}
+
+/** What the decision reads. */
+export interface LayerChoiceInput {
+  readonly where: string;
+  readonly sdk?: VectorDbSdk;
+  readonly sdkVersion?: string;
+  /** The SDK and version of a given `layer`. */
+  readonly layer?: { readonly sdk: VectorDbSdk; readonly version: string };
+  readonly architecture: lambda.Architecture;
+  /** The entry and lock file NodejsFunction will use; absent with `code`. */
+  readonly entry?: string;
+  readonly lockFile?: string;
+  /** Which SDKs the handler imports; absent with `code`. */
+  readonly detection?: SdkDetection;
+  /** Modules the user keeps external themselves (`bundling.externalModules`). */
+  readonly userExternals: string[];
+}
+
+/**
+ * Whether a version has a Linux native build for the architecture. A version
+ * the facts table does not know (newer than the table) counts as buildable:
+ * the layer build says otherwise.
+ */
+export function hasNativeBuild(sdk: VectorDbSdk, version: string, architecture: lambda.Architecture): boolean {
+  const fact = versionFacts(sdk.packageName, version);
+  if (!fact) return true;
+  return fact.native[architecture.name as FactArchitecture]?.published === true;
+}
+
+/** The version a layer gets when neither the props nor the app name one. */
+export function defaultVersion(sdk: VectorDbSdk, architecture: lambda.Architecture): string {
+  if (hasNativeBuild(sdk, sdk.defaultVersion, architecture)) return sdk.defaultVersion;
+  return sdk.pinnedVersions(architecture)[0] ?? sdk.defaultVersion;
+}
+
+export function chooseLayer(input: LayerChoiceInput): LayerChoice {
+  const sdk = chooseSdk(input);
+  const app = input.entry ? appDependency(sdk.packageName, input.entry, input.lockFile) : {};
+  const resolved = app.resolved;
+  const from = resolved ? path.basename(resolved.file) : undefined;
+  const arch = input.architecture.name;
+
+  if (input.layer) {
+    const warning = resolved && resolved.version !== input.layer.version
+      ? `${from} resolves ${sdk} ${resolved.version}, but the layer given in layer holds ${input.layer.version}: at run time the handler gets ${input.layer.version} (the SDK is kept out of the bundle), while local tests run ${resolved.version}. Give a layer holding ${resolved.version}, or move the app to ${sdk} ${input.layer.version}`
+      : undefined;
+    return { sdk, warning, app };
+  }
+  if (input.sdkVersion !== undefined) {
+    const warning = resolved && resolved.version !== input.sdkVersion
+      ? `${from} resolves ${sdk} ${resolved.version}, but sdkVersion is '${input.sdkVersion}': at run time the handler gets ${input.sdkVersion} (the SDK is kept out of the bundle), while local tests run ${resolved.version}. Remove sdkVersion (the layer then holds the app's ${resolved.version}), or move the app to ${sdk} ${input.sdkVersion}`
+      : undefined;
+    return { sdk, version: input.sdkVersion, warning, app };
+  }
+  const fallback = defaultVersion(sdk, input.architecture);
+  if (resolved) {
+    if (hasNativeBuild(sdk, resolved.version, input.architecture)) {
+      return { sdk, version: resolved.version, app };
+    }
+    const newest = workingVersions(sdk.packageName, arch as 'x86_64' | 'arm64')[0] ?? fallback;
+    return {
+      sdk,
+      version: fallback,
+      app,
+      warning: `${from} resolves ${sdk} ${resolved.version}, which has no Linux ${arch} native build, so the layer holds ${sdk} ${fallback}: at run time the handler gets ${fallback}, while local tests run ${resolved.version}. Move the app to a version with a Linux ${arch} build (the newest is ${newest})${arch === 'arm64' ? ', or set architecture to Architecture.X86_64' : ''}`,
+    };
+  }
+  if (app.range && semver.validRange(app.range.spec) && !semver.satisfies(fallback, app.range.spec, { includePrerelease: true })) {
+    return {
+      sdk,
+      version: fallback,
+      app,
+      warning: `${path.basename(app.range.file)} asks for ${sdk} ${app.range.spec} and no lock file resolves it, so the layer holds ${sdk} ${fallback}, outside that range: at run time the handler gets ${fallback}. Install the app's dependencies so its lock file resolves a version (the layer then holds that one), or set sdkVersion to the exact version the handler is tested with`,
+    };
+  }
+  return { sdk, version: fallback, app };
+}
+
+/** The given SDK, else the one the handler imports, else vectordb; refuses a handler that imports another SDK than the layer's. */
+function chooseSdk(input: LayerChoiceInput): VectorDbSdk {
+  const imported = input.detection?.imports ?? [];
+  const given = input.layer?.sdk ?? input.sdk;
+  const prop = input.layer ? 'layer' : 'sdk';
+  const seen = (i: { sdk: string; files: string[] }) => `${i.files.slice(0, 3).join(', ')}${i.files.length > 3 ? ` and ${i.files.length - 3} more` : ''} import${i.files.length === 1 ? 's' : ''} ${i.sdk}`;
+  if (given) {
+    const other = imported.filter((i) => i.sdk !== given.packageName && !input.userExternals.includes(i.sdk));
+    if (other.length > 0 && !imported.some((i) => i.sdk === given.packageName)) {
+      const wanted = VectorDbSdk.of(other[0].sdk);
+      throw propError(input.where, {
+        prop,
+        problem: input.layer ? `holds ${given}, but the handler imports ${wanted}` : `is ${constantOf(given)}, but the handler imports ${wanted}`,
+        why: `${seen(other[0])}, which the layer does not hold: the import would fail at run time (Cannot find module '${wanted}')`,
+        fix: input.layer
+          ? `give a layer holding ${wanted} (VectorDbLayer with sdk: ${constantOf(wanted)}), or leave layer out: the function's layer then holds the SDK the handler imports`
+          : `set sdk to ${constantOf(wanted)}, or leave sdk out: the layer then holds the SDK the handler imports`,
+      });
+    }
+    return given;
+  }
+  if (imported.length > 1) {
+    throw propError(input.where, {
+      prop: 'sdk',
+      problem: 'is not set, and the handler imports both LanceDB SDKs',
+      why: `${imported.map(seen).join('; ')}; a function's layer holds one SDK`,
+      fix: 'set sdk to VectorDbSdk.VECTORDB or VectorDbSdk.LANCEDB (or give layer) for the one the handler uses at run time; the other import must then be optional (in a try/catch)',
+    });
+  }
+  return imported.length === 1 ? VectorDbSdk.of(imported[0].sdk) : VectorDbSdk.VECTORDB;
+}
+
+/** `VectorDbSdk.LANCEDB`, as the user writes it. */
+export function constantOf(sdk: VectorDbSdk): string {
+  return sdk.packageName === VectorDbSdk.LANCEDB.packageName ? 'VectorDbSdk.LANCEDB' : 'VectorDbSdk.VECTORDB';
+}
