@@ -35,6 +35,8 @@ options:
                            the host can, else says so on the first line)
   --work-dir <dir>         where each execution environment is laid out, outside /tmp
                            (default ~/.cache/cdk-vectordb-layer/invoke)
+  --node <path>            the Node.js executable that runs the function, e.g. the
+                           runtime's own major (default: the one running this command)
   --json                   print one JSON object on stdout (result, error, times, logs)
   --keep                   keep the layout (task/, opt/, tmp/) and print its folder
   --quiet                  do not echo the function's output on stderr
@@ -59,6 +61,7 @@ const OPTIONS = {
   'runtime-client': { type: 'string' },
   'isolation': { type: 'string' },
   'work-dir': { type: 'string' },
+  'node': { type: 'string' },
   'json': { type: 'boolean' },
   'keep': { type: 'boolean' },
   'quiet': { type: 'boolean' },
@@ -163,6 +166,7 @@ function parse(argv: string[]): Parsed {
       runtimeClient: oneOf<RuntimeClient>('--runtime-client', v['runtime-client'], ['aws-lambda-ric', 'bootstrap']) ?? 'auto',
       isolation: oneOf<IsolationMode>('--isolation', v.isolation, ['auto', 'namespace', 'none']),
       workDir: v['work-dir'],
+      node: v.node,
       keepLayout: v.keep === true,
     },
   };
@@ -189,7 +193,7 @@ function report(r: InvokeResult): string[] {
   });
   const client = r.runtimeClientVersion ? `${r.runtimeClient} ${r.runtimeClientVersion}` : r.runtimeClient;
   const tmp = r.isolation.mode === 'namespace' ? `own /tmp (namespace ${ms(r.isolation.setupMs)} ms)` : 'host /tmp (not isolated)';
-  lines.push(`runtime client: ${client}; ${tmp}; layout ${ms(r.layoutMs)} ms`);
+  lines.push(`runtime client: ${client} on Node.js ${r.nodeVersion}; ${tmp}; layout ${ms(r.layoutMs)} ms`);
   if (r.error) lines.push(`${r.errorPhase === 'init' ? 'init failed' : 'the function failed'}: ${r.error.errorType}: ${r.error.errorMessage}`);
   if (r.layoutDir) lines.push(`layout kept at ${r.layoutDir}`);
   return lines;
@@ -208,6 +212,7 @@ function asJson(r: InvokeResult): string {
     invocations: r.invocations,
     runtimeClient: r.runtimeClient,
     runtimeClientVersion: r.runtimeClientVersion,
+    nodeVersion: r.nodeVersion,
     isolation: r.isolation,
     layoutMs: r.layoutMs,
     layoutDir: r.layoutDir,

@@ -5,10 +5,11 @@
  * @see https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime
  * @see https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html (experimental features Lambda disables)
  */
+import { spawnSync } from 'child_process';
 import { randomBytes } from 'crypto';
 import * as path from 'path';
 import { isRecord } from './cloud-assembly';
-import { FunctionInfo } from './types';
+import { FunctionInfo, LocalInvokeError } from './types';
 
 /** The account id CloudFormation pseudo parameters resolve to here. */
 export const ACCOUNT = '123456789012';
@@ -43,6 +44,8 @@ export interface EnvironmentPaths {
 /** Inputs of `lambdaEnv`. */
 export interface LambdaEnvOptions {
   readonly fn: FunctionInfo;
+  /** The Node.js executable that runs the function. */
+  readonly node: string;
   readonly paths: EnvironmentPaths;
   /** host:port of the Runtime API. */
   readonly runtimeApi: string;
@@ -66,6 +69,44 @@ export function nodeMajorOf(runtime: string | undefined): number | undefined {
 /** The host's Node.js major version. */
 export function hostNodeMajor(): number {
   return Number(process.versions.node.split('.')[0]);
+}
+
+/** The Node.js that runs the function: its path, version, and which of Lambda's flags it knows. */
+export interface NodeInfo {
+  readonly path: string;
+  readonly version: string;
+  readonly major: number;
+  readonly knows: (flag: string) => boolean;
+}
+
+/** Flags whose support is asked of another Node.js executable. */
+const ASKED_FLAGS = ['--no-experimental-require-module', '--no-experimental-detect-module'];
+const nodeInfos = new Map<string, NodeInfo>();
+
+/** The Node.js at `file` (default: this process's), asked once per path. */
+export function nodeInfo(file?: string): NodeInfo {
+  if (file === undefined || path.resolve(file) === process.execPath) {
+    const knows = (f: string) => process.allowedNodeEnvironmentFlags.has(f);
+    return { path: process.execPath, version: process.versions.node, major: hostNodeMajor(), knows };
+  }
+  const abs = path.resolve(file);
+  const known = nodeInfos.get(abs);
+  if (known) return known;
+  const script = `process.stdout.write(JSON.stringify({ version: process.versions.node, flags: ${JSON.stringify(ASKED_FLAGS)}.filter((f) => process.allowedNodeEnvironmentFlags.has(f)) }))`;
+  const r = spawnSync(abs, ['-e', script], { encoding: 'utf-8', shell: false, windowsHide: true, timeout: 30_000 });
+  let answer: { version?: unknown; flags?: unknown } = {};
+  try {
+    answer = JSON.parse(r.stdout);
+  } catch {
+    // not a Node.js that answers: refused below
+  }
+  if (r.error || r.status !== 0 || typeof answer.version !== 'string' || !Array.isArray(answer.flags)) {
+    throw new LocalInvokeError(`node ${abs} is not a Node.js executable that runs here (${r.error?.message ?? `exit ${r.status}`}${r.stderr ? `: ${r.stderr.trim().split('\n')[0]}` : ''})`, 'BAD_INPUT');
+  }
+  const flags = new Set(answer.flags.map(String));
+  const info = { path: abs, version: answer.version, major: Number(answer.version.split('.')[0]), knows: (f: string) => flags.has(f) };
+  nodeInfos.set(abs, info);
+  return info;
 }
 
 /** The Node.js major version the function's runtime names, else the host's. */
@@ -133,7 +174,7 @@ function runtimeVariables(o: LambdaEnvOptions): Record<string, string> {
   const name = functionName(fn);
   const day = new Date().toISOString().slice(0, 10).replace(/-/g, '/');
   return {
-    PATH: [path.dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin', path.join(paths.opt, 'bin')].join(':'),
+    PATH: [path.dirname(o.node), '/usr/local/bin', '/usr/bin', '/bin', path.join(paths.opt, 'bin')].join(':'),
     LANG: 'en_US.UTF-8',
     TZ: ':UTC',
     LD_LIBRARY_PATH: [paths.task, path.join(paths.task, 'lib'), path.join(paths.opt, 'lib')].join(':'),

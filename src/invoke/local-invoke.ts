@@ -20,7 +20,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { findFunction, label } from './cloud-assembly';
-import { hostNodeMajor, nodeMajorOf, runtimeMajor } from './environment';
+import { NodeInfo, nodeInfo, nodeMajorOf, runtimeMajor } from './environment';
 import { isolate, Isolation, notIsolatedWarning } from './isolation';
 import { createLayout, defaultWorkDir, fillLayout, Layout, removeLayout, resetTmp } from './layout';
 import { RunOutcome, runEnvironment } from './run';
@@ -49,6 +49,7 @@ export async function localInvoke(options: LocalInvokeOptions): Promise<InvokeRe
   if (fn.runtime !== undefined && !fn.runtime.startsWith('nodejs')) {
     throw new LocalInvokeError(`function ${label(fn)} runs ${fn.runtime}; the local invoker runs Node.js functions only`, 'UNSUPPORTED');
   }
+  const node = nodeInfo(options.node);
   const wanted = options.runtimeClient ?? 'auto';
   const ric: RicLookup = wanted === 'bootstrap' ? { why: 'runtimeClient is bootstrap' } : findRic();
   if (wanted === 'aws-lambda-ric' && !ric.found) throw new LocalInvokeError(`runtimeClient is aws-lambda-ric but ${ric.why}`, 'NO_RUNTIME_CLIENT');
@@ -69,16 +70,16 @@ export async function localInvoke(options: LocalInvokeOptions): Promise<InvokeRe
       tmp: layout.tmp,
       shared: sharedDirs,
       layoutRoot: layout.root,
-      needed: [process.execPath, ...(ric.found ? [path.dirname(ric.found.entry)] : [])],
+      needed: [node.path, ...(ric.found ? [path.dirname(ric.found.entry)] : [])],
     });
     // The isolation warning first, before anything else and before any output of the function.
     const notIsolated = notIsolatedWarning(isolation.info);
     if (notIsolated) warn(notIsolated);
-    for (const w of hostWarnings(fn)) warn(w);
+    for (const w of hostWarnings(fn, node)) warn(w);
     if (ric.found === undefined && wanted === 'auto') warn(`ran the bootstrap runtime client: ${ric.why}`);
     fillLayout(fn, layout, { layerDirs: options.layerDirs ?? {}, link: isolation.info.mode === 'namespace' && !options.keepLayout });
     const layoutMs = round(performance.now() - layoutStarted - isolation.info.setupMs);
-    return await runWithFallback({ options, fn, layout, isolation, ric, sharedDirs, warnings, warn, layoutMs });
+    return await runWithFallback({ options, fn, node, layout, isolation, ric, sharedDirs, warnings, warn, layoutMs });
   } finally {
     isolation?.close();
     if (!options.keepLayout) removeLayout(layout);
@@ -102,11 +103,11 @@ function validate(options: LocalInvokeOptions): void {
 }
 
 /** What differs between the function's runtime and this host. */
-function hostWarnings(fn: FunctionInfo): string[] {
+function hostWarnings(fn: FunctionInfo, node: NodeInfo): string[] {
   const out: string[] = [];
   const major = nodeMajorOf(fn.runtime);
-  if (major !== undefined && major !== hostNodeMajor()) {
-    out.push(`the function's runtime is ${fn.runtime}; it runs here on this host's Node.js ${process.versions.node}`);
+  if (major !== undefined && major !== node.major) {
+    out.push(`the function's runtime is ${fn.runtime}; it runs here on Node.js ${node.version}${node.path === process.execPath ? ' (this host\'s; give node to run another)' : ''}`);
   }
   const hostArch = process.arch === 'arm64' ? 'arm64' : process.arch === 'x64' ? 'x86_64' : process.arch;
   if (fn.architecture !== hostArch) {
@@ -120,6 +121,7 @@ const round = (ms: number) => Math.round(ms * 100) / 100;
 interface Prepared {
   readonly options: LocalInvokeOptions;
   readonly fn: FunctionInfo;
+  readonly node: NodeInfo;
   readonly layout: Layout;
   readonly isolation: Isolation;
   readonly ric: RicLookup;
@@ -141,6 +143,7 @@ async function runWithFallback(p: Prepared): Promise<InvokeResult> {
   const run = (client: ClientChoice, warn: (m: string) => void) => runEnvironment({
     client,
     fn,
+    node: p.node,
     layout,
     isolation: p.isolation,
     events,
@@ -191,6 +194,7 @@ function result(p: Prepared, client: ClientChoice, run: RunOutcome): InvokeResul
     runtimeClientPath: client.entry,
     runtimeClientVersion: client.version,
     isolation: p.isolation.info,
+    nodeVersion: p.node.version,
     logs: run.output,
     layoutMs: p.layoutMs,
     layoutDir: p.options.keepLayout ? p.layout.root : undefined,

