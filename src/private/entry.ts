@@ -163,19 +163,39 @@ export interface EsbuildInstallation {
   readonly packageDir?: string;
 }
 
+/** Where esbuildInstallation looks; the defaults are NodejsFunction's. */
+export interface EsbuildLookup {
+  /** The folder the package is resolved from. @default aws-cdk-lib/aws-lambda-nodejs/lib */
+  readonly from?: string;
+  /** The PATH searched for an `esbuild` executable. @default process.env.PATH */
+  readonly path?: string;
+}
+
 /**
  * The esbuild NodejsFunction would find (its `PackageInstallation.detect`):
  * the `esbuild` package as aws-cdk-lib resolves it, else an `esbuild` on PATH.
  */
-export function esbuildInstallation(): EsbuildInstallation | undefined {
+export function esbuildInstallation(lookup: EsbuildLookup = {}): EsbuildInstallation | undefined {
+  // NodejsFunction also looks once per process.
+  const isDefault = lookup.from === undefined && lookup.path === undefined;
+  if (isDefault && defaultInstallation) return defaultInstallation.found;
+  const found = findEsbuild(lookup);
+  if (isDefault) defaultInstallation = { found };
+  return found;
+}
+
+let defaultInstallation: { found: EsbuildInstallation | undefined } | undefined;
+
+function findEsbuild(lookup: EsbuildLookup): EsbuildInstallation | undefined {
   try {
-    const pkg = require.resolve('esbuild/package.json', { paths: [path.join(awsCdkLibDir(), 'aws-lambda-nodejs', 'lib')] });
+    const pkg = require.resolve('esbuild/package.json', { paths: [lookup.from ?? path.join(awsCdkLibDir(), 'aws-lambda-nodejs', 'lib')] });
     const version = JSON.parse(fs.readFileSync(pkg, 'utf-8')).version;
     if (typeof version === 'string') return { kind: 'local', version, packageDir: path.dirname(pkg) };
   } catch {
     // not installed as a package: try PATH, as NodejsFunction does
   }
-  const r = spawnSync('esbuild', ['--version'], { encoding: 'utf-8', shell: false, timeout: 30000 });
+  const env = lookup.path === undefined ? process.env : { ...process.env, PATH: lookup.path };
+  const r = spawnSync('esbuild', ['--version'], { encoding: 'utf-8', shell: false, timeout: 30000, env });
   if (!r.error && r.status === 0) return { kind: 'global', version: r.stdout.trim() };
   return undefined;
 }
