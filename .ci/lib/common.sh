@@ -25,24 +25,36 @@ mb() { du -sm "$1" 2>/dev/null | cut -f1; }
 
 # fetch_debs ARCH WORKDIR PACKAGE...
 # Downloads PACKAGE... and everything they depend on (no recommends) for ARCH
-# into WORKDIR/debs, with apt state and cache of its own under WORKDIR: the
-# host's dpkg database, lists and locks are never touched. Uses the host's
-# sources (the Debian mirror apt already uses).
+# into WORKDIR/debs. apt runs with a state of its own: package lists in
+# <cache>/apt-<ARCH> (updated when older than an hour, shared by the scripts of
+# one CI run), an empty dpkg status and WORKDIR's archive cache, so the host's
+# dpkg database, lists and locks are never touched. Uses the host's sources
+# (the Debian mirror apt already uses).
 fetch_debs() {
   local arch=$1 work=$2; shift 2
-  mkdir -p "$work/state/lists/partial" "$work/cache/archives/partial" "$work/debs"
-  : >"$work/state/status"
+  local state="$TEST_CACHE/apt-$arch"
+  mkdir -p "$state/lists/partial" "$work/cache/archives/partial" "$work/debs"
+  : >"$work/status"
   local opts=(
     -q -o Debug::NoLocking=1 -o APT::Sandbox::User=root
     -o APT::Architecture="$arch" -o APT::Architectures::="$arch"
-    -o Dir::State="$work/state" -o Dir::State::status="$work/state/status"
+    -o Dir::State="$state" -o Dir::State::status="$work/status"
     -o Dir::Cache="$work/cache" -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=
     -o APT::Install-Recommends=false -o APT::Install-Suggests=false
     -o Acquire::Retries=3 -o Acquire::Languages=none
   )
   local log="$work/apt.log"
-  if ! apt-get "${opts[@]}" update >"$log" 2>&1; then cat "$log" >&2; return 1; fi
-  if ! apt-get "${opts[@]}" install --download-only -y "$@" >"$log" 2>&1; then cat "$log" >&2; return 1; fi
+  (
+    flock 9
+    if [ -z "$(find "$state/lists" -maxdepth 1 -name '*_Packages*' -mmin -60 2>/dev/null | head -n 1)" ]; then
+      apt-get "${opts[@]}" update >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
+    fi
+  ) 9>"$state/lock"
+  if ! apt-get "${opts[@]}" install --download-only -y "$@" >"$log" 2>&1; then
+    # Lists a mirror no longer serves: update once more and retry.
+    apt-get "${opts[@]}" update >"$log" 2>&1 || { cat "$log" >&2; return 1; }
+    apt-get "${opts[@]}" install --download-only -y "$@" >"$log" 2>&1 || { cat "$log" >&2; return 1; }
+  fi
   mv "$work"/cache/archives/*.deb "$work/debs/"
 }
 
