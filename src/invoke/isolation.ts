@@ -8,7 +8,7 @@
  *   nsenter --target P --user --mount --preserve-credentials -- mount --bind <env>/tmp /tmp
  *   nsenter ... -- mount --bind <shared> <shared>             (each shared folder, writable)
  *   nsenter ... -- mount -o remount,bind,ro <mount point>     (of / and of the layout)
- *   nsenter ... --wd=<task> -- <node> ...                     (the child)
+ *   nsenter ... -- <node> --require task-root.cjs ...          (the child; it changes to its task root itself)
  * and the holder is killed after the child. As root, `--user --map-root-user`
  * is dropped when user namespaces are off. Where none of this is possible
  * (not Linux, no util-linux, no namespaces, a folder the child needs under
@@ -37,8 +37,8 @@ export interface IsolationRequest {
 /** A set-up isolation: how to run a command inside it, and its end. */
 export interface Isolation {
   readonly info: IsolationInfo;
-  /** The command that runs `file args` in `cwd` inside the namespace (or as is, when not isolated). */
-  command(file: string, args: readonly string[], cwd: string): { file: string; args: string[] };
+  /** The command that runs `file args` inside the namespace (or as is, when not isolated); it starts in the namespace's `/`. */
+  command(file: string, args: readonly string[]): { file: string; args: string[] };
   /** Ends the namespace (kills its holder). */
   close(): void;
 }
@@ -139,7 +139,9 @@ async function namespace(request: IsolationRequest): Promise<Made> {
       isolation: {
         withSetup: (setupMs) => ({
           info: { mode: 'namespace', tmpdir: '/tmp', setupMs: Math.round(setupMs * 100) / 100 },
-          command: (file, args, cwd) => ({ file: which('nsenter')!, args: [...enter, `--wd=${cwd}`, '--', file, ...args] }),
+          // No --wd: a folder nsenter opens before entering stays on the host's writable mount
+          // (relative writes would escape); the child changes to its task root itself (scripts/task-root.cjs).
+          command: (file, args) => ({ file: which('nsenter')!, args: [...enter, '--', file, ...args] }),
           close: () => {
             holder.kill('SIGKILL');
           },

@@ -13,6 +13,7 @@ import { FunctionInfo, LocalInvokeError } from './types';
 
 /** The scripts the child runs, copied from src/invoke/scripts (lib/invoke/scripts once compiled). */
 export const SCRIPTS = {
+  taskRoot: 'task-root.cjs',
   readOnlyFs: 'read-only-fs.cjs',
   bootstrap: 'bootstrap.cjs',
   registerNodePath: 'register-node-path.mjs',

@@ -74,13 +74,14 @@ export async function runEnvironment(o: RunOptions): Promise<RunOutcome> {
   return { ...init, invocations, output: s.output() };
 }
 
-/** The child's node arguments: Lambda's flags, the read-only preload, the ES module NODE_PATH hook, the client. */
+/** The child's node arguments: Lambda's flags, the task root as working folder, the read-only preload, the ES module NODE_PATH hook, the client. */
 function nodeArgs(o: RunOptions, env: Record<string, string>): string[] {
   const flags = lambdaNodeFlags(runtimeMajor(o.fn), env.NODE_OPTIONS, o.node.knows);
   return [
     ...flags,
     '--expose-gc',
     '--max-http-header-size=81920',
+    '--require', path.join(o.layout.runtime, SCRIPTS.taskRoot),
     '--require', path.join(o.layout.runtime, SCRIPTS.readOnlyFs),
     '--import', path.join(o.layout.runtime, SCRIPTS.registerNodePath),
     ...o.client.argv,
@@ -112,7 +113,7 @@ async function startSession(o: RunOptions): Promise<Session> {
     writableConfig: writableConfig(o),
     nodePathLinks: JSON.stringify(links),
   });
-  const command = o.isolation.command(o.node.path, nodeArgs(o, env), o.layout.task);
+  const command = o.isolation.command(o.node.path, nodeArgs(o, env));
   let output = '';
   let exited = false;
   const started = performance.now();
