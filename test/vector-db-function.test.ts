@@ -132,7 +132,7 @@ describe('refuses at synth time what would fail at run time', () => {
     ['more than 5 layers', (s) => ({ entry, layer: imported(s), layers: [1, 2, 3, 4, 5].map((i) => lambda.LayerVersion.fromLayerVersionArn(s, `L${i}`, `${ARN}${i}`)) }),
       /layers would give the function 6 layers \(the vector database layer plus 5 in layers\): Lambda allows at most 5/],
     ['both layer and sdkVersion', (s) => ({ entry, layer: imported(s), sdkVersion: '0.4.2' }),
-      /sdkVersion is set together with layer: sdkVersion choose the function's own layer, and layer replaces it \(it says what it holds: vectordb 0\.21\.2\); remove sdkVersion, or remove layer/],
+      /sdkVersion is set together with layer: sdkVersion chooses the function's own layer, and layer replaces it \(it says what it holds: vectordb 0\.21\.2\); remove sdkVersion, or remove layer/],
   ];
   test.each(cases)('%s', (_, props, expected) => {
     expect(synthError((s) => new VectorDbFunction(s, 'Fn', props(s)))).toMatch(expected);

@@ -47,11 +47,12 @@ export function checkProps(where: string, props: CheckedProps): VectorDbSdk | un
       });
     }
     if (props.sdk !== undefined || props.sdkVersion !== undefined) {
-      const both = [props.sdk !== undefined ? 'sdk' : undefined, props.sdkVersion !== undefined ? 'sdkVersion' : undefined].filter(Boolean).join(' and ');
+      const plural = props.sdk !== undefined && props.sdkVersion !== undefined;
+      const both = plural ? 'sdk and sdkVersion' : props.sdk !== undefined ? 'sdk' : 'sdkVersion';
       throw propError(where, {
         prop: both,
-        problem: `${props.sdk !== undefined && props.sdkVersion !== undefined ? 'are' : 'is'} set together with layer`,
-        why: `${both} choose the function's own layer, and layer replaces it (it says what it holds: ${layer.sdk} ${layer.version})`,
+        problem: `${plural ? 'are' : 'is'} set together with layer`,
+        why: `${both} ${plural ? 'choose' : 'chooses'} the function's own layer, and layer replaces it (it says what it holds: ${layer.sdk} ${layer.version})`,
         fix: `remove ${both}, or remove layer`,
       });
     }
