@@ -8,7 +8,8 @@
 // Every value arrives as its own argv entry; nothing is given to a shell.
 // Success: exit 0, the layer in <dir>/nodejs, the result as JSON on stdout.
 // Failure: exit 1, <dir> empty but for .vectordb-layer-error.json
-// ({ message, code, details }), the message on stderr.
+// ({ message, code, details }); the message on stderr only when that file
+// cannot be written.
 
 const fs = require('fs');
 const path = require('path');
@@ -47,24 +48,37 @@ function options() {
 }
 
 /**
+ * Reports a failure: into the error file the host reads (which says it once,
+ * with the caller's prop names), or on stderr when there is no such file.
  * @param {unknown} e
  * @param {string | undefined} outDir
  */
 function report(e, outDir) {
   const err = e instanceof LayerBuildError ? e : new LayerBuildError(e instanceof Error ? e.message : String(e), 'BAD_INPUT');
-  process.stderr.write(`vectordb-layer: ${err.message}\n`);
-  if (!outDir) return;
   try {
+    if (!outDir) throw new Error('no output folder');
     fs.mkdirSync(outDir, { recursive: true });
     fs.writeFileSync(path.join(outDir, ERROR_FILE), JSON.stringify({ message: err.message, code: err.code, details: err.details }));
   } catch {
-    // the message is on stderr already
+    process.stderr.write(`vectordb-layer: ${err.message}\n`);
   }
 }
 
+/**
+ * The output folder named on the command line, even when the rest of it does
+ * not parse (the error file goes there).
+ * @param {string[]} argv
+ */
+function rawOutDir(argv) {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--out') return argv[i + 1];
+    if (argv[i].startsWith('--out=')) return argv[i].slice('--out='.length);
+  }
+  return undefined;
+}
+
 async function main() {
-  /** @type {string | undefined} */
-  let outDir;
+  let outDir = rawOutDir(process.argv.slice(2)) || undefined;
   try {
     const opts = options();
     outDir = opts.outDir || undefined;

@@ -58,6 +58,17 @@ export class VectorDbSdk {
   }
 
   /**
+   * The version a layer for `architecture` gets when none is given: the
+   * default version where it has a native build for that architecture, else
+   * the newest pinned version that has one (vectordb 0.4.2 and
+   * @lancedb/lancedb 0.31.0 on arm64).
+   */
+  public defaultVersionFor(architecture: lambda.Architecture): string {
+    const pinned = this.pinnedVersions(architecture);
+    return pinned.includes(this.defaultVersion) || pinned.length === 0 ? this.defaultVersion : pinned[0];
+  }
+
+  /**
    * Versions with a lockfile (`layer-assets/pins`) for an architecture, newest first.
    */
   public pinnedVersions(architecture: lambda.Architecture): string[] {

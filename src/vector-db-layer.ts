@@ -8,7 +8,7 @@ import { constructError, pathOf, propError } from './private/errors';
 import { importedLayerFacts } from './private/imported-layer';
 import { checkLayerDir, ExpectedLayer, readManifest } from './private/layer-dir';
 import { bundlingFailure, prepareAssetFolder, StagingError } from './private/layer-staging';
-import { LocalLayerBuild } from './private/local-build';
+import { hostCanBuildWithoutDocker, LocalLayerBuild } from './private/local-build';
 import { SHELL_META } from './private/messages';
 import { ASSETS_DIR, LAMBDA_UNZIPPED_LIMIT_BYTES as LIMIT, LayerManifest, recipeSdks } from './private/recipe';
 import { explainRecipeFailure, InputNames, knownVersionProblem } from './private/version-problems';
@@ -158,7 +158,7 @@ export interface VectorDbLayerProps extends lambda.LayerVersionOptions {
    * published version is built fresh from the npm registry (npm checks every
    * tarball's integrity against it).
    *
-   * @default - the SDK's pinned default: `0.21.2` for vectordb, `0.39.0` for @lancedb/lancedb
+   * @default - the SDK's pinned default for the architecture (`VectorDbSdk.defaultVersionFor`): vectordb 0.21.2 (x86_64) or 0.4.2 (arm64), @lancedb/lancedb 0.39.0 (x86_64) or 0.31.0 (arm64)
    */
   readonly version?: string;
 
@@ -202,6 +202,9 @@ export const LAYER_SIZE_WARNING_BYTES = 209715200;
 
 /** Lambda's limit on the unzipped size of a function and all its layers. */
 export const LAMBDA_UNZIPPED_LIMIT_BYTES = 262144000;
+
+/** The image named in the bundling options of a host build: never run (the host build does not fall back). */
+const HOST_BUILD_IMAGE = DockerImage.fromRegistry('cdk-vectordb-layer/host-build');
 
 /** The props of VectorDbLayer, as messages name them. */
 const LAYER_NAMES: InputNames = { sdk: 'sdk', version: 'version', architecture: 'architecture' };
@@ -247,7 +250,7 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
     const stack = Stack.of(scope);
     const sdk = props.sdk ?? VectorDbSdk.VECTORDB;
     const architecture = props.architecture ?? lambda.Architecture.X86_64;
-    const version = props.version ?? sdk.defaultVersion;
+    const version = props.version ?? sdk.defaultVersionFor(architecture);
     const names = { ...LAYER_NAMES, version: options.versionPropName ?? LAYER_NAMES.version };
     // Checked before the version goes into a construct id.
     checkSdk(scope.node.path, sdk);
@@ -341,7 +344,7 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
     pendingNames = undefined;
     const sdk = props.sdk ?? VectorDbSdk.VECTORDB;
     const architecture = props.architecture ?? lambda.Architecture.X86_64;
-    const version = props.version ?? sdk.defaultVersion;
+    const version = props.version ?? sdk.defaultVersionFor(architecture);
     const buildMethod = props.buildMethod ?? LayerBuildMethod.AUTO;
     const strip = props.strip ?? true;
     const where = pathOf(scope, id);
@@ -352,17 +355,13 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
 
     const before: LayerFacts = tableFacts(sdk.packageName, version, arch) ?? { sdk: sdk.packageName, version, architecture: arch, known: false };
     const runtimes = compatibleRuntimes(before);
-    const image = props.dockerImage ?? defaultBuildImage();
-    const local = buildMethod === LayerBuildMethod.DOCKER ? undefined : new LocalLayerBuild({
-      sdk: sdk.packageName, version, architecture: arch, strip, dockerFallback: buildMethod === LayerBuildMethod.AUTO,
-    });
-    const assetHash = layerAssetHash({
-      sdk: sdk.packageName,
-      version,
-      architecture: arch,
-      strip,
-      dockerImage: buildMethod === LayerBuildMethod.DOCKER ? image.image : undefined,
-    });
+    // AUTO is decided now: on the host when its npm can, else in Docker. A host
+    // build's bundling options name no real image, so the asset's hash (which CDK
+    // mixes with them) does not move when aws-cdk-lib's newest runtime image does.
+    const inDocker = buildMethod === LayerBuildMethod.DOCKER || (buildMethod === LayerBuildMethod.AUTO && !hostCanBuildWithoutDocker());
+    const image = inDocker ? props.dockerImage ?? defaultBuildImage() : HOST_BUILD_IMAGE;
+    const local = inDocker ? undefined : new LocalLayerBuild({ sdk: sdk.packageName, version, architecture: arch, strip, dockerFallback: false });
+    const assetHash = layerAssetHash({ sdk: sdk.packageName, version, architecture: arch, strip, dockerImage: inDocker ? image.image : undefined });
     const bundling: BundlingOptions = { ...bundlingOptions({ image, sdk: sdk.packageName, version, architecture: arch, strip }), local };
     const code = lambda.Code.fromAsset(ASSETS_DIR, { assetHashType: AssetHashType.CUSTOM, assetHash, bundling });
 
@@ -383,8 +382,7 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
         description: props.description ?? describe(sdk, version, architecture),
       });
     } catch (e) {
-      const triedDocker = buildMethod === LayerBuildMethod.DOCKER || local?.deferredToDocker === true;
-      throw buildError(e, where, { sdk: sdk.packageName, version, architecture: arch, triedDocker, local, names });
+      throw buildError(e, where, { sdk: sdk.packageName, version, architecture: arch, triedDocker: inDocker, local, names });
     } finally {
       prepared.release();
     }
@@ -468,7 +466,7 @@ function checkSdk(where: string, sdk: unknown) {
 
 function checkVersion(where: string, prop: string, sdk: VectorDbSdk, version: string, what = 'an exact version') {
   if (Token.isUnresolved(version)) {
-    throw propError(where, { prop, problem: `must be a literal ${what} such as '${sdk.defaultVersion}', not a token`, why: 'the layer is built at synth time, before any token resolves', fix: 'write the version itself' });
+    throw propError(where, { prop, problem: `must be a literal ${what.replace(/^an? /, '')} such as '${sdk.defaultVersion}', not a token`, why: 'the layer is built at synth time, before any token resolves', fix: 'write the version itself' });
   }
   if (!isExactVersion(version)) {
     const meta = typeof version === 'string' && SHELL_META.test(version) ? ' (it holds characters no npm version has)' : '';

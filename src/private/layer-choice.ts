@@ -51,12 +51,6 @@ export function hasNativeBuild(sdk: VectorDbSdk, version: string, architecture: 
   return fact.native[architecture.name as FactArchitecture]?.published === true;
 }
 
-/** The version a layer gets when neither the props nor the app name one. */
-export function defaultVersion(sdk: VectorDbSdk, architecture: lambda.Architecture): string {
-  if (hasNativeBuild(sdk, sdk.defaultVersion, architecture)) return sdk.defaultVersion;
-  return sdk.pinnedVersions(architecture)[0] ?? sdk.defaultVersion;
-}
-
 export function chooseLayer(input: LayerChoiceInput): LayerChoice {
   const sdk = chooseSdk(input);
   const app = input.entry ? appDependency(sdk.packageName, input.entry, input.lockFile) : {};
@@ -76,7 +70,7 @@ export function chooseLayer(input: LayerChoiceInput): LayerChoice {
       : undefined;
     return { sdk, version: input.sdkVersion, warning, app };
   }
-  const fallback = defaultVersion(sdk, input.architecture);
+  const fallback = sdk.defaultVersionFor(input.architecture);
   if (resolved) {
     if (hasNativeBuild(sdk, resolved.version, input.architecture)) {
       return { sdk, version: resolved.version, app };
