@@ -2,8 +2,8 @@
  * `npx projen audit:signatures`: is every package a layer can ship the one its
  * lockfile pins, as the registry published it?
  *
- * 1. Lockfile policy, for every pin layer-assets/sdks.json claims
- *    (layer-assets/recipe/lockfile.js `pinProblems`): exact dependencies, an
+ * 1. Lockfile policy, for every pin in layer-assets/pins (src/private/pins.ts
+ *    `pinProblems`, the recipe's own lockfile check): exact dependencies, an
  *    entry for the linux native package of each claimed architecture, a sha512
  *    integrity for every package, nothing from a link, git, a file or an alias.
  * 2. Integrity: each pin is installed into a temp folder with the recipe's own
@@ -21,13 +21,13 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-/* eslint-disable @typescript-eslint/no-require-imports */
+import { allPins, pinProblems } from '../src/private/pins';
+import { ASSETS_DIR, recipeLockfile as lockfile, recipeNpm as npm } from '../src/private/recipe';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const install: typeof import('../layer-assets/types/recipe/install') = require(path.join(ASSETS_DIR, 'recipe', 'install.js'));
+
 const root = path.resolve(__dirname, '..');
-const assets = path.join(root, 'layer-assets');
-const recipe = require(path.join(assets, 'recipe', 'build.js'));
-const { pinProblems } = require(path.join(assets, 'recipe', 'lockfile.js'));
-const npm = require(path.join(assets, 'recipe', 'npm.js'));
-/* eslint-enable @typescript-eslint/no-require-imports */
+const assets = ASSETS_DIR;
 
 const integrityOnly = process.argv.includes('--integrity-only');
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -51,14 +51,9 @@ function auditSignatures(cwd: string): SignatureResult {
   return { verified: false, network, summary: String(reason).replace(/^npm error\s*/, '').trim() };
 }
 
-say('1. lockfile policy (layer-assets/recipe/lockfile.js)');
-const problems: string[] = pinProblems(assets);
-const pins: Array<{ sdk: string; version: string; architecture: string; name: string }> = [];
-for (const [sdk, info] of Object.entries<any>(recipe.SDKS)) {
-  for (const [version, archs] of Object.entries<any>(info.pins)) {
-    for (const architecture of Object.keys(archs)) pins.push({ sdk, version, architecture, name: `${info.slug}-${version}-${architecture}` });
-  }
-}
+say('1. lockfile policy (layer-assets/recipe/lockfile.js, every pin)');
+const problems: string[] = pinProblems();
+const pins = allPins().map((p) => ({ ...p, name: path.basename(p.dir) }));
 if (problems.length > 0) {
   failed = true;
   for (const p of problems) say(`   FAIL ${p}`);
@@ -76,14 +71,14 @@ try {
     const pinDir = path.join(assets, 'pins', pin.name);
     for (const f of ['package.json', 'package-lock.json']) fs.copyFileSync(path.join(pinDir, f), path.join(dir, f));
     const started = Date.now();
-    const r = npm.runNpm(['install', '--no-save', ...recipe.installFlags(pin.architecture)], { cwd: dir });
+    const r = npm.runNpm(['install', '--no-save', ...install.installFlags(pin.architecture)], { cwd: dir });
     if (r.status !== 0 || /TAR_ENTRY_ERROR|EINTEGRITY/.test(r.output)) {
       failed = true;
       say(`   FAIL ${pin.name}: npm install ${r.status === 0 ? 'warned' : `exited ${r.status}`}: ${npm.tail(r.output, 3).replace(/\n/g, ' | ')}`);
       continue;
     }
     try {
-      recipe.verifyLockfile(dir);
+      lockfile.verifyLockfile(dir);
     } catch (e) {
       failed = true;
       say(`   FAIL ${pin.name}: ${(e as Error).message}`);

@@ -23,7 +23,7 @@ const { writeManifest, ERROR_FILE, MANIFEST_FILE, RECIPE_VERSION } = require('./
 const { createProgress, megabytes } = require('./progress');
 const { prune, measure } = require('./prune');
 const { probeRegistry } = require('./registry');
-const { CPU_BY_ARCHITECTURE, isArchitecture, sdkInfo } = require('./sdks');
+const { CPU_BY_ARCHITECTURE, isArchitecture, pinDir, sdkInfo } = require('./sdks');
 const { isExactVersion } = require('./versions');
 
 /** Lambda's limit on the unzipped size of a function and all its layers. */
@@ -117,10 +117,13 @@ function prepareFolders(options) {
  */
 async function resolve(b, options) {
   b.progress.start('resolving');
+  // A pin is checked before anything goes to the network; a version without one asks the registry.
+  const pinned = pinDir(b.sdk, b.version, b.architecture) !== undefined;
+  const plan = pinned ? writeProject(b.project, b) : undefined;
   await probeRegistry({ inContainer: options.inContainer === true });
-  const plan = writeProject(b.project, b);
-  b.progress.end(`resolved ${plan.nativePackage}@${plan.nativeVersion}${plan.pin ? ` (pinned by layer-assets/pins/${plan.pin})` : ' (no pin: fresh from the registry, integrity checked by npm)'}`);
-  return plan;
+  const resolved = plan ?? writeProject(b.project, b);
+  b.progress.end(`resolved ${resolved.nativePackage}@${resolved.nativeVersion}${resolved.pin ? ` (pinned by layer-assets/pins/${resolved.pin})` : ' (no pin: fresh from the registry, integrity checked by npm)'}`);
+  return resolved;
 }
 
 /**
