@@ -9,8 +9,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { appAt, FIXTURES, tempDir } from './helpers';
-import { run } from '../src/cli/main';
 import { VectorDbFunction } from '../src';
+import { run } from '../src/cli/main';
 import { isolate } from '../src/invoke/isolation';
 import { InvokeResult, localInvoke } from '../src/invoke/local-invoke';
 

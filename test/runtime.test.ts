@@ -1,4 +1,5 @@
-import { apiKey, clearApiKeyCache, connect, settings } from '../src/runtime';
+import { apiKey, clearApiKeyCache, connect, plain, settings } from '../src/runtime';
+import { loadFailure } from '../src/runtime/modules';
 
 /** A stand-in for a module loader: the SDKs and the AWS SDK client record how they were called. */
 function fakeModules(secretString?: string) {
@@ -108,7 +109,53 @@ describe('connect', () => {
       .rejects.toThrow(/VECTORDB_URI is a LanceDB Cloud URI \(db:\/\/x\) but VECTORDB_API_KEY_SECRET_ARN is not set/);
     await expect(apiKey(ARN, { load })).rejects.toThrow(/has no SecretString/);
     await expect(apiKey(ARN, { load: fakeModules('{"key":"x"}').load })).rejects.toThrow(/is a JSON object without an apiKey field/);
-    await expect(connect({ env: { VECTORDB_SDK: 'vectordb' }, load: () => { throw new Error('Cannot find module'); } }))
-      .rejects.toThrow(/cannot load vectordb \(Cannot find module\)\. It comes from the function's VectorDbLayer at \/opt\/nodejs\/node_modules/);
+    await expect(connect({ env: { VECTORDB_SDK: 'vectordb' }, load: () => { throw new Error('it broke'); } }))
+      .rejects.toThrow(/^cdk-vectordb-layer: cannot load vectordb: it broke$/);
+  });
+
+  test('without VECTORDB_SDK, the SDK the loader can load', async () => {
+    const { calls, load } = fakeModules();
+    const onlyLancedb = (name: string) => {
+      if (name === 'vectordb') throw Object.assign(new Error("Cannot find module 'vectordb'"), { code: 'MODULE_NOT_FOUND' });
+      return load(name);
+    };
+    await connect({ env: { VECTORDB_URI: '/mnt/db' }, load: onlyLancedb });
+    expect(calls).toEqual([{ module: '@lancedb/lancedb', args: ['/mnt/db', { storageOptions: {} }] }]);
+  });
+});
+
+describe('load failures say what is wrong', () => {
+  const notFound = (name: string) => Object.assign(new Error(`Cannot find module '${name}'\nRequire stack:\n- /var/task/index.js`), { code: 'MODULE_NOT_FOUND' });
+
+  test('the layer holds the other SDK', () => {
+    expect(loadFailure('@lancedb/lancedb', notFound('@lancedb/lancedb'), 'vectordb'))
+      .toMatch(/^cannot load @lancedb\/lancedb: it is not installed from .* and NODE_PATH .*, but vectordb is: the function's layer holds vectordb\. Set VECTORDB_SDK to vectordb/);
+  });
+
+  test('no layer, on Lambda and elsewhere', () => {
+    const saved = process.env.AWS_LAMBDA_FUNCTION_NAME;
+    try {
+      process.env.AWS_LAMBDA_FUNCTION_NAME = 'fn';
+      expect(loadFailure('vectordb', notFound('vectordb'), undefined)).toMatch(/; the function has no VectorDbLayer \(a layer puts it in \/opt\/nodejs\/node_modules, on NODE_PATH\): attach one/);
+      delete process.env.AWS_LAMBDA_FUNCTION_NAME;
+      expect(loadFailure('vectordb', notFound('vectordb'), undefined)).toMatch(/; outside Lambda the layer is not there: run the function with `cdk-vectordb-layer invoke`/);
+    } finally {
+      if (saved === undefined) delete process.env.AWS_LAMBDA_FUNCTION_NAME;
+      else process.env.AWS_LAMBDA_FUNCTION_NAME = saved;
+    }
+  });
+
+  test('a dependency of the SDK is missing, or its native binary does not load here', () => {
+    expect(loadFailure('vectordb', notFound('apache-arrow'), undefined)).toBe("cannot load vectordb: Cannot find module 'apache-arrow'");
+    const glibc = new Error("/lib64/libc.so.6: version `GLIBC_2.28' not found (required by /opt/nodejs/node_modules/@lancedb/vectordb-linux-x64-gnu/index.node)");
+    expect(loadFailure('vectordb', glibc, undefined)).toMatch(/^cannot load vectordb: its native binary does not load here \(.*GLIBC_2\.28.*\); the layer's architecture and glibc must match the function's/);
+  });
+});
+
+describe('plain rows', () => {
+  test('typed arrays, 64-bit integers and objects with toJSON (Arrow rows and vectors) become plain values', () => {
+    const arrowLike = { toJSON: () => ({ id: 7n, vector: { toJSON: () => [1, 2] }, when: new Date(0), huge: 2n ** 60n }) };
+    expect(plain(arrowLike)).toEqual({ id: 7, vector: [1, 2], when: new Date(0), huge: '1152921504606846976' });
+    expect(plain([new Float32Array([0.5, 1.5]), null, 'x'])).toEqual([[0.5, 1.5], null, 'x']);
   });
 });

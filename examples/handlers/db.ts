@@ -4,7 +4,7 @@
 // neither SDK is in the bundle and the same handlers run on vectordb and
 // @lancedb/lancedb. Outside this repository the import is
 // 'cdk-vectordb-layer/lib/runtime'.
-import { connect } from '../../src/runtime';
+import { connect, LanceConnection } from '../../src/runtime';
 
 export interface Row {
   readonly id: number;
@@ -12,43 +12,15 @@ export interface Row {
   readonly [key: string]: unknown;
 }
 
-/** The part of a query both SDKs share: vectordb runs it with execute(), @lancedb/lancedb with toArray(). */
-export interface Query {
-  limit(k: number): Query;
-  execute?(): Promise<Array<Record<string, unknown>>>;
-  toArray?(): Promise<Array<Record<string, unknown>>>;
-}
-
-/** The part of a table both SDKs share. */
-export interface Table {
-  add(rows: Row[]): Promise<unknown>;
-  countRows(): Promise<number>;
-  search(vector: number[]): Query;
-}
-
-/** The part of a connection both SDKs share. */
-export interface Connection {
-  tableNames(): Promise<string[]>;
-  openTable(name: string): Promise<Table>;
-  createTable(name: string, rows: Row[]): Promise<Table>;
-}
-
-let connection: Promise<Connection> | undefined;
+let connection: Promise<LanceConnection> | undefined;
 
 /** One connection per execution environment, reused by warm invokes (a failed connect is retried next time). */
-export function database(): Promise<Connection> {
-  connection ??= connect<Connection>().catch((e) => {
+export function database(): Promise<LanceConnection> {
+  connection ??= connect<LanceConnection>().catch((e) => {
     connection = undefined;
     throw e;
   });
   return connection;
-}
-
-/** Runs a query with whichever SDK the layer holds. */
-export async function rows(query: Query): Promise<Array<Record<string, unknown>>> {
-  if (typeof query.toArray === 'function') return query.toArray();
-  if (typeof query.execute === 'function') return query.execute();
-  throw new Error('the query has neither toArray() nor execute(): not a LanceDB query');
 }
 
 export const tableName = () => process.env.VECTORDB_TABLE ?? 'vectors';

@@ -1,53 +1,32 @@
 /**
  * The handler side of `VectorDatabase`: opens the location a `VectorDbFunction`
- * was given, with whichever LanceDB SDK its layer holds.
+ * was given, with whichever LanceDB SDK its layer holds, and runs the query
+ * path both SDKs share with the same result.
  *
- *   import { connect } from 'cdk-vectordb-layer/lib/runtime';
+ *   import { connect, openOrCreateTable, search } from 'cdk-vectordb-layer/lib/runtime';
  *   const db = await connect();
+ *   const table = await openOrCreateTable(db, 'docs', rows);
+ *   const hits = await search(table, vector, { limit: 5, filter: "kind = 'faq'" });
  *
- * This module is plain Node.js with no imports at all: esbuild bundles it into
- * the handler (a few kilobytes) without pulling in aws-cdk-lib, the SDK or the
- * AWS SDK. The SDK is `require`d at run time by the name in `VECTORDB_SDK`, so
- * it always comes from the layer (`/opt/nodejs/node_modules`), and the Secrets
- * Manager client from the AWS SDK v3 that the Node.js 18+ Lambda runtimes ship.
- * Both `require`s take a variable, which esbuild leaves alone whatever the
- * function's `externalModules` say. The bundle must be CommonJS (the
- * `NodejsFunction` default).
+ * Works from a CommonJS bundle and from an ES module bundle (`OutputFormat.ESM`,
+ * top-level await), on every Node.js Lambda runtime from nodejs18.x: the SDK
+ * is loaded at run time from the layer (/opt/nodejs/node_modules, on
+ * NODE_PATH), never bundled, and the Secrets Manager client from the AWS SDK
+ * the Lambda runtime ships (see modules.ts for how, without a `require` that
+ * an ES module bundle cannot run).
  *
- * It is not part of the construct library's jsii API (it is never exported from
- * the package's index): it is for JavaScript and TypeScript handlers only.
+ * esbuild bundles it into the handler (a few kilobytes) without pulling in
+ * aws-cdk-lib, the SDK or the AWS SDK. It is not part of the construct
+ * library's jsii API (never exported from the package's index): it is for
+ * JavaScript and TypeScript handlers only.
  */
+import { defaultLoader, detectSdk, detectSdkSync, loadFailure, ModuleLoader } from './modules';
+import { ENV, readSettings, SDKS, VectorDbSettings } from './settings';
 
-/** Names of the environment variables a `VectorDatabase` sets on a function. */
-export const ENV = {
-  /** Where the database is: a folder, `s3://bucket/prefix`, `s3+ddb://bucket/prefix?ddbTableName=...` or `db://name`. */
-  URI: 'VECTORDB_URI',
-  /** The SDK's package name: `vectordb` or `@lancedb/lancedb`. Set by `VectorDbFunction` from its layer. */
-  SDK: 'VECTORDB_SDK',
-  /** LanceDB storage options as a JSON object of strings, e.g. `{"aws_region":"eu-west-1"}`. */
-  STORAGE_OPTIONS: 'VECTORDB_STORAGE_OPTIONS',
-  /** ARN of the Secrets Manager secret holding the LanceDB Cloud API key (never the key itself). */
-  API_KEY_SECRET_ARN: 'VECTORDB_API_KEY_SECRET_ARN',
-  /** The LanceDB Cloud region. */
-  CLOUD_REGION: 'VECTORDB_CLOUD_REGION',
-} as const;
-
-/** The SDKs the helper knows how to call. */
-export const SDKS = ['vectordb', '@lancedb/lancedb'] as const;
-
-/** What the environment says about the database. */
-export interface VectorDbSettings {
-  /** The SDK package to load. */
-  readonly sdk: string;
-  /** The URI to connect to. */
-  readonly uri: string;
-  /** LanceDB storage options (object store settings). */
-  readonly storageOptions: Record<string, string>;
-  /** The ARN of the secret with the LanceDB Cloud API key, for `db://` URIs. */
-  readonly apiKeySecretArn?: string;
-  /** The LanceDB Cloud region, for `db://` URIs. */
-  readonly cloudRegion?: string;
-}
+export { ENV, SDKS } from './settings';
+export type { VectorDbSettings } from './settings';
+export { openOrCreateTable, plain, search } from './query';
+export type { LanceConnection, LanceQuery, LanceTable, Row, SearchOptions } from './query';
 
 /** Options of `connect`. */
 export interface ConnectOptions {
@@ -55,43 +34,52 @@ export interface ConnectOptions {
   readonly env?: Record<string, string | undefined>;
   /** Storage options merged over `VECTORDB_STORAGE_OPTIONS` (e.g. an endpoint for a local S3 server). */
   readonly storageOptions?: Record<string, string>;
-  /** Loads a module by name. Default: `require`. For tests. */
-  readonly load?: (moduleName: string) => any;
-}
-
-const DEFAULT_URI = '/tmp/vectordb';
-
-/** Reads the database settings from the environment (default `process.env`). */
-export function settings(env: Record<string, string | undefined> = process.env): VectorDbSettings {
-  const uri = env[ENV.URI]?.trim() || DEFAULT_URI;
-  const sdk = env[ENV.SDK]?.trim() || defaultSdk();
-  if (!(SDKS as readonly string[]).includes(sdk)) {
-    throw new Error(`cdk-vectordb-layer: ${ENV.SDK} must be ${SDKS.join(' or ')}, got ${JSON.stringify(sdk)}`);
-  }
-  const storageOptions = parseStorageOptions(env[ENV.STORAGE_OPTIONS]);
-  if (isS3(uri) && storageOptions.aws_region === undefined && storageOptions.region === undefined) {
-    // The bucket's region, when the construct could not know it: the function's own.
-    const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-    if (region) storageOptions.aws_region = region;
-  }
-  return {
-    sdk,
-    uri,
-    storageOptions,
-    apiKeySecretArn: env[ENV.API_KEY_SECRET_ARN]?.trim() || undefined,
-    cloudRegion: env[ENV.CLOUD_REGION]?.trim() || undefined,
-  };
+  /** Loads a module by name. Default: `require` from the task root (then NODE_PATH). For tests. */
+  readonly load?: ModuleLoader;
 }
 
 /**
- * Loads the SDK named by `VECTORDB_SDK` from the layer (it is never in the
- * function's bundle).
+ * Reads the database settings from the environment (default `process.env`).
+ * Without `VECTORDB_SDK`, the SDK is the one the function can load; in an ES
+ * module bundle on Node.js < 20.16 that needs `connect()` (or VECTORDB_SDK,
+ * which VectorDbFunction sets).
  */
-export function loadSdk<T = any>(sdk: string = settings().sdk, load: (moduleName: string) => any = requireModule): T {
+export function settings(env: Record<string, string | undefined> = process.env): VectorDbSettings {
+  return readSettings(env, () => {
+    const found = detectSdkSync();
+    if (found) return found;
+    throw new Error(`cdk-vectordb-layer: ${ENV.SDK} is not set and neither ${SDKS.join(' nor ')} can be found here without waiting; set ${ENV.SDK} (VectorDbFunction sets it from its layer), or use connect()`);
+  });
+}
+
+/** The settings; without VECTORDB_SDK, the SDK the loader can load (found without blocking). */
+async function settingsFor(env: Record<string, string | undefined>, load?: ModuleLoader): Promise<VectorDbSettings> {
+  if (env[ENV.SDK]?.trim()) return readSettings(env, () => SDKS[0]);
+  const found = load ? SDKS.find((name) => canLoad(load, name)) : await detectSdk();
+  return readSettings(env, () => found ?? SDKS[0]);
+}
+
+function canLoad(load: ModuleLoader, name: string): boolean {
   try {
-    return load(sdk);
+    load(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Loads an SDK (default: the one `VECTORDB_SDK` names) from the layer; it is
+ * never in the function's bundle. The error says what is wrong: no layer, the
+ * other SDK's layer, not on Lambda, or a native binary that cannot load here.
+ */
+export async function loadSdk<T = any>(sdk?: string, load?: ModuleLoader): Promise<T> {
+  const name = sdk ?? (await settingsFor(process.env, load)).sdk;
+  try {
+    return await (load ?? await defaultLoader())(name) as T;
   } catch (e) {
-    throw new Error(`cdk-vectordb-layer: cannot load ${sdk} (${(e as Error).message}). It comes from the function's VectorDbLayer at /opt/nodejs/node_modules: attach the layer, and keep ${sdk} out of the bundle`);
+    const other = load ? undefined : await detectSdk((s) => s !== name);
+    throw new Error(`cdk-vectordb-layer: ${loadFailure(name, e, other)}`);
   }
 }
 
@@ -104,16 +92,15 @@ export function loadSdk<T = any>(sdk: string = settings().sdk, load: (moduleName
  * module-level variable).
  */
 export async function connect<T = any>(options: ConnectOptions = {}): Promise<T> {
-  const s = settings(options.env ?? process.env);
-  const load = options.load ?? requireModule;
-  const sdk = loadSdk<any>(s.sdk, load);
+  const s = await settingsFor(options.env ?? process.env, options.load);
+  const sdk = await loadSdk<any>(s.sdk, options.load);
   const legacy = s.sdk === 'vectordb';
 
   if (s.uri.startsWith('db://')) {
     if (!s.apiKeySecretArn) {
       throw new Error(`cdk-vectordb-layer: ${ENV.URI} is a LanceDB Cloud URI (${s.uri}) but ${ENV.API_KEY_SECRET_ARN} is not set; use VectorDatabase.cloud(uri, secret)`);
     }
-    const key = await apiKey(s.apiKeySecretArn, { load });
+    const key = await apiKey(s.apiKeySecretArn, { load: options.load });
     const cloud: Record<string, string> = { apiKey: key };
     if (s.cloudRegion) cloud.region = s.cloudRegion;
     return legacy ? sdk.connect({ uri: s.uri, ...cloud }) : sdk.connect(s.uri, cloud);
@@ -136,10 +123,10 @@ const apiKeys = new Map<string, Promise<string>>();
  * JSON object. Fetched with `@aws-sdk/client-secrets-manager` from the Lambda
  * runtime, once per ARN per execution environment.
  */
-export function apiKey(secretArn: string, options: { load?: (moduleName: string) => any } = {}): Promise<string> {
+export function apiKey(secretArn: string, options: { load?: ModuleLoader } = {}): Promise<string> {
   let pending = apiKeys.get(secretArn);
   if (!pending) {
-    pending = fetchApiKey(secretArn, options.load ?? requireModule);
+    pending = fetchApiKey(secretArn, options.load);
     // A failure is not cached: the next invocation tries again.
     pending.catch(() => apiKeys.delete(secretArn));
     apiKeys.set(secretArn, pending);
@@ -147,84 +134,40 @@ export function apiKey(secretArn: string, options: { load?: (moduleName: string)
   return pending;
 }
 
-async function fetchApiKey(secretArn: string, load: (moduleName: string) => any): Promise<string> {
+async function fetchApiKey(secretArn: string, load: ModuleLoader | undefined): Promise<string> {
   let client: any;
   try {
-    client = load('@aws-sdk/client-secrets-manager');
+    client = await (load ?? await defaultLoader())('@aws-sdk/client-secrets-manager');
   } catch (e) {
-    throw new Error(`cdk-vectordb-layer: cannot load @aws-sdk/client-secrets-manager (${(e as Error).message}); the Node.js 18+ Lambda runtimes include it, elsewhere install it`);
+    throw new Error(`cdk-vectordb-layer: cannot load @aws-sdk/client-secrets-manager (${(e as Error).message.split('\n')[0]}); the Node.js 18+ Lambda runtimes include it, elsewhere install it`);
   }
   // The secret's own region (from its ARN), else the function's.
   const region = /^arn:[^:]+:secretsmanager:([^:]+):/.exec(secretArn)?.[1];
   const sm = new client.SecretsManagerClient(region ? { region } : {});
   const out = await sm.send(new client.GetSecretValueCommand({ SecretId: secretArn }));
-  const raw: unknown = out.SecretString;
+  return keyFromSecret(secretArn, out.SecretString);
+}
+
+function keyFromSecret(secretArn: string, raw: unknown): string {
   if (typeof raw !== 'string' || raw.trim() === '') {
     throw new Error(`cdk-vectordb-layer: the secret ${secretArn} has no SecretString; store the LanceDB Cloud API key as its value`);
   }
   const text = raw.trim();
-  if (text.startsWith('{')) {
-    let parsed: Record<string, unknown> | undefined;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
-    if (parsed) {
-      const key = parsed.apiKey ?? parsed.api_key ?? parsed.LANCEDB_API_KEY;
-      if (typeof key !== 'string' || key === '') {
-        throw new Error(`cdk-vectordb-layer: the secret ${secretArn} is a JSON object without an apiKey field; store the key as the plain value or as {"apiKey": "..."}`);
-      }
-      return key;
-    }
+  if (!text.startsWith('{')) return text;
+  let parsed: Record<string, unknown> | undefined;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return text;
   }
-  return text;
+  const key = parsed?.apiKey ?? parsed?.api_key ?? parsed?.LANCEDB_API_KEY;
+  if (typeof key !== 'string' || key === '') {
+    throw new Error(`cdk-vectordb-layer: the secret ${secretArn} is a JSON object without an apiKey field; store the key as the plain value or as {"apiKey": "..."}`);
+  }
+  return key;
 }
 
 /** Forgets cached API keys (for tests, or after a rotation). */
 export function clearApiKeyCache(): void {
   apiKeys.clear();
-}
-
-function parseStorageOptions(json: string | undefined): Record<string, string> {
-  if (json === undefined || json.trim() === '') return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json);
-  } catch (e) {
-    throw new Error(`cdk-vectordb-layer: ${ENV.STORAGE_OPTIONS} must be a JSON object of strings, got ${JSON.stringify(json)} (${(e as Error).message})`);
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new Error(`cdk-vectordb-layer: ${ENV.STORAGE_OPTIONS} must be a JSON object of strings, got ${JSON.stringify(json)}`);
-  }
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
-    if (v === undefined || v === null) continue;
-    out[k] = String(v);
-  }
-  return out;
-}
-
-function isS3(uri: string): boolean {
-  return uri.startsWith('s3://') || uri.startsWith('s3+ddb://');
-}
-
-/** The SDK when `VECTORDB_SDK` is not set: whichever the layer holds. */
-function defaultSdk(): string {
-  for (const name of SDKS) {
-    try {
-      require.resolve(name);
-      return name;
-    } catch {
-      // try the next one
-    }
-  }
-  return SDKS[0];
-}
-
-function requireModule(moduleName: string): any {
-  // A variable, not a literal: bundlers leave this require to run time, where
-  // the SDK comes from the layer and the AWS SDK from the Lambda runtime.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(moduleName);
 }

@@ -1,0 +1,86 @@
+/**
+ * What the environment says about the database: the variables a
+ * `VectorDatabase` (and `VectorDbFunction`) set on a function.
+ */
+
+/** Names of the environment variables a `VectorDatabase` sets on a function. */
+export const ENV = {
+  /** Where the database is: a folder, `s3://bucket/prefix`, `s3+ddb://bucket/prefix?ddbTableName=...` or `db://name`. */
+  URI: 'VECTORDB_URI',
+  /** The SDK's package name: `vectordb` or `@lancedb/lancedb`. Set by `VectorDbFunction` from its layer. */
+  SDK: 'VECTORDB_SDK',
+  /** LanceDB storage options as a JSON object of strings, e.g. `{"aws_region":"eu-west-1"}`. */
+  STORAGE_OPTIONS: 'VECTORDB_STORAGE_OPTIONS',
+  /** ARN of the Secrets Manager secret holding the LanceDB Cloud API key (never the key itself). */
+  API_KEY_SECRET_ARN: 'VECTORDB_API_KEY_SECRET_ARN',
+  /** The LanceDB Cloud region. */
+  CLOUD_REGION: 'VECTORDB_CLOUD_REGION',
+} as const;
+
+/** The SDKs the helper knows how to call. */
+export const SDKS = ['vectordb', '@lancedb/lancedb'] as const;
+
+/** What the environment says about the database. */
+export interface VectorDbSettings {
+  /** The SDK package to load. */
+  readonly sdk: string;
+  /** The URI to connect to. */
+  readonly uri: string;
+  /** LanceDB storage options (object store settings). */
+  readonly storageOptions: Record<string, string>;
+  /** The ARN of the secret with the LanceDB Cloud API key, for `db://` URIs. */
+  readonly apiKeySecretArn?: string;
+  /** The LanceDB Cloud region, for `db://` URIs. */
+  readonly cloudRegion?: string;
+}
+
+/** The database when `VECTORDB_URI` is not set: a folder in the execution environment's /tmp. */
+export const DEFAULT_URI = '/tmp/vectordb';
+
+/**
+ * Reads the settings from `env`; `detectSdk` names the SDK when `VECTORDB_SDK`
+ * is not set (the one the layer holds).
+ */
+export function readSettings(env: Record<string, string | undefined>, detectSdk: () => string): VectorDbSettings {
+  const uri = env[ENV.URI]?.trim() || DEFAULT_URI;
+  const sdk = env[ENV.SDK]?.trim() || detectSdk();
+  if (!(SDKS as readonly string[]).includes(sdk)) {
+    throw new Error(`cdk-vectordb-layer: ${ENV.SDK} must be ${SDKS.join(' or ')}, got ${JSON.stringify(sdk.slice(0, 120))}`);
+  }
+  const storageOptions = parseStorageOptions(env[ENV.STORAGE_OPTIONS]);
+  if (isS3(uri) && storageOptions.aws_region === undefined && storageOptions.region === undefined) {
+    // The bucket's region, when the construct could not know it: the function's own.
+    const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+    if (region) storageOptions.aws_region = region;
+  }
+  return {
+    sdk,
+    uri,
+    storageOptions,
+    apiKeySecretArn: env[ENV.API_KEY_SECRET_ARN]?.trim() || undefined,
+    cloudRegion: env[ENV.CLOUD_REGION]?.trim() || undefined,
+  };
+}
+
+function parseStorageOptions(json: string | undefined): Record<string, string> {
+  if (json === undefined || json.trim() === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch (e) {
+    throw new Error(`cdk-vectordb-layer: ${ENV.STORAGE_OPTIONS} must be a JSON object of strings, got ${JSON.stringify(json.slice(0, 120))} (${(e as Error).message})`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new Error(`cdk-vectordb-layer: ${ENV.STORAGE_OPTIONS} must be a JSON object of strings, got ${JSON.stringify(json.slice(0, 120))}`);
+  }
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
+    if (v === undefined || v === null) continue;
+    out[k] = String(v);
+  }
+  return out;
+}
+
+function isS3(uri: string): boolean {
+  return uri.startsWith('s3://') || uri.startsWith('s3+ddb://');
+}
