@@ -67,6 +67,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
       testTimeout: 10 * 60 * 1000,
       // Layer builds are heavy on disk and network: one file at a time.
       maxWorkers: 1,
+      // Layers the tests build go to a cache of this checkout (.tmp/layer-cache), never the user's.
+      setupFiles: ['<rootDir>/test/setup-env.js'],
+      // Downloads and caches of the tests (Node.js builds, sysroots) live in .tmp.
+      modulePathIgnorePatterns: ['<rootDir>/.tmp/'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/.tmp/'],
     },
   },
 
@@ -90,6 +95,19 @@ const project = new awscdk.AwsCdkConstructLibrary({
 });
 
 project.tsconfigDev.addInclude('.projenrc.ts');
+
+// Two tiers: the fast one needs no network and no build (well under a minute);
+// test/integ builds real layers through the npm registry. `npx projen test` runs both.
+project.addTask('test:fast', {
+  description: 'The fast tier: no network, no layer build',
+  exec: 'jest --passWithNoTests --coverage=false --testPathIgnorePatterns /node_modules/ /test/integ/ /.tmp/',
+  receiveArgs: true,
+});
+project.addTask('test:integ', {
+  description: 'The slow tier: real layer builds, the npm registry, esbuild, LanceDB, a container engine and arm64 emulation where present',
+  exec: 'jest --passWithNoTests --coverage=false test/integ',
+  receiveArgs: true,
+});
 for (const js of ['layer-assets/build-layer.js', 'layer-assets/recipe/*.js', 'src/invoke/scripts/*.cjs', 'src/invoke/scripts/*.mjs']) {
   project.tsconfigDev.addInclude(js);
 }

@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import { Annotations, AssetHashType, AssetStaging, BundlingOptions, DockerImage, Resource, Stack, Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
@@ -7,7 +8,7 @@ import { bundlingOptions, defaultBuildImage, isImageReference } from './private/
 import { constructError, pathOf, propError } from './private/errors';
 import { importedLayerFacts } from './private/imported-layer';
 import { checkLayerDir, ExpectedLayer, readManifest } from './private/layer-dir';
-import { bundlingFailure, prepareAssetFolder, StagingError } from './private/layer-staging';
+import { bundlingFailure, PreparedAsset, prepareAssetFolder, StagingError } from './private/layer-staging';
 import { hostCanBuildWithoutDocker, LocalLayerBuild } from './private/local-build';
 import { SHELL_META } from './private/messages';
 import { ASSETS_DIR, LAMBDA_UNZIPPED_LIMIT_BYTES as LIMIT, LayerManifest, recipeSdks } from './private/recipe';
@@ -366,9 +367,10 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
     const code = lambda.Code.fromAsset(ASSETS_DIR, { assetHashType: AssetHashType.CUSTOM, assetHash, bundling });
 
     const expected: ExpectedLayer = { sdk: sdk.packageName, version, architecture: arch };
-    let prepared;
+    const stagedHash = stagedAssetHash(assetHash, bundling);
+    let prepared: PreparedAsset;
     try {
-      prepared = prepareAssetFolder(scope, where, stagedAssetHash(assetHash, bundling), expected);
+      prepared = prepareAssetFolder(scope, { where, stagedHash, contentHash: assetHash, expected });
     } catch (e) {
       throw e instanceof StagingError ? constructError(where, e.message) : e;
     }
@@ -382,7 +384,12 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
         description: props.description ?? describe(sdk, version, architecture),
       });
     } catch (e) {
+      prepared.release();
       throw buildError(e, where, { sdk: sdk.packageName, version, architecture: arch, triedDocker: inDocker, local, names });
+    }
+    try {
+      const staging = this.node.tryFindChild('Code')?.node.tryFindChild('Stage');
+      if (prepared.store && staging instanceof AssetStaging && fs.existsSync(staging.absoluteStagedPath)) prepared.store(staging.absoluteStagedPath);
     } finally {
       prepared.release();
     }

@@ -10,49 +10,122 @@ import * as path from 'path';
 import { AssetStaging, Stack, Stage } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { acquireBuildLock } from './build-lock';
+import { LayerCache, linkOrCopyTree } from './layer-cache';
 import { checkLayerDir, ExpectedLayer } from './layer-dir';
 import { LocalLayerBuild, RecipeFailure, readRecipeFailure } from './local-build';
 
 /** Codes of file system errors that mean the cloud assembly folder cannot take the layer. */
 const UNWRITABLE = ['EROFS', 'ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'ENOTDIR', 'ENOENT'];
 
-/** A prepared asset folder: the lock to release, and the folder when it was found sound (CDK will reuse it). */
+/**
+ * A prepared asset folder: the locks to release; the folder when it was found
+ * sound or linked from the machine-wide cache (CDK will reuse it); and, on a
+ * cache miss, how to store the build CDK is about to make.
+ */
 export interface PreparedAsset {
   readonly release: () => void;
   readonly checked?: string;
+  /** Where the layer came from when CDK will not build it. */
+  readonly source?: 'cdk.out' | 'cache';
+  /** Stores the folder CDK built into the machine-wide cache (a miss with the cache on). */
+  readonly store?: (built: string) => void;
 }
 
 /** Messages the staging step gives, with the construct's path in front. */
 export class StagingError extends Error {}
 
+/** What the staging step needs to know of the layer. */
+export interface StagingRequest {
+  readonly where: string;
+  /** The folder name CDK will give the asset (`asset.<stagedHash>`). */
+  readonly stagedHash: string;
+  /** The layer's content hash: the key of the machine-wide cache. */
+  readonly contentHash: string;
+  readonly expected: ExpectedLayer;
+}
+
 /**
- * Takes the build lock of the layer's asset folder in the cloud assembly, and
- * removes that folder when it no longer matches its manifest so that CDK
- * builds it again.
+ * Makes the layer's asset folder in the cloud assembly ready before CDK stages
+ * it: under the folder's build lock, a sound folder is kept, a damaged one is
+ * removed, and a missing one is linked from the machine-wide layer cache when
+ * the cache has it. On a miss the cache's lock of the hash stays held until the
+ * build is stored, so concurrent synths on one machine build once.
  *
- * Why a lock: CDK builds into `asset.<hash>-building`, which it empties first,
- * then renames. Two synths into one cdk.out (two `cdk synth` at once, a watch
- * and a deploy) would empty each other's half-built folder; the second now
- * waits, then finds the finished folder and reuses it.
+ * Why a lock on the folder: CDK builds into `asset.<hash>-building`, which it
+ * empties first, then renames. Two synths into one cdk.out (two `cdk synth` at
+ * once, a watch and a deploy) would empty each other's half-built folder; the
+ * second now waits, then finds the finished folder and reuses it.
  */
-export function prepareAssetFolder(scope: Construct, where: string, stagedHash: string, expected: ExpectedLayer): PreparedAsset {
+export function prepareAssetFolder(scope: Construct, request: StagingRequest): PreparedAsset {
   const outdir = Stage.of(scope)?.assetOutdir;
   if (!outdir || !Stack.of(scope).bundlingRequired) return { release: () => undefined };
-  const release = lockAssetFolder(outdir, where, stagedHash);
+  const release = lockAssetFolder(outdir, request.where, request.stagedHash);
   try {
-    const dir = path.join(outdir, `asset.${stagedHash}`);
-    if (!fs.existsSync(dir)) return { release };
-    const problems = checkLayerDir(dir, expected);
-    if (problems.length === 0) return { release, checked: dir };
-    process.stderr.write(`[vectordb-layer] ${where}: ${dir} does not match its manifest (${problems.join('; ')}); removed it, building the layer again\n`);
-    fs.rmSync(dir, { recursive: true, force: true });
-    // CDK also remembers staged folders in memory, per process.
-    AssetStaging.clearAssetHashCache();
-    return { release };
+    const dir = path.join(outdir, `asset.${request.stagedHash}`);
+    if (fs.existsSync(dir)) {
+      const problems = checkLayerDir(dir, request.expected);
+      if (problems.length === 0) return { release, checked: dir, source: 'cdk.out' };
+      process.stderr.write(`[vectordb-layer] ${request.where}: ${dir} does not match its manifest (${problems.join('; ')}); removed it, building the layer again\n`);
+      fs.rmSync(dir, { recursive: true, force: true });
+      // CDK also remembers staged folders in memory, per process.
+      AssetStaging.clearAssetHashCache();
+    }
+    return fromCache(request, dir, release);
   } catch (e) {
     release();
     throw e;
   }
+}
+
+/** The layer from the machine-wide cache into `dir`, or the lock held until CDK's build is stored there. */
+function fromCache(request: StagingRequest, dir: string, release: () => void): PreparedAsset {
+  const cache = LayerCache.fromEnvironment();
+  if (!cache) return { release };
+  let releaseCache: () => void;
+  try {
+    releaseCache = cache.lock(request.contentHash, request.where);
+  } catch (e) {
+    LayerCache.note(cache.dir, e);
+    return { release };
+  }
+  try {
+    const hit = cache.find(request.contentHash, request.expected, request.where);
+    if (hit) {
+      // Built elsewhere and reaching here atomically: linked into a side folder, then renamed.
+      const side = `${dir}.linking-${process.pid}`;
+      fs.rmSync(side, { recursive: true, force: true });
+      linkOrCopyTree(hit, side);
+      fs.renameSync(side, dir);
+      releaseCache();
+      return { release, checked: dir, source: 'cache' };
+    }
+  } catch (e) {
+    releaseCache();
+    if (isFileSystemError(e)) {
+      LayerCache.note(cache.dir, e);
+      return { release };
+    }
+    throw e;
+  }
+  return {
+    release: () => {
+      releaseCache();
+      release();
+    },
+    store: (built: string) => {
+      try {
+        cache.store(request.contentHash, request.expected, built);
+        cache.evict(request.contentHash);
+      } catch (e) {
+        LayerCache.note(cache.dir, e);
+      }
+    },
+  };
+}
+
+function isFileSystemError(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException).code;
+  return typeof code === 'string' && /^E[A-Z]+$/.test(code);
 }
 
 function lockAssetFolder(outdir: string, where: string, stagedHash: string): () => void {

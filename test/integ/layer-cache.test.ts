@@ -1,0 +1,172 @@
+/**
+ * The machine-wide layer cache: a layer is built once per machine. Many Apps
+ * in one process, other processes and other cdk.out folders reuse it; each
+ * cdk.out gets it by hard links (no second copy); a damaged entry is rebuilt,
+ * an unusable cache folder means building as without it (one note), two synths
+ * racing on an empty cache build once, and the cache stays within its bound.
+ * Slow tier: real builds.
+ */
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { appAt, FIXTURES, searchWithLayer, tempDir } from '../helpers';
+import { VectorDbLayer, VectorDbLayerProps } from '../../src';
+import { LayerCache } from '../../src/private/layer-cache';
+import { checkLayerDir } from '../../src/private/layer-dir';
+import { localBuildCount } from '../../src/private/local-build';
+
+const EXPECTED = { sdk: 'vectordb', version: '0.4.2', architecture: 'x86_64' } as const;
+const SYNTH = path.join(FIXTURES, 'synth-layer.js');
+
+function withCache<T>(dir: string, fn: () => T, extra: Record<string, string> = {}): T {
+  const vars: Record<string, string> = { CDK_VECTORDB_LAYER_CACHE: dir, ...extra };
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, vars);
+  try {
+    return fn();
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
+/** One App with one layer, synthesized into a new cdk.out; the staged folder. */
+function synthOnce(props: VectorDbLayerProps = { version: '0.4.2' }): { staged: string; layer: VectorDbLayer } {
+  const { app, stack } = appAt(tempDir('app'));
+  const layer = new VectorDbLayer(stack, 'L', props);
+  app.synth();
+  const staged = (layer.node.findChild('Code').node.findChild('Stage') as import('aws-cdk-lib').AssetStaging).absoluteStagedPath;
+  return { staged, layer };
+}
+
+/** Files below a folder with their inodes. */
+function inodes(dir: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const walk = (d: string) => fs.readdirSync(d, { withFileTypes: true }).forEach((e) => {
+    const p = path.join(d, e.name);
+    if (e.isDirectory()) walk(p);
+    else out.set(path.relative(dir, p), fs.lstatSync(p).ino);
+  });
+  walk(dir);
+  return out;
+}
+
+/** Captures this process's stderr while `fn` runs. */
+function stderrOf<T>(fn: () => T): { result: T; said: string } {
+  let said = '';
+  const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    said += String(chunk);
+    return true;
+  });
+  try {
+    return { result: fn(), said };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+interface SynthRun { status: number | null; stdout: string; stderr: string }
+function runSynth(outdir: string, env: Record<string, string>): Promise<SynthRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [SYNTH, outdir, '{"version":"0.4.2"}'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+describe('one machine, one build', () => {
+  const cache = tempDir('cache');
+
+  test('20 Apps in one process (as a user\'s unit tests make them) build the layer once; each cdk.out holds it by hard links', () => {
+    const before = localBuildCount();
+    const staged = withCache(cache, () => Array.from({ length: 20 }, () => synthOnce().staged));
+    expect(localBuildCount() - before).toBe(1);
+    const first = inodes(staged[0]);
+    expect(first.size).toBeGreaterThan(500);
+    for (const s of staged.slice(1)) {
+      expect(checkLayerDir(s, EXPECTED)).toEqual([]);
+      // The same files, not copies: no second 60 MB per cdk.out.
+      expect(inodes(s)).toEqual(first);
+    }
+    expect(searchWithLayer(staged[19], 'vectordb').ids).toEqual([42, 43, 41]);
+  });
+
+  test('another process, in another cdk.out, reuses it without bundling and says nothing about a build', async () => {
+    const r = await runSynth(tempDir('other'), { CDK_VECTORDB_LAYER_CACHE: cache });
+    expect(r.status).toBe(0);
+    expect(r.stderr).not.toMatch(/Bundling asset|\[vectordb-layer\]/);
+    expect(JSON.parse(r.stdout).unzippedSizeBytes).toBeGreaterThan(50_000_000);
+  });
+
+  test('a damaged entry is found before reuse, removed and built again', () => {
+    const entry = path.join(cache, 'layers', fs.readdirSync(path.join(cache, 'layers')).find((n) => !n.endsWith('.json'))!);
+    const victim = path.join(entry, 'nodejs', 'node_modules', 'vectordb', 'package.json');
+    fs.chmodSync(victim, 0o644);
+    fs.appendFileSync(victim, ' ');
+    const before = localBuildCount();
+    const { result, said } = stderrOf(() => withCache(cache, () => synthOnce()));
+    expect(localBuildCount() - before).toBe(1);
+    expect(said).toMatch(/the cached layer .* does not match its manifest \(it holds \d+ files, \d+ bytes; its manifest says \d+ files, \d+ bytes\); removed it, building the layer again/);
+    expect(checkLayerDir(result.staged, EXPECTED)).toEqual([]);
+    expect(checkLayerDir(entry, EXPECTED)).toEqual([]);
+  });
+});
+
+describe('a cache folder that cannot be used', () => {
+  test('a cache path that is a file: the layer builds into cdk.out as without a cache, with one note', () => {
+    const notAFolder = path.join(tempDir('file'), 'cache');
+    fs.writeFileSync(notAFolder, 'not a folder');
+    const before = localBuildCount();
+    const { result, said } = stderrOf(() => withCache(notAFolder, () => synthOnce()));
+    expect(localBuildCount() - before).toBe(1);
+    expect(checkLayerDir(result.staged, EXPECTED)).toEqual([]);
+    expect(said.match(/note: the layer cache .* cannot be used/g) ?? []).toHaveLength(1);
+    expect(said).toMatch(/cannot be used \((ENOTDIR|EEXIST)\); building into cdk\.out as without it\. Set CDK_VECTORDB_LAYER_CACHE to a writable folder, or to off/);
+  });
+
+  test('off: nothing is written anywhere but cdk.out', () => {
+    const home = tempDir('home');
+    const before = localBuildCount();
+    withCache('off', () => synthOnce(), { XDG_CACHE_HOME: home });
+    expect(localBuildCount() - before).toBe(1);
+    expect(fs.readdirSync(home)).toEqual([]);
+  });
+});
+
+describe('two synths racing on one empty cache', () => {
+  test('both succeed; one builds, the other waits for it and links its result', async () => {
+    const cache = tempDir('race');
+    const [a, b] = await Promise.all([runSynth(tempDir('race-a'), { CDK_VECTORDB_LAYER_CACHE: cache }), runSynth(tempDir('race-b'), { CDK_VECTORDB_LAYER_CACHE: cache })]);
+    expect([a.status, b.status]).toEqual([0, 0]);
+    expect([a.stderr, b.stderr].filter((s) => s.includes('Bundling asset Stack/L/Code/Stage')).length).toBe(1);
+    expect([a.stderr, b.stderr].some((s) => /waiting for another synth .* building this layer into the cache/.test(s))).toBe(true);
+    const [ra, rb] = [JSON.parse(a.stdout), JSON.parse(b.stdout)];
+    expect(inodes(ra.stagedPath)).toEqual(inodes(rb.stagedPath));
+    expect(checkLayerDir(rb.stagedPath, EXPECTED)).toEqual([]);
+  });
+});
+
+describe('the size bound', () => {
+  test('the least recently used layers go first; the one in use stays', () => {
+    const cache = tempDir('bound');
+    withCache(cache, () => {
+      synthOnce({ version: '0.4.2' });
+      synthOnce({ version: '0.4.2', strip: false });
+    });
+    const layers = () => fs.readdirSync(path.join(cache, 'layers')).filter((n) => !n.endsWith('.json'));
+    expect(layers()).toHaveLength(2);
+    const stripped = fs.readdirSync(path.join(cache, 'layers')).filter((n) => n.endsWith('.json'));
+    // Use the stripped one again, then bound the cache to one layer's size: the other goes.
+    withCache(cache, () => synthOnce({ version: '0.4.2' }));
+    const used = stripped.map((n) => ({ n, t: fs.statSync(path.join(cache, 'layers', n)).mtimeMs })).sort((x, y) => y.t - x.t)[0].n.replace(/\.json$/, '');
+    const evicted = new LayerCache(cache, 70_000_000).evict(used);
+    expect(evicted).toHaveLength(1);
+    expect(layers()).toEqual([used]);
+  });
+});
