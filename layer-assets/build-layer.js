@@ -7,9 +7,9 @@
 //   node build-layer.js --sdk vectordb --version 0.21.2 --architecture x86_64 --out <dir> [--no-strip]
 // Every value arrives as its own argv entry; nothing is given to a shell.
 // Success: exit 0, the layer in <dir>/nodejs, the result as JSON on stdout.
-// Failure: exit 1, <dir> empty but for .vectordb-layer-error.json
-// ({ message, code, details }); the message on stderr only when that file
-// cannot be written.
+// Failure: exit 1, { "failure": { message, code, details } } on stdout, and
+// <dir> empty but for .vectordb-layer-error.json holding the same (the message
+// on stderr only when that file cannot be written).
 
 const fs = require('fs');
 const path = require('path');
@@ -48,17 +48,20 @@ function options() {
 }
 
 /**
- * Reports a failure: into the error file the host reads (which says it once,
- * with the caller's prop names), or on stderr when there is no such file.
+ * Reports a failure: as JSON on stdout (the host that started this process
+ * reads it) and into the error file in the output folder (the host of a
+ * container reads that); on stderr only when neither can carry it.
  * @param {unknown} e
  * @param {string | undefined} outDir
  */
 function report(e, outDir) {
   const err = e instanceof LayerBuildError ? e : new LayerBuildError(e instanceof Error ? e.message : String(e), 'BAD_INPUT');
+  const failure = { message: err.message, code: err.code, details: err.details };
+  process.stdout.write(`${JSON.stringify({ failure })}\n`);
   try {
     if (!outDir) throw new Error('no output folder');
     fs.mkdirSync(outDir, { recursive: true });
-    fs.writeFileSync(path.join(outDir, ERROR_FILE), JSON.stringify({ message: err.message, code: err.code, details: err.details }));
+    fs.writeFileSync(path.join(outDir, ERROR_FILE), JSON.stringify(failure));
   } catch {
     process.stderr.write(`vectordb-layer: ${err.message}\n`);
   }

@@ -162,6 +162,9 @@ export class LayerCache {
 
   /** Takes the build lock of one hash (waits while another process builds it). */
   public lock(hash: string, where: string): () => void {
+    fs.mkdirSync(this.dir, { recursive: true });
+    // A read-only or foreign folder says so here (EROFS, EACCES), not as a puzzling ENOENT later.
+    fs.accessSync(this.dir, fs.constants.W_OK);
     fs.mkdirSync(path.join(this.dir, 'locks'), { recursive: true });
     return acquireBuildLock(path.join(this.dir, 'locks', `${hash}.lock`), {
       timeoutMs: 30 * 60 * 1000,

@@ -39,6 +39,19 @@ export function readRecipeFailure(outDir: string): RecipeFailure | undefined {
   }
 }
 
+/** The failure the recipe printed on stdout (it does when it cannot write its error file: a full disk). */
+function failureOnStdout(stdout: string): RecipeFailure | undefined {
+  for (const line of stdout.split('\n').reverse()) {
+    try {
+      const parsed = JSON.parse(line);
+      if (typeof parsed?.failure?.message === 'string') return parsed.failure;
+    } catch {
+      // not the report line
+    }
+  }
+  return undefined;
+}
+
 /** Thrown when the recipe reported a failure. */
 export class RecipeError extends Error {
   constructor(public readonly failure: RecipeFailure) {
@@ -79,7 +92,7 @@ export function runRecipe(options: Omit<LocalLayerBuildOptions, 'dockerFallback'
     maxBuffer: 16 * 1024 * 1024,
   });
   if (r.status === 0) return JSON.parse(r.stdout) as BuildResult;
-  const failure = readRecipeFailure(outDir)
+  const failure = readRecipeFailure(outDir) ?? failureOnStdout(r.stdout)
     ?? { message: `the layer build (${process.execPath} ${path.join(ASSETS_DIR, RECIPE_ENTRY)}) ${r.error ? `could not start: ${r.error.message}` : `exited ${r.status ?? r.signal} without a report`}`, code: 'INTERNAL' };
   throw new RecipeError(failure);
 }
