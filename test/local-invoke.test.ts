@@ -24,10 +24,10 @@ async function rejection(p: Promise<InvokeResult>): Promise<LocalInvokeError> {
   throw new Error('expected the invoke to be refused');
 }
 
-/** `npx cdk-vectordb-layer ...` from src/ through ts-node, as a checkout without lib/ runs it. */
-function cli(args: string[]) {
+/** `npx cdk-vectordb-layer ...` from src/ through ts-node, as a checkout without lib/ runs it (in `cwd`, default the repository). */
+function cli(args: string[], cwd = ROOT) {
   const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'cdk-vectordb-layer'), ...args], {
-    cwd: ROOT,
+    cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', CDK_VECTORDB_LAYER_FROM_SOURCE: '1' },
     encoding: 'utf-8',
     shell: false,
@@ -197,6 +197,24 @@ describe('localInvoke runs a synthesized function as Lambda would', () => {
     expect(r.result).toEqual({ via: 'callback', n: 7 });
     expect(r.runtimeClient).toBe('bootstrap');
     expect(r.warnings.join('\n')).toMatch(/aws-lambda-ric refuses callback-style handlers .* nodejs20\.x runs them/);
+  });
+
+  test('aws-lambda-ric 3.x (the one for Node.js 20) runs the handler, from the project the invoker runs in', () => {
+    // Building 3.x's native client takes minutes (cmake, autoconf, automake, libtool): given as a project folder that has it.
+    const project = process.env.CDK_VECTORDB_LAYER_RIC3_PROJECT;
+    if (!project) {
+      process.stderr.write('[local-invoke] aws-lambda-ric 3.x skipped: set CDK_VECTORDB_LAYER_RIC3_PROJECT to a folder where `npm install aws-lambda-ric@3` built it\n');
+      return;
+    }
+    const r = cli(['invoke', outdir, 'Stack/Search', '--json', '--times', '2'], project);
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ runtimeClient: 'aws-lambda-ric', runtimeClientVersion: expect.stringMatching(/^3\./), result: { ids: [42, 43, 41], cold: false } });
+    const thrown = JSON.parse(cli(['invoke', outdir, 'Stack/Throws', '--json'], project).stdout);
+    expect(thrown).toMatchObject({ runtimeClientVersion: expect.stringMatching(/^3\./), error: { errorType: 'RangeError', errorMessage: 'no index for nothing' } });
+    // 3.x still runs callback handlers itself, as nodejs20.x does.
+    const callback = JSON.parse(cli(['invoke', outdir, 'Stack/Callback', '--json', '--event-json', '{"n":3}'], project).stdout);
+    expect(callback).toMatchObject({ runtimeClientVersion: expect.stringMatching(/^3\./), result: { via: 'callback', n: 3 } });
   });
 
   test('a layer imported by ARN needs layerDirs, and runs with one', async () => {

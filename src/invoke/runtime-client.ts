@@ -28,7 +28,7 @@ export interface RicLookup {
 }
 
 /** The packages' own requirements for building the native client (`rapid-client.node`) at install. */
-const BUILD_TOOLS = 'its install builds a native client with cmake, make, g++, autoconf, automake and libtool (Debian/Ubuntu: apt-get install cmake make g++ autoconf automake libtool)';
+const BUILD_TOOLS = 'its install scripts build a native client with cmake, make, g++, autoconf, automake and libtool (Debian/Ubuntu: apt-get install cmake make g++ autoconf automake libtool), which takes minutes';
 
 /**
  * The command that installs an aws-lambda-ric that supports this Node.js:
