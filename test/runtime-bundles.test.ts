@@ -153,6 +153,37 @@ describe('the runtime helper from CommonJS and ES module bundles, on either SDK'
     }
   });
 
+  test('measure (MEASURE_RUNS=n): init and first invoke of the same handler as CommonJS and as ES module, and the namespace setup', async () => {
+    const runs = Number(process.env.MEASURE_RUNS ?? 0);
+    if (!(runs > 0)) {
+      process.stderr.write('[runtime-bundles] measurements skipped: MEASURE_RUNS=5 npx jest --coverage=false test/runtime-bundles.test.ts -t measure\n');
+      return;
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+    const samples: Record<string, { init: number[]; first: number[]; setup: number[]; wall: number[] }> = {};
+    const event = { vector: [20, 3, 1.5], limit: 4, filter: "label = 'three' AND score > 1" };
+    for (let i = 0; i < runs; i++) {
+      // Formats and SDKs take turns, so that both meet the same machine.
+      for (const [name] of SDKS) {
+        for (const [format] of i % 2 === 0 ? FORMATS : [...FORMATS].reverse()) {
+          for (const isolation of ['namespace', 'none'] as const) {
+            const started = Date.now();
+            const r = ok(await localInvoke({ cdkOut: outdir, functionId: `Stack/Either${format}-${name}`, event, isolation, timeoutSeconds: 30 }));
+            const key = `${name} ${format} ${isolation}`;
+            samples[key] ??= { init: [], first: [], setup: [], wall: [] };
+            samples[key].init.push(r.initMs);
+            samples[key].first.push(r.invokeMs[0]);
+            samples[key].setup.push(r.isolation.setupMs);
+            samples[key].wall.push(Date.now() - started);
+          }
+        }
+      }
+    }
+    for (const [key, s] of Object.entries(samples)) {
+      process.stderr.write(`[runtime-bundles] ${key} (median of ${runs}): init ${median(s.init).toFixed(0)} ms, first invoke ${median(s.first).toFixed(0)} ms, namespace setup ${median(s.setup).toFixed(0)} ms, whole invoke ${median(s.wall).toFixed(0)} ms\n`);
+    }
+  });
+
   test('errors say what is wrong: no layer, or the layer holds the other SDK', async () => {
     const none = await localInvoke({ cdkOut: outdir, functionId: 'Stack/NoLayer', event: { vector: [1, 0, 0] } });
     expect(none.errorPhase).toBe('invoke');
