@@ -11,7 +11,11 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { appAt, tempDir } from './helpers';
 import { IVectorDbLayer, VectorDatabase, VectorDbFunction, VectorDbFunctionProps, VectorDbLayer, VectorDbSdk } from '../src';
 
-const entry = path.join(__dirname, 'fixtures', 'fn', 'handler.js');
+// A handler per SDK: VectorDbFunction refuses a layer that does not hold the SDK its handler imports.
+const ENTRY = {
+  [VectorDbSdk.VECTORDB.packageName]: path.join(__dirname, 'fixtures', 'fn', 'handler.js'),
+  [VectorDbSdk.LANCEDB.packageName]: path.join(__dirname, 'fixtures', 'fn', 'lancedb-handler.js'),
+};
 const ARN = 'arn:aws:lambda:us-east-1:123456789012:layer:vectordb:7';
 const S3_WRITE = /^s3:(Put|Delete|Abort|Restore|Replicate|Create|Update)|^s3:\*$/;
 
@@ -24,7 +28,7 @@ function newStack(): Stack {
 function fn(stack: Stack, props: VectorDbFunctionProps = {}, id = 'Fn', sdk = VectorDbSdk.VECTORDB): VectorDbFunction {
   const layer = stack.node.tryFindChild('Layer') as IVectorDbLayer | undefined
     ?? VectorDbLayer.fromLayerArn(stack, 'Layer', ARN, { sdk, version: sdk === VectorDbSdk.VECTORDB ? '0.21.2' : '0.39.0' });
-  return new VectorDbFunction(stack, id, { entry, layer, ...props });
+  return new VectorDbFunction(stack, id, { entry: ENTRY[layer.sdk.packageName], layer, ...props });
 }
 
 /** Every statement of every IAM policy in the stack. */
@@ -339,13 +343,13 @@ describe('EFS', () => {
   test('without a vpc: a synth-time error naming the prop and the fix', () => {
     const { stack, accessPoint } = efsStack();
     expect(() => fn(stack, { database: VectorDatabase.efs(accessPoint) }))
-      .toThrow(/Stack\/Fn: database is VectorDatabase\.efs\(\.\.\.\), which mounts an EFS access point at \/mnt\/vectordb, but vpc is not set: Lambda reaches EFS only from inside a VPC\. Set vpc \(and vpcSubnets\) to the VPC of the file system's mount targets/);
+      .toThrow(/^Stack\/Fn: vpc is not set, and database is VectorDatabase\.efs\(\.\.\.\), which mounts an EFS access point at \/mnt\/vectordb: Lambda reaches EFS only from inside a VPC; set vpc \(and vpcSubnets\) to the VPC of the file system's mount targets$/);
   });
 
   test('with filesystem set too: refused', () => {
     const { stack, vpc, accessPoint } = efsStack();
     expect(() => fn(stack, { vpc, filesystem: lambda.FileSystem.fromEfsAccessPoint(accessPoint, '/mnt/other'), database: VectorDatabase.efs(accessPoint) }))
-      .toThrow(/filesystem is set and database is VectorDatabase\.efs\(\.\.\.\), which mounts its own access point/);
+      .toThrow(/^Stack\/Fn: filesystem is set, and database is VectorDatabase\.efs\(\.\.\.\), which mounts its own access point: a function mounts one file system; remove filesystem, or use VectorDatabase\.efs with that access point$/);
   });
 });
 
@@ -385,12 +389,12 @@ describe('LanceDB Cloud', () => {
 describe('conflicts with environment', () => {
   test('an explicit database and another VECTORDB_URI in environment', () => {
     expect(error((s) => fn(s, { database: VectorDatabase.tmp('a'), environment: { VECTORDB_URI: '/tmp/b' } })))
-      .toMatch(/Stack\/Fn: environment\.VECTORDB_URI is "\/tmp\/b" but database sets it to "\/tmp\/a"; remove VECTORDB_URI from environment \(database owns it\)/);
+      .toMatch(/^Stack\/Fn: environment\.VECTORDB_URI conflicts with database, which sets it to "\/tmp\/a", got "\/tmp\/b"; remove VECTORDB_URI from environment \(database owns it\)$/);
   });
 
   test('a VECTORDB_SDK that is not the layer\'s', () => {
     expect(error((s) => fn(s, { environment: { VECTORDB_SDK: '@lancedb/lancedb' } })))
-      .toMatch(/environment\.VECTORDB_SDK is "@lancedb\/lancedb" but the layer holds vectordb; remove VECTORDB_SDK from environment/);
+      .toMatch(/^Stack\/Fn: environment\.VECTORDB_SDK conflicts with the layer, which holds vectordb, got "@lancedb\/lancedb"; remove VECTORDB_SDK from environment \(the function sets it from its layer\)$/);
   });
 });
 
@@ -426,11 +430,13 @@ describe('validation: the prop, the value and the fix', () => {
     ['efs mountPath nested under /mnt', (s) => VectorDatabase.efs(ap(s), { mountPath: '/mnt/a/b' }),
       /VectorDatabase\.efs: mountPath must be one folder directly under \/mnt\/ .*got "\/mnt\/a\/b"/],
     ['efs access point imported without its file system', (s) => VectorDatabase.efs(efs.AccessPoint.fromAccessPointId(s, 'Bare', 'fsap-2')),
-      /VectorDatabase\.efs: the access point must know its file system .*fromAccessPointAttributes/],
+      /^VectorDatabase\.efs: accessPoint must know its file system \(its id, security group and mount targets\); import it with efs\.AccessPoint\.fromAccessPointAttributes\(\{ accessPointId, fileSystem \}\), not fromAccessPointId$/],
     ['cloud uri not db://', (s) => VectorDatabase.cloud('s3://bucket/db', secret(s)),
       /VectorDatabase\.cloud: uri must be a LanceDB Cloud URI such as 'db:\/\/my-database', got "s3:\/\/bucket\/db"; for S3 or a folder use VectorDatabase\.s3 or VectorDatabase\.tmp/],
     ['cloud uri with shell metacharacters', (s) => VectorDatabase.cloud('db://x;curl', secret(s)),
-      /VectorDatabase\.cloud: uri must be db:\/\/ followed by the database name .*got "db:\/\/x;curl" \(it holds characters a shell would act on\)/],
+      // A known gap in src/database.ts (fails until closed): why the value is refused follows the
+      // value (propError's `got <value>: <why>`); in the fix it reads as if the name LanceDB Cloud shows held them.
+      /^VectorDatabase\.cloud: uri must be db:\/\/ followed by the database name \(letters, digits, \., _ and -\), got "db:\/\/x;curl": it holds characters a shell would act on; write the database name as LanceDB Cloud shows it$/],
     ['cloud uri without a name', (s) => VectorDatabase.cloud('db://', secret(s)),
       /uri must be db:\/\/ followed by the database name/],
     ['cloud region', (s) => VectorDatabase.cloud('db://x', secret(s), { region: 'moon' }),

@@ -13,7 +13,12 @@ import { appAt, tempDir } from './helpers';
 import { VectorDbFunction, VectorDbSdk } from '../src';
 import { knownNodeRuntimes } from '../src/private/runtimes';
 
-const ENTRY = path.join(__dirname, 'fixtures', 'fn', 'handler.js');
+// Each case's handler imports the SDK the case claims: VectorDbFunction refuses a layer
+// that does not hold the SDK its handler imports.
+const ENTRY = {
+  [VectorDbSdk.VECTORDB]: path.join(__dirname, 'fixtures', 'fn', 'handler.js'),
+  [VectorDbSdk.LANCEDB]: path.join(__dirname, 'fixtures', 'fn', 'lancedb-handler.js'),
+};
 const newest = () => knownNodeRuntimes()[knownNodeRuntimes().length - 1].runtime.name;
 
 /** The newest runtime of the nodejs family in Runtime.ALL: what AwsSolutions-L1 compares against. */
@@ -29,10 +34,11 @@ describe.each<[string, VectorDbSdk | undefined, string | undefined, lambda.Archi
   ['@lancedb/lancedb 0.31.0, arm64', VectorDbSdk.LANCEDB, '0.31.0', lambda.Architecture.ARM_64],
 ])('the default runtime with %s', (_label, sdk, sdkVersion, architecture) => {
   let stack: Stack;
+  const entry = ENTRY[sdk ?? VectorDbSdk.VECTORDB];
   beforeAll(() => {
     const made = appAt(tempDir('nagl1'), { 'aws:cdk:bundling-stacks': [] });
     stack = made.stack;
-    new VectorDbFunction(stack, 'Fn', { entry: ENTRY, sdk, sdkVersion, architecture });
+    new VectorDbFunction(stack, 'Fn', { entry, sdk, sdkVersion, architecture });
     Aspects.of(stack).add(new AwsSolutionsChecks());
     made.app.synth();
   });
@@ -50,7 +56,7 @@ describe.each<[string, VectorDbSdk | undefined, string | undefined, lambda.Archi
     expect(findings).toEqual([]);
     // The rule did run: an older runtime is flagged.
     const older = appAt(tempDir('nagl1old'), { 'aws:cdk:bundling-stacks': [] });
-    new VectorDbFunction(older.stack, 'Fn', { entry: ENTRY, sdk, sdkVersion, architecture, runtime: lambda.Runtime.NODEJS_22_X });
+    new VectorDbFunction(older.stack, 'Fn', { entry, sdk, sdkVersion, architecture, runtime: lambda.Runtime.NODEJS_22_X });
     Aspects.of(older.stack).add(new AwsSolutionsChecks());
     older.app.synth();
     expect(Annotations.fromStack(older.stack).findError('*', Match.stringLikeRegexp('AwsSolutions-L1')).length).toBe(1);
