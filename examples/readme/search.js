@@ -1,4 +1,4 @@
-// handler.js: a CommonJS handler (the NodejsFunction default format).
+// search.js: a CommonJS handler (the NodejsFunction default format).
 const { connect, openOrCreateTable, search } = require('cdk-vectordb-layer/lib/runtime');
 
 const DOCS = [

@@ -1,4 +1,4 @@
-// handler.mts: an ES module handler in TypeScript (bundling: { format: OutputFormat.ESM }).
+// search.mts: an ES module handler in TypeScript (bundling: { format: OutputFormat.ESM }).
 import { connect, openOrCreateTable, search } from 'cdk-vectordb-layer/lib/runtime';
 
 type Doc = { id: number; vector: number[]; kind: string; text: string };

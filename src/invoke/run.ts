@@ -83,7 +83,8 @@ function nodeArgs(o: RunOptions, env: Record<string, string>): string[] {
     '--max-http-header-size=81920',
     '--require', path.join(o.layout.runtime, SCRIPTS.taskRoot),
     '--require', path.join(o.layout.runtime, SCRIPTS.readOnlyFs),
-    '--import', path.join(o.layout.runtime, SCRIPTS.registerNodePath),
+    // Node.js < 18.18 / 20.0 has no --import (startSession warns).
+    ...(o.node.knows('--import') ? ['--import', path.join(o.layout.runtime, SCRIPTS.registerNodePath)] : []),
     ...o.client.argv,
   ];
 }
@@ -113,6 +114,7 @@ async function startSession(o: RunOptions): Promise<Session> {
     writableConfig: writableConfig(o),
     nodePathLinks: JSON.stringify(links),
   });
+  if (!o.node.knows('--import')) o.warn(`Node.js ${o.node.version} has no --import: ES module imports do not search NODE_PATH here as they do on Lambda's Node.js 18+ runtimes`);
   const command = o.isolation.command(o.node.path, nodeArgs(o, env));
   let output = '';
   let exited = false;
