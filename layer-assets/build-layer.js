@@ -4,7 +4,7 @@
 // The layer recipe as a command, the one way every layer is built: on the host
 // (VectorDbLayer's local bundling and `cdk-vectordb-layer build` start it as a
 // child process) and inside a build container (Docker bundling), as
-//   node build-layer.js --sdk vectordb --version 0.21.2 --architecture x86_64 --out <dir> [--no-strip]
+//   node build-layer.js --sdk vectordb --version 0.21.2 --architecture x86_64 --out <dir> [--no-strip] [--compress]
 // Every value arrives as its own argv entry; nothing is given to a shell.
 // Success: exit 0, the layer in <dir>/nodejs, the result as JSON on stdout.
 // Failure: exit 1, { "failure": { message, code, details } } on stdout, and
@@ -28,6 +28,7 @@ function options() {
       'out': { type: 'string' },
       'max-bytes': { type: 'string' },
       'no-strip': { type: 'boolean' },
+      'compress': { type: 'boolean' },
     },
     strict: true,
     allowPositionals: false,
@@ -42,6 +43,7 @@ function options() {
     architecture: /** @type {import('./recipe/sdks').Architecture} */ (values.architecture ?? ''),
     outDir: values.out ?? '',
     strip: !values['no-strip'],
+    compress: values.compress === true,
     maxBytes,
     inContainer: process.env.VECTORDB_LAYER_IN_CONTAINER === '1',
   };

@@ -356,8 +356,8 @@ class CloudDatabase extends VectorDatabase {
         throw propError('VectorDatabase.cloud', { prop: 'uri', problem: 'must be at most 512 characters (it goes into the function\'s environment, 4 KB in all)', value: uri.length, fix: 'use a shorter database name' });
       }
       if (!/^db:\/\/[A-Za-z0-9][A-Za-z0-9._-]*$/.test(uri)) {
-        const meta = SHELL_META.test(uri.slice(5)) ? ' (it holds characters a shell would act on)' : '';
-        throw propError('VectorDatabase.cloud', { prop: 'uri', problem: 'must be db:// followed by the database name (letters, digits, ., _ and -)', value: uri, fix: `write the database name as LanceDB Cloud shows it${meta}` });
+        const why = SHELL_META.test(uri.slice(5)) ? 'it holds characters a shell would act on' : undefined;
+        throw propError('VectorDatabase.cloud', { prop: 'uri', problem: 'must be db:// followed by the database name (letters, digits, ., _ and -)', value: uri, why, fix: 'write the database name as LanceDB Cloud shows it' });
       }
     }
     this.region = options.region ?? 'us-east-1';

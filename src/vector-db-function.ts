@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { Annotations, AssetStaging, FeatureFlags, Stack } from 'aws-cdk-lib';
+import { Annotations, AssetStaging, FeatureFlags, Size, Stack, Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as cxapi from 'aws-cdk-lib/cx-api';
@@ -59,6 +59,16 @@ export interface VectorDbFunctionProps extends nodejs.NodejsFunctionProps {
    * @default - `VectorDatabase.tmp()` (`/tmp/vectordb`); a `VECTORDB_URI` given in `environment` is kept
    */
   readonly database?: VectorDatabase;
+
+  /**
+   * Give the function's layer a compressed native binary (`VectorDbLayer`'s
+   * `compressBinary`): about a third of the room in Lambda's 250 MB, paid for
+   * with a decompression into `/tmp` at each cold start. Refused together
+   * with `layer` (set it on that layer).
+   *
+   * @default false
+   */
+  readonly compressBinary?: boolean;
 }
 
 /**
@@ -130,7 +140,9 @@ export class VectorDbFunction extends nodejs.NodejsFunction {
       sdk: choice.sdk,
       version: choice.version,
       architecture,
+      compressBinary: props.compressBinary,
     });
+    checkEphemeralStorage(where, props.ephemeralStorageSize, layer);
     if (architecture.name !== layer.architecture.name) {
       throw propError(where, {
         prop: 'architecture',
@@ -256,4 +268,24 @@ function userExternals(scope: Construct, bundling: nodejs.BundlingOptions | unde
 function mergeExternals(scope: Construct, runtime: lambda.Runtime, bundling: nodejs.BundlingOptions | undefined, layerModules: string[]): string[] {
   const merged = [...userExternals(scope, bundling, runtime), ...layerModules];
   return merged.filter((m, i) => merged.indexOf(m) === i);
+}
+
+/** What the loader of a compressed binary needs in /tmp beyond the binary: room for its temporary file's last chunk and the handler's own files. */
+const EPHEMERAL_MARGIN_BYTES = 64 * 1024 * 1024;
+
+/** A compressed binary is decompressed into /tmp: the function's ephemeral storage must hold it, plus a margin. */
+function checkEphemeralStorage(where: string, size: Size | undefined, layer: IVectorDbLayer) {
+  const binary = layer.decompressedBinaryBytes;
+  if (binary === undefined || (size !== undefined && Token.isUnresolved(size.toString()))) return;
+  const have = size?.toBytes() ?? 512 * 1024 * 1024;
+  const needed = binary + EPHEMERAL_MARGIN_BYTES;
+  if (have >= needed) return;
+  const mib = Math.ceil(needed / (1024 * 1024));
+  throw propError(where, {
+    prop: 'ephemeralStorageSize',
+    problem: `must hold the layer's decompressed native binary (${binary} bytes) plus ${EPHEMERAL_MARGIN_BYTES / (1024 * 1024)} MiB`,
+    value: `${have} bytes`,
+    why: 'the binary is decompressed into /tmp at each cold start',
+    fix: `set ephemeralStorageSize to at least Size.mebibytes(${mib}), or use a layer without compressBinary`,
+  });
 }

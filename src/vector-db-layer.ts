@@ -86,6 +86,14 @@ export interface IVectorDbLayer extends lambda.ILayerVersion {
    * @default - unknown
    */
   readonly neededLibraries?: string[];
+
+  /**
+   * Bytes the native binary takes in `/tmp` once decompressed, when the layer
+   * ships it compressed (`compressBinary`).
+   *
+   * @default - the binary is not compressed (or it is unknown)
+   */
+  readonly decompressedBinaryBytes?: number;
 }
 
 /**
@@ -140,6 +148,15 @@ export interface VectorDbLayerAttributes {
    * @default - from the facts this library ships for every published version
    */
   readonly neededLibraries?: string[];
+
+  /**
+   * For a layer built with `--compress`: the bytes its native binary takes in
+   * `/tmp` once decompressed (`decompressedBinaryBytes` of `build --json`), so
+   * functions are checked for the ephemeral storage it needs.
+   *
+   * @default - the binary is not compressed
+   */
+  readonly decompressedBinaryBytes?: number;
 }
 
 /**
@@ -193,6 +210,20 @@ export interface VectorDbLayerProps extends lambda.LayerVersionOptions {
    * @default true
    */
   readonly strip?: boolean;
+
+  /**
+   * Ship the native binary compressed (brotli, about 0.3 of its size) with a
+   * small loader in its place: on the first `require` in an execution
+   * environment it is decompressed into `/tmp`, checked against the sha256
+   * recorded at build time, and loaded; later requires reuse it. The layer
+   * takes about a third of the room, leaving most of Lambda's 250 MB to the
+   * function; each cold start pays the decompression (measured in the README)
+   * and `/tmp` holds the binary (the function's `ephemeralStorageSize` must
+   * have room for it). See the README's "Compressed binary".
+   *
+   * @default false
+   */
+  readonly compressBinary?: boolean;
 }
 
 /**
@@ -242,10 +273,10 @@ export interface GetOrCreateOptions {
  */
 export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer {
   /**
-   * The stack's layer for this SDK, version and architecture: created on first
-   * use, then returned to every caller asking for the same three, so any
-   * number of functions share one layer (and one build). Other props are taken
-   * from the first call.
+   * The stack's layer for this SDK, version and architecture (and
+   * `compressBinary`): created on first use, then returned to every caller
+   * asking for the same, so any number of functions share one layer (and one
+   * build). Other props are taken from the first call.
    */
   public static getOrCreate(scope: Construct, props: VectorDbLayerProps = {}, options: GetOrCreateOptions = {}): VectorDbLayer {
     const stack = Stack.of(scope);
@@ -257,7 +288,8 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
     checkSdk(scope.node.path, sdk);
     checkVersion(scope.node.path, names.version, sdk, version);
     checkArchitecture(scope.node.path, architecture);
-    const id = `VectorDbLayer-${recipeSdks.SDKS[sdk.packageName].slug}-${version.replace(/[^0-9A-Za-z-]/g, '_')}-${architecture.name}`;
+    const compressed = props.compressBinary === true ? '-compressed' : '';
+    const id = `VectorDbLayer-${recipeSdks.SDKS[sdk.packageName].slug}-${version.replace(/[^0-9A-Za-z-]/g, '_')}-${architecture.name}${compressed}`;
     const existing = stack.node.tryFindChild(id);
     if (existing instanceof VectorDbLayer) return existing;
     pendingNames = names;
@@ -295,6 +327,7 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
       version: attrs.version,
       architecture,
       unzippedSizeBytes: attrs.unzippedSizeBytes,
+      decompressedBinaryBytes: attrs.decompressedBinaryBytes,
       facts: imported,
     });
   }
@@ -340,6 +373,13 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
    */
   public readonly neededLibraries?: string[];
 
+  /**
+   * Bytes the native binary takes in `/tmp` once decompressed (`compressBinary`).
+   *
+   * @default - the binary is not compressed, or bundling was skipped
+   */
+  public readonly decompressedBinaryBytes?: number;
+
   constructor(scope: Construct, id: string, props: VectorDbLayerProps = {}) {
     const names = pendingNames ?? LAYER_NAMES;
     pendingNames = undefined;
@@ -348,6 +388,7 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
     const version = props.version ?? sdk.defaultVersionFor(architecture);
     const buildMethod = props.buildMethod ?? LayerBuildMethod.AUTO;
     const strip = props.strip ?? true;
+    const compress = props.compressBinary === true;
     const where = pathOf(scope, id);
     validateProps(where, { sdk, version, architecture, buildMethod }, props, names);
     const arch = architecture.name as 'x86_64' | 'arm64';
@@ -361,9 +402,10 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
     // mixes with them) does not move when aws-cdk-lib's newest runtime image does.
     const inDocker = buildMethod === LayerBuildMethod.DOCKER || (buildMethod === LayerBuildMethod.AUTO && !hostCanBuildWithoutDocker());
     const image = inDocker ? props.dockerImage ?? defaultBuildImage() : HOST_BUILD_IMAGE;
-    const local = inDocker ? undefined : new LocalLayerBuild({ sdk: sdk.packageName, version, architecture: arch, strip, dockerFallback: false });
-    const assetHash = layerAssetHash({ sdk: sdk.packageName, version, architecture: arch, strip, dockerImage: inDocker ? image.image : undefined });
-    const bundling: BundlingOptions = { ...bundlingOptions({ image, sdk: sdk.packageName, version, architecture: arch, strip }), local };
+    const build = { sdk: sdk.packageName, version, architecture: arch, strip, ...(compress ? { compress } : {}) };
+    const local = inDocker ? undefined : new LocalLayerBuild({ ...build, dockerFallback: false });
+    const assetHash = layerAssetHash({ ...build, dockerImage: inDocker ? image.image : undefined });
+    const bundling: BundlingOptions = { ...bundlingOptions({ image, ...build }), local };
     const code = lambda.Code.fromAsset(ASSETS_DIR, { assetHashType: AssetHashType.CUSTOM, assetHash, bundling });
 
     const expected: ExpectedLayer = { sdk: sdk.packageName, version, architecture: arch };
@@ -406,6 +448,7 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
     this.neededLibraries = facts.neededLibraries ? [...facts.neededLibraries] : undefined;
     if (manifest) {
       this.unzippedSizeBytes = manifest.unzippedBytes;
+      this.decompressedBinaryBytes = manifest.compressedBinary?.decompressedBytes;
       this.applyMeasuredRuntimes(runtimes, facts);
       this.annotate(manifest);
     }
@@ -441,6 +484,10 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
   private annotate(manifest: LayerManifest) {
     if (!manifest.pinned) {
       Annotations.of(this).addInfo(`${this.sdk} ${this.version} has no lockfile in this library: built fresh from the npm registry (npm checked every package's integrity against it)`);
+    }
+    if (manifest.compressedBinary) {
+      const c = manifest.compressedBinary;
+      Annotations.of(this).addInfo(`the native binary ships compressed (${c.bytes} bytes for ${c.decompressedBytes}): each cold start decompresses it into /tmp, which must have room for ${c.decompressedBytes} bytes`);
     }
     if (!manifest.strip.applied && manifest.strip.requested) {
       Annotations.of(this).addInfo(`the native binary was not stripped: ${manifest.strip.reason}`);
@@ -564,6 +611,7 @@ interface ImportedVectorDbLayerProps {
   readonly version: string;
   readonly architecture: lambda.Architecture;
   readonly unzippedSizeBytes?: number;
+  readonly decompressedBinaryBytes?: number;
   readonly facts: LayerFacts;
 }
 
@@ -579,6 +627,7 @@ class ImportedVectorDbLayer extends Resource implements IVectorDbLayer {
   public readonly glibcVersion?: string;
   public readonly nodeEngines?: string;
   public readonly neededLibraries?: string[];
+  public readonly decompressedBinaryBytes?: number;
 
   constructor(scope: Construct, id: string, props: ImportedVectorDbLayerProps) {
     super(scope, id);
@@ -592,6 +641,7 @@ class ImportedVectorDbLayer extends Resource implements IVectorDbLayer {
     this.glibcVersion = props.facts.glibc;
     this.nodeEngines = props.facts.engines;
     this.neededLibraries = props.facts.neededLibraries ? [...props.facts.neededLibraries] : undefined;
+    this.decompressedBinaryBytes = props.decompressedBinaryBytes;
   }
 
   public get layerVersionRef(): lambda.LayerVersionReference {

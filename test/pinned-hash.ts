@@ -6,4 +6,4 @@
  * value here in the same commit. A hash that moves without such a change
  * rebuilds and redeploys every user's layer for nothing.
  */
-export const PINNED_HASH = '01db0ad88a750436b049df4b346419716469c20df974961e9edfc6100b061f49';
+export const PINNED_HASH = 'da3777ea35d651d99a379400659c7f7dea55d58203fb548fe9a2d1de95fd7abd';

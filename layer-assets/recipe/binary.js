@@ -109,7 +109,8 @@ function loadSkipReason(architecture, glibc) {
 
 /**
  * Loads the SDK once from `nodeModules` in a new node, with nothing else on
- * NODE_PATH, and checks it exports connect().
+ * NODE_PATH, and checks it exports connect(). A compressed binary is
+ * decompressed into the scratch folder, never the host's /tmp.
  * @param {string} sdk
  * @param {string} nodeModules
  * @param {string} scratch an empty folder to run in
@@ -119,7 +120,7 @@ function loadCheck(sdk, nodeModules, scratch) {
   const code = 'const m = require(process.argv[1]); if (!m || typeof m.connect !== "function") { throw new Error("no connect() export"); }';
   const r = childProcess.spawnSync(process.execPath, ['-e', code, sdk], {
     cwd,
-    env: { PATH: process.env.PATH ?? '', NODE_PATH: nodeModules, HOME: cwd },
+    env: { PATH: process.env.PATH ?? '', NODE_PATH: nodeModules, HOME: cwd, CDK_VECTORDB_LAYER_BINARY_DIR: cwd },
     encoding: 'utf-8',
     shell: false,
     windowsHide: true,

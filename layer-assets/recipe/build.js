@@ -16,6 +16,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { checkBinary, stripBinary, loadSkipReason, loadCheck, sha256File } = require('./binary');
+const { compressBinary } = require('./compress');
 const { LayerBuildError, DISK_ERRORS, diskMessage, systemError } = require('./errors');
 const { writeProject, npmInstall } = require('./install');
 const { verifyLockfile } = require('./lockfile');
@@ -43,6 +44,7 @@ const LAMBDA_UNZIPPED_LIMIT_BYTES = 262144000;
  * @property {boolean} [strip] strip the native binary when a strip for the target is present (default true)
  * @property {number} [maxBytes] fail above this unzipped size (default Lambda's limit)
  * @property {boolean} [inContainer] the build runs in a container (for messages)
+ * @property {boolean} [compress] ship the binary compressed, with a loader (./compress.js)
  * @property {Progress} [progress] where progress goes (default: stderr)
  */
 
@@ -201,6 +203,23 @@ function check(b, binary) {
 }
 
 /**
+ * Step 6 (compressBinary only), compressing: the binary becomes brotli chunks
+ * and a loader, loaded once through the loader where the host is the target.
+ * @param {Build} b
+ * @param {string} binary
+ * @param {string} sha256
+ * @param {boolean} loadable whether the host can load the binary
+ */
+async function compress(b, binary, sha256, loadable) {
+  b.progress.start('compressing');
+  const before = fs.statSync(binary).size;
+  const facts = await compressBinary({ binary, layerRoot: b.work, sha256 });
+  if (loadable) loadCheck(b.sdk, path.join(b.project, 'node_modules'), b.scratch);
+  b.progress.end(`compressed the native binary, ${megabytes(before)} -> ${megabytes(facts.bytes)}${loadable ? ', and loaded it through its loader' : ''}`);
+  return facts;
+}
+
+/**
  * Builds the layer into `outDir` (which must be empty or absent). On failure,
  * `outDir` is left empty and the error says why.
  * @param {BuildOptions} options
@@ -216,6 +235,8 @@ async function buildLayer(options) {
     const pruned = pruneLayer(b, installed.binary, plan.nativePackage);
     const stripped = strip(b, installed.binary, options.strip !== false);
     const checked = check(b, installed.binary);
+    const binaryBytes = fs.statSync(installed.binary).size;
+    const compressed = options.compress ? await compress(b, installed.binary, checked.sha256, checked.loadSkipped === null) : null;
     const manifest = writeManifest(b.project, {
       recipeVersion: RECIPE_VERSION,
       sdk: b.sdk,
@@ -225,9 +246,10 @@ async function buildLayer(options) {
       nativePackage: plan.nativePackage,
       nativePackageVersion: plan.nativeVersion,
       nativeBinary: path.relative(b.work, installed.binary).split(path.sep).join('/'),
-      nativeBinaryBytes: fs.statSync(installed.binary).size,
+      nativeBinaryBytes: binaryBytes,
       nativeBinaryBytesBeforeStrip: stripped.before,
       nativeBinarySha256: checked.sha256,
+      compressedBinary: compressed,
       glibc: checked.elf.glibc ?? null,
       neededLibraries: checked.elf.neededLibraries,
       nodeEngines: installed.engines,

@@ -54,6 +54,9 @@ options:
   --image <ref>      the image --docker builds in (default ${defaultBuildImage().image})
   --no-strip         keep the native binary as published (default: strip it when
                      binutils for the target are installed)
+  --compress         ship the native binary brotli-compressed with a loader that
+                     decompresses it into /tmp at each cold start: about a third
+                     of the size (see the README's "Compressed binary")
   --json             print one JSON object on stdout (sizes, sha256, runtimes,
                      every fact VectorDbLayer.fromLayerArn takes, snippets)
   -h, --help         this help
@@ -71,6 +74,7 @@ export interface BuildArgs {
   readonly docker: boolean;
   readonly image: string;
   readonly strip: boolean;
+  readonly compress: boolean;
   readonly json: boolean;
   readonly help: boolean;
 }
@@ -84,6 +88,7 @@ const OPTIONS = {
   'image': { type: 'string' },
   'docker': { type: 'boolean' },
   'no-strip': { type: 'boolean' },
+  'compress': { type: 'boolean' },
   'json': { type: 'boolean' },
   'help': { type: 'boolean', short: 'h' },
 } as const;
@@ -119,6 +124,7 @@ export function parseBuildArgs(argv: string[], cwd = process.cwd()): BuildArgs {
     docker: values.docker === true,
     image: image ?? defaultBuildImage().image,
     strip: values['no-strip'] !== true,
+    compress: values.compress === true,
     json: values.json === true,
     help: values.help === true,
   };
@@ -149,15 +155,18 @@ function parseOut(given: string | undefined, defaultName: string, cwd: string): 
 function buildInDocker(args: BuildArgs, outDir: string): LayerManifest {
   const executable = process.env.CDK_DOCKER || 'docker';
   const image = DockerImage.fromRegistry(args.image);
-  const build = { image, sdk: args.sdk, version: args.version, architecture: args.architecture, strip: args.strip };
+  const build = { image, sdk: args.sdk, version: args.version, architecture: args.architecture, strip: args.strip, compress: args.compress };
   try {
     image.run(dockerRunOptions(build, ASSETS_DIR, outDir));
   } catch (e) {
     const failure = readRecipeFailure(outDir);
     if (failure) throw new RecipeError(failure);
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code ? `could not start ${JSON.stringify(executable)}${process.env.CDK_DOCKER ? ' (from CDK_DOCKER)' : ''} (${code})` : `${executable} run failed before the recipe reported anything (${(e as Error).message.split('\n')[0]})`;
-    throw new RecipeError({ code: 'DOCKER', message: `--docker: ${why}: no Docker engine answered, or ${args.image} could not be run; start Docker, or build without --docker` });
+    const from = process.env.CDK_DOCKER ? ' (from CDK_DOCKER)' : '';
+    const message = code
+      ? `--docker: could not start ${JSON.stringify(executable)}${from} (${code}): install Docker (or podman), or point CDK_DOCKER at its command, or build without --docker`
+      : `--docker: ${executable} run failed before the recipe reported anything (${(e as Error).message.split('\n')[0]}): no Docker engine answered, or ${args.image} could not be run; start the engine, check the image, or build without --docker`;
+    throw new RecipeError({ code: 'DOCKER', message });
   }
   const manifest = readManifest(outDir);
   if (!manifest) throw new RecipeError({ code: 'DOCKER', message: `${executable} run finished but left no layer (nodejs/vectordb-layer.json) in the output folder` });
@@ -338,6 +347,8 @@ function jsonReport(args: BuildArgs, built: Built, runtimes: string[], warnings:
     nativeBinary: manifest.nativeBinary,
     nativeBinaryBytes: manifest.nativeBinaryBytes,
     nativeBinaryBytesBeforeStrip: manifest.nativeBinaryBytesBeforeStrip,
+    compressedBinary: manifest.compressedBinary,
+    decompressedBinaryBytes: manifest.compressedBinary?.decompressedBytes ?? null,
     strip: manifest.strip,
     pinned: manifest.pinned,
     loadChecked: manifest.loadChecked,
@@ -364,6 +375,7 @@ function textReport(args: BuildArgs, built: Built, runtimes: string[], warnings:
     `  unzipped        ${bytes(zip.unzippedBytes)} bytes (${percent}% of Lambda's ${bytes(LAMBDA_UNZIPPED_LIMIT_BYTES)} for a function and all its layers)`,
     `  zipped          ${bytes(zip.zippedBytes)} bytes`,
     `  native binary   ${manifest.nativePackage}@${manifest.nativePackageVersion}, ${bytes(manifest.nativeBinaryBytes)} bytes, ${manifest.strip.applied ? 'stripped' : 'not stripped'}, needs glibc ${manifest.glibc ?? '(no versioned symbols)'}`,
+    ...(manifest.compressedBinary ? [`  compressed      ${bytes(manifest.compressedBinary.bytes)} bytes of brotli for the binary; each cold start decompresses ${bytes(manifest.compressedBinary.decompressedBytes)} bytes into /tmp`] : []),
     `  runtimes        ${runtimes.length > 0 ? runtimes.join(', ') : 'none'}${manifest.nodeEngines ? ` (engines.node ${manifest.nodeEngines})` : ''}`,
     `  load check      ${manifest.loadChecked ? `require('${args.sdk}') from the layer worked on this host` : `skipped: ${manifest.loadSkipped}`}`,
     `  built in        ${seconds(built.buildMs)}${args.docker ? ` in ${args.image}` : ''}, zipped in ${seconds(built.zipMs)}`,

@@ -28,6 +28,8 @@ export interface LayerHashInputs {
   readonly strip: boolean;
   /** The image, when the user asked for Docker (its tools, strip among them, shape the bytes). */
   readonly dockerImage?: string;
+  /** The binary ships compressed (in the hash only when true: an option left off moves no hash). */
+  readonly compress?: boolean;
 }
 
 const fingerprints = new Map<string, string>();
@@ -83,7 +85,8 @@ export function layerAssetHash(inputs: LayerHashInputs, assetsDir: string = ASSE
   if (fs.existsSync(path.join(pin, 'package-lock.json'))) {
     for (const f of ['package.json', 'package-lock.json']) addFile(hash, `pins/${pinName}/${f}`, path.join(pin, f));
   }
-  hash.update(`\0options:${canonical({ ...inputs, dockerImage: inputs.dockerImage ?? null })}`);
+  const { compress, ...options } = inputs;
+  hash.update(`\0options:${canonical({ ...options, dockerImage: options.dockerImage ?? null, ...(compress ? { compress: true } : {}) })}`);
   return hash.digest('hex');
 }
 

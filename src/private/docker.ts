@@ -17,6 +17,8 @@ export interface DockerLayerBuild {
   readonly version: string;
   readonly architecture: 'x86_64' | 'arm64';
   readonly strip: boolean;
+  /** Ship the binary compressed (`--compress`). */
+  readonly compress?: boolean;
 }
 
 /** The Lambda build image of the newest Node.js runtime aws-cdk-lib knows: the default image. */
@@ -52,6 +54,7 @@ export function recipeCommand(build: Omit<DockerLayerBuild, 'image'>, inputDir: 
     '--architecture', build.architecture,
     '--out', outputDir,
     ...(build.strip ? [] : ['--no-strip']),
+    ...(build.compress ? ['--compress'] : []),
   ];
 }
 

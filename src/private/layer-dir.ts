@@ -55,8 +55,20 @@ export function checkLayerDir(layerDir: string, expected: ExpectedLayer): string
   return problems;
 }
 
-/** The native binary: present, the manifest's size and sha256, for the right machine. */
+/** The compressed binary: present, the manifest's size and sha256 (the loader checks the decompressed one). */
+function compressedProblems(layerDir: string, c: NonNullable<LayerManifest['compressedBinary']>): string[] {
+  const parts = typeof c.file === 'string' ? c.file.split('/') : [];
+  if (parts.length === 0 || parts.includes('..')) return [`the manifest names no usable compressed binary (${JSON.stringify(c.file)})`];
+  const file = path.join(layerDir, ...parts);
+  if (!fs.existsSync(file)) return [`the compressed native binary ${c.file} is missing`];
+  const size = fs.statSync(file).size;
+  if (size !== c.bytes) return [`the compressed native binary is ${size} bytes, not ${c.bytes}`];
+  return recipeBinary.sha256File(file) === c.sha256 ? [] : ['the compressed native binary\'s sha256 differs from the manifest\'s'];
+}
+
+/** The native binary: present, the manifest's size and sha256, for the right machine (or its compressed form). */
 function binaryProblems(layerDir: string, m: LayerManifest, architecture: string): string[] {
+  if (m.compressedBinary) return compressedProblems(layerDir, m.compressedBinary);
   const parts = typeof m.nativeBinary === 'string' ? m.nativeBinary.split('/') : [];
   if (parts.length === 0 || parts.includes('..')) return [`the manifest names no usable native binary (${JSON.stringify(m.nativeBinary)})`];
   const binary = path.join(layerDir, ...parts);

@@ -65,6 +65,8 @@ export interface LocalLayerBuildOptions {
   readonly version: string;
   readonly architecture: 'x86_64' | 'arm64';
   readonly strip: boolean;
+  /** Ship the binary compressed. */
+  readonly compress?: boolean;
   /** Fall back to Docker (return false) when the host cannot build; else throw. */
   readonly dockerFallback: boolean;
 }
@@ -137,6 +139,7 @@ export class LocalLayerBuild implements ILocalBundling {
 
   /** What enters CDK's staged-asset hash: only what changes the output (no host paths). */
   public toJSON() {
-    return { recipe: `layer-assets/${RECIPE_ENTRY}`, ...this.options };
+    const { compress, ...options } = this.options;
+    return { recipe: `layer-assets/${RECIPE_ENTRY}`, ...options, ...(compress ? { compress: true } : {}) };
   }
 }

@@ -44,7 +44,8 @@ export function hostIsTarget(architecture: Architecture): boolean;
 export function loadSkipReason(architecture: Architecture, glibc: string | undefined): string | undefined;
 /**
  * Loads the SDK once from `nodeModules` in a new node, with nothing else on
- * NODE_PATH, and checks it exports connect().
+ * NODE_PATH, and checks it exports connect(). A compressed binary is
+ * decompressed into the scratch folder, never the host's /tmp.
  * @param {string} sdk
  * @param {string} nodeModules
  * @param {string} scratch an empty folder to run in

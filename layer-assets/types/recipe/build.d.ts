@@ -32,6 +32,10 @@ export type BuildOptions = {
      */
     inContainer?: boolean | undefined;
     /**
+     * ship the binary compressed, with a loader (./compress.js)
+     */
+    compress?: boolean | undefined;
+    /**
      * where progress goes (default: stderr)
      */
     progress?: import("./progress").Progress | undefined;

@@ -34,9 +34,13 @@ export type LayerManifest = {
      */
     nativePackageVersion: string;
     /**
-     * the binary's path in the layer (`nodejs/node_modules/...`)
+     * the binary's path in the layer (`nodejs/node_modules/...`); absent when compressed
      */
     nativeBinary: string;
+    /**
+     * the compressed binary and its loader's facts, when compressBinary
+     */
+    compressedBinary: import("./compress").CompressedBinary | null;
     /**
      * its size as shipped
      */
@@ -107,7 +111,8 @@ export type LayerManifest = {
  * @property {string} platform `linux-x64-gnu` or `linux-arm64-gnu`
  * @property {string} nativePackage the package holding the binary
  * @property {string} nativePackageVersion its version (the one the SDK's optionalDependencies name)
- * @property {string} nativeBinary the binary's path in the layer (`nodejs/node_modules/...`)
+ * @property {string} nativeBinary the binary's path in the layer (`nodejs/node_modules/...`); absent when compressed
+ * @property {import('./compress').CompressedBinary | null} compressedBinary the compressed binary and its loader's facts, when compressBinary
  * @property {number} nativeBinaryBytes its size as shipped
  * @property {number} nativeBinaryBytesBeforeStrip its size as published
  * @property {string} nativeBinarySha256 sha256 of the binary as shipped
