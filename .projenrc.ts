@@ -118,6 +118,8 @@ for (const pattern of ['!layer-assets/build-layer.js', '!layer-assets/recipe/*.j
   project.eslint?.addIgnorePattern(pattern);
 }
 project.eslint?.addIgnorePattern('layer-assets/types/');
+// Handler fixtures are inputs of the tests (bundled, invoked), not code of the project.
+project.eslint?.addIgnorePattern('test/fixtures/');
 project.eslint?.addOverride({
   files: ['layer-assets/**/*.js', 'src/invoke/scripts/*.cjs', 'src/invoke/scripts/*.mjs'],
   rules: {
@@ -145,6 +147,12 @@ const recipeTypes = project.addTask('recipe:types', {
   exec: 'tsc -p layer-assets/tsconfig.json',
 });
 project.preCompileTask.spawn(recipeTypes);
+// The invoker's scripts (// @ts-check JSDoc), type-checked the same way.
+const scriptTypes = project.addTask('scripts:types', {
+  description: 'Type-check the local invoker\'s scripts (src/invoke/scripts, JSDoc)',
+  exec: 'tsc --ignoreConfig --noEmit --allowJs --checkJs --strict --module node16 --moduleResolution node16 --target es2022 --types node --skipLibCheck src/invoke/scripts/*.cjs src/invoke/scripts/*.mjs',
+});
+project.preCompileTask.spawn(scriptTypes);
 
 // The invoker's scripts are real files in src/invoke/scripts; they ship beside the compiled invoker.
 project.postCompileTask.exec('node -e "require(\'fs\').cpSync(\'src/invoke/scripts\', \'lib/invoke/scripts\', { recursive: true })"');
@@ -179,6 +187,13 @@ const packageCheck = project.addTask('package:check', {
 });
 packageCheck.exec('jsii-rosetta extract --strict');
 packageCheck.exec('ts-node --transpile-only --project tsconfig.dev.json build-tools/package-check.ts');
+
+// `npx projen build` packages the npm tarball and checks every language's
+// sources (package:check), with or without CI set: a fresh machine has no
+// Maven, .NET or Go toolchain for package-all (the release workflow runs it).
+project.packageTask.reset();
+project.packageTask.spawn(project.tasks.tryFind('package:js')!);
+project.packageTask.spawn(packageCheck);
 
 // Regenerate the lockfiles in layer-assets/pins (all, or `-- <sdk>@<version>:<arch>` to add one).
 project.addTask('pins', {

@@ -282,12 +282,12 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
     const stack = Stack.of(scope);
     const sdk = props.sdk ?? VectorDbSdk.VECTORDB;
     const architecture = props.architecture ?? lambda.Architecture.X86_64;
-    const version = props.version ?? sdk.defaultVersionFor(architecture);
     const names = { ...LAYER_NAMES, version: options.versionPropName ?? LAYER_NAMES.version };
     // Checked before the version goes into a construct id.
     checkSdk(scope.node.path, sdk);
-    checkVersion(scope.node.path, names.version, sdk, version);
     checkArchitecture(scope.node.path, architecture);
+    const version = props.version ?? sdk.defaultVersionFor(architecture);
+    checkVersion(scope.node.path, names.version, sdk, version);
     const compressed = props.compressBinary === true ? '-compressed' : '';
     const id = `VectorDbLayer-${recipeSdks.SDKS[sdk.packageName].slug}-${version.replace(/[^0-9A-Za-z-]/g, '_')}-${architecture.name}${compressed}`;
     const existing = stack.node.tryFindChild(id);
@@ -385,11 +385,13 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
     pendingNames = undefined;
     const sdk = props.sdk ?? VectorDbSdk.VECTORDB;
     const architecture = props.architecture ?? lambda.Architecture.X86_64;
+    const where = pathOf(scope, id);
+    checkSdk(where, sdk);
+    checkArchitecture(where, architecture);
     const version = props.version ?? sdk.defaultVersionFor(architecture);
     const buildMethod = props.buildMethod ?? LayerBuildMethod.AUTO;
     const strip = props.strip ?? true;
     const compress = props.compressBinary === true;
-    const where = pathOf(scope, id);
     validateProps(where, { sdk, version, architecture, buildMethod }, props, names);
     const arch = architecture.name as 'x86_64' | 'arm64';
     const known = knownVersionProblem({ sdk: sdk.packageName, version, architecture: arch }, names);

@@ -43,7 +43,7 @@ describe('the content hash, from the files', () => {
     ['a new pin for another version', (a) => {
       fs.cpSync(path.join(a, 'pins', 'vectordb-0.4.2-x86_64'), path.join(a, 'pins', 'vectordb-0.9.0-x86_64'), { recursive: true });
     }],
-    ['a changed pin of another version', (a) => edit(path.join(a, 'pins', 'vectordb-0.21.2-x86_64', 'package-lock.json'), (t) => t.replace('"lockfileVersion": 3', '"lockfileVersion": 3 ')) ],
+    ['a changed pin of another version', (a) => edit(path.join(a, 'pins', 'vectordb-0.21.2-x86_64', 'package-lock.json'), (t) => t.replace('"lockfileVersion": 3', '"lockfileVersion": 3 '))],
     ['a changed entry of the other SDK in sdks.json', (a) => edit(path.join(a, 'sdks.json'), (t) => t.replace('"slug": "lancedb"', '"slug": "lancedb2"'))],
     ['docs and the recipe\'s declarations', (a) => {
       fs.writeFileSync(path.join(a, 'README.md'), '# changed');

@@ -15,9 +15,9 @@ import { knownNodeRuntimes } from '../src/private/runtimes';
 
 // Each case's handler imports the SDK the case claims: VectorDbFunction refuses a layer
 // that does not hold the SDK its handler imports.
-const ENTRY = {
-  [VectorDbSdk.VECTORDB]: path.join(__dirname, 'fixtures', 'fn', 'handler.js'),
-  [VectorDbSdk.LANCEDB]: path.join(__dirname, 'fixtures', 'fn', 'lancedb-handler.js'),
+const ENTRY: Record<string, string> = {
+  [VectorDbSdk.VECTORDB.packageName]: path.join(__dirname, 'fixtures', 'fn', 'handler.js'),
+  [VectorDbSdk.LANCEDB.packageName]: path.join(__dirname, 'fixtures', 'fn', 'lancedb-handler.js'),
 };
 const newest = () => knownNodeRuntimes()[knownNodeRuntimes().length - 1].runtime.name;
 
@@ -34,7 +34,7 @@ describe.each<[string, VectorDbSdk | undefined, string | undefined, lambda.Archi
   ['@lancedb/lancedb 0.31.0, arm64', VectorDbSdk.LANCEDB, '0.31.0', lambda.Architecture.ARM_64],
 ])('the default runtime with %s', (_label, sdk, sdkVersion, architecture) => {
   let stack: Stack;
-  const entry = ENTRY[sdk ?? VectorDbSdk.VECTORDB];
+  const entry = ENTRY[(sdk ?? VectorDbSdk.VECTORDB).packageName];
   beforeAll(() => {
     const made = appAt(tempDir('nagl1'), { 'aws:cdk:bundling-stacks': [] });
     stack = made.stack;

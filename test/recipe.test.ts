@@ -83,7 +83,8 @@ describe('pruning keeps every licence, whatever its case, extension or folder', 
     const nm = tree();
     const removed = recipePrune.prune(nm, { keepBinary: path.join(nm, 'sdk', 'native.node'), prunePackages: ['@types/*'], roots: ['sdk'] });
     const left: string[] = [];
-    const walk = (d: string) => fs.readdirSync(d, { withFileTypes: true }).forEach((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : left.push(path.relative(nm, path.join(d, e.name)))));
+    const walk = (d: string) => fs.readdirSync(d, { withFileTypes: true })
+      .forEach((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : left.push(path.relative(nm, path.join(d, e.name)))));
     walk(nm);
     expect(left.sort()).toEqual([
       'dep/COPYING.LESSER', 'dep/NOTICE.txt', 'dep/THIRD-PARTY-LICENSES', 'dep/licence', 'dep/license.md', 'dep/package.json',

@@ -5,7 +5,6 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { appAt, tempDir } from './helpers';
 import { IVectorDbLayer, VectorDbFunction, VectorDbFunctionProps, VectorDbLayer, VectorDbSdk } from '../src';
-import { localBuildCount } from '../src/private/local-build';
 
 const entry = path.join(__dirname, 'fixtures', 'fn', 'handler.js');
 const lancedbEntry = path.join(__dirname, 'fixtures', 'fn', 'lancedb-handler.js');
@@ -30,50 +29,6 @@ function synthError(make: (stack: Stack) => void): string {
   }
   throw new Error('expected an error');
 }
-
-describe('with the default layer, built for real', () => {
-  const outdir = tempDir('fn');
-  let stack: Stack;
-  let buildCalls = 0;
-
-  beforeAll(() => {
-    const before = localBuildCount();
-    const made = appAt(outdir);
-    stack = made.stack;
-    for (let i = 0; i < 10; i++) new VectorDbFunction(stack, `Fn${i}`, { entry });
-    made.app.synth();
-    buildCalls = localBuildCount() - before;
-  });
-
-  test('ten functions share one layer, built once', () => {
-    const t = Template.fromStack(stack);
-    t.resourceCountIs('AWS::Lambda::LayerVersion', 1);
-    t.resourceCountIs('AWS::Lambda::Function', 10);
-    expect(buildCalls).toBe(1);
-    const layerId = Object.keys(t.findResources('AWS::Lambda::LayerVersion'))[0];
-    for (const fn of Object.values(t.findResources('AWS::Lambda::Function'))) {
-      expect(fn.Properties.Layers).toEqual([{ Ref: layerId }]);
-    }
-  });
-
-  test('runtime is the newest Node runtime the layer supports; architecture is the layer\'s', () => {
-    Template.fromStack(stack).allResourcesProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs24.x',
-      // x86_64, Lambda's default, is left out of the template as NodejsFunction leaves it out.
-      Architectures: Match.absent(),
-      Handler: 'index.handler',
-    });
-    expect((stack.node.findChild('Fn0') as VectorDbFunction).architecture.name).toBe('x86_64');
-  });
-
-  test('the SDK and the AWS SDK stay external; the handler\'s own code is bundled', () => {
-    const code = bundledCode(stack.node.findChild('Fn0') as VectorDbFunction);
-    expect(code).toMatch(/require\("vectordb"\)/);
-    expect(code).toMatch(/require\("@aws-sdk\/client-s3"\)/);
-    expect(code).toContain('4242');
-    expect(code).not.toContain('neon-rs');
-  });
-});
 
 describe('with an imported layer (pinned per app)', () => {
   test('attaches the ARN and keeps the user\'s externals, adding the layer\'s', () => {

@@ -145,7 +145,8 @@ describe('failures that need no registry are clear and leave nothing half-built'
   test('a refused registry fails within seconds, naming the registry and npm\'s settings', () => {
     const outdir = tempDir('refused');
     const started = Date.now();
-    const message = withEnv({ npm_config_registry: 'http://127.0.0.1:9/' }, () => synthError({ version: '0.4.2' }, outdir));
+    // No machine-wide layer cache: this layer must be built.
+    const message = withEnv({ npm_config_registry: 'http://127.0.0.1:9/', CDK_VECTORDB_LAYER_CACHE: 'off' }, () => synthError({ version: '0.4.2' }, outdir));
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(message).toMatch(/^Stack\/Layer: the npm registry http:\/\/127\.0\.0\.1:9\/ cannot be reached from this machine: 127\.0\.0\.1:9 \(127\.0\.0\.1:9: ECONNREFUSED, the connection was refused\)\. The layer's npm install needs it/);
     expect(assetDirs(outdir)).toEqual([]);
@@ -153,7 +154,7 @@ describe('failures that need no registry are clear and leave nothing half-built'
 
   test('Docker forced with no Docker engine says so and how to build without it', () => {
     const outdir = tempDir('nodocker');
-    const message = withEnv({ CDK_DOCKER: path.join(tempDir('nodockerbin'), 'docker-not-installed') },
+    const message = withEnv({ CDK_DOCKER: path.join(tempDir('nodockerbin'), 'docker-not-installed'), CDK_VECTORDB_LAYER_CACHE: 'off' },
       () => synthError({ version: '0.4.2', buildMethod: LayerBuildMethod.DOCKER }, outdir));
     expect(message).toMatch(/Stack\/Layer: the layer must be built in Docker, but no Docker engine answers \(`.*docker-not-installed version`: .*ENOENT.*\)\. Start Docker, or set buildMethod to LayerBuildMethod\.LOCAL/);
     expect(assetDirs(outdir)).toEqual([]);

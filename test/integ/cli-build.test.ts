@@ -7,8 +7,8 @@ import { spawnSync } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { searchWithLayer, tempDir } from '../helpers';
 import { DOS_DATE, DOS_TIME, readZipEntries } from '../../src/cli/zip';
+import { searchWithLayer, tempDir } from '../helpers';
 
 const ROOT = path.join(__dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'cdk-vectordb-layer');

@@ -9,12 +9,12 @@ import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Template } from 'aws-cdk-lib/assertions';
-import { appAt, FIXTURES, listing, searchWithLayer, tempDir } from '../helpers';
 import { VectorDbLayer, VectorDbLayerProps } from '../../src';
 import * as assetHash from '../../src/private/asset-hash';
 import { checkLayerDir, readManifest } from '../../src/private/layer-dir';
 import { localBuildCount } from '../../src/private/local-build';
 import { ASSETS_DIR } from '../../src/private/recipe';
+import { appAt, FIXTURES, listing, searchWithLayer, tempDir } from '../helpers';
 
 // The module object itself (not a TypeScript namespace copy), so spies see every call.
 // eslint-disable-next-line @typescript-eslint/no-require-imports

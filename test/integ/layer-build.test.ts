@@ -10,10 +10,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { appAt, assetDirs, FIXTURES, listing, searchWithLayer, stagedLayerDir, tempDir } from '../helpers';
 import { VectorDbLayer, VectorDbSdk } from '../../src';
 import { localBuildCount } from '../../src/private/local-build';
 import { LAMBDA_UNZIPPED_LIMIT_BYTES, recipePrune } from '../../src/private/recipe';
+import { appAt, assetDirs, FIXTURES, listing, searchWithLayer, stagedLayerDir, tempDir } from '../helpers';
 
 // The module object itself, so a spy sees the construct's calls.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -47,8 +47,14 @@ describe('vectordb 0.21.2 on x86_64 (the default)', () => {
     const dir = stagedLayerDir(outdir);
     const m = readManifest(dir);
     expect(m).toMatchObject({
-      sdk: 'vectordb', version: '0.21.2', architecture: 'x86_64', pinned: true, loadChecked: true, glibc: '2.28',
-      nativePackage: '@lancedb/vectordb-linux-x64-gnu', nativePackageVersion: '0.21.2',
+      sdk: 'vectordb',
+      version: '0.21.2',
+      architecture: 'x86_64',
+      pinned: true,
+      loadChecked: true,
+      glibc: '2.28',
+      nativePackage: '@lancedb/vectordb-linux-x64-gnu',
+      nativePackageVersion: '0.21.2',
     });
     expect(m.neededLibraries).toEqual(expect.arrayContaining(['libc.so.6', 'libgcc_s.so.1']));
     expect(m.strip.applied).toBe(true);
@@ -232,7 +238,7 @@ describe('what only the registry can say', () => {
 describe('no user value ever reaches a shell', () => {
   test('every process of a real build, down to npm\'s, starts with an argument vector and no shell', () => {
     const log = path.join(tempDir('spy'), 'calls.jsonl');
-    const saved = { NODE_OPTIONS: process.env.NODE_OPTIONS, SPY_CHILD_PROCESS_LOG: process.env.SPY_CHILD_PROCESS_LOG, CDK_VECTORDB_LAYER_CACHE: process.env.CDK_VECTORDB_LAYER_CACHE };
+    const saved = Object.fromEntries(['NODE_OPTIONS', 'SPY_CHILD_PROCESS_LOG', 'CDK_VECTORDB_LAYER_CACHE'].map((k) => [k, process.env[k]]));
     // The build runs in child processes: the preload records their spawns (and their children's).
     process.env.SPY_CHILD_PROCESS_LOG = log;
     process.env.NODE_OPTIONS = `--require ${path.join(FIXTURES, 'spy-child-process.js')}`;

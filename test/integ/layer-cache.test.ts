@@ -9,11 +9,11 @@
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { appAt, FIXTURES, searchWithLayer, tempDir } from '../helpers';
 import { VectorDbLayer, VectorDbLayerProps } from '../../src';
 import { LayerCache } from '../../src/private/layer-cache';
 import { checkLayerDir } from '../../src/private/layer-dir';
 import { localBuildCount } from '../../src/private/local-build';
+import { appAt, FIXTURES, searchWithLayer, tempDir } from '../helpers';
 
 const EXPECTED = { sdk: 'vectordb', version: '0.4.2', architecture: 'x86_64' } as const;
 const SYNTH = path.join(FIXTURES, 'synth-layer.js');

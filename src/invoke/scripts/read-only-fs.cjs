@@ -19,9 +19,9 @@
  * removed before the handler loads.
  */
 const fs = require('fs');
+const { syncBuiltinESMExports } = require('module');
 const path = require('path');
 const { fileURLToPath } = require('url');
-const { syncBuiltinESMExports } = require('module');
 
 const CONFIG_ENV = '__CDK_VECTORDB_LAYER_WRITABLE';
 const CONFIG = process.env[CONFIG_ENV];
@@ -62,11 +62,14 @@ const OPS = {
 /** @type {Record<string, string>} */
 const SYSCALL = { writeFile: 'open', appendFile: 'open', copyFile: 'copyfile', cp: 'copyfile', rm: 'rm', truncate: 'open' };
 
+// open(2) flags are a bit field.
+// eslint-disable-next-line no-bitwise
 const WRITE_FLAGS = fs.constants.O_WRONLY | fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_APPEND;
 
 /** @param {unknown} flags */
 function opensForWrite(flags) {
   if (flags === undefined || flags === null) return false;
+  // eslint-disable-next-line no-bitwise
   if (typeof flags === 'number') return (flags & WRITE_FLAGS) !== 0;
   return /[wa+]/.test(String(flags));
 }

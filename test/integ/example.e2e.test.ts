@@ -1,12 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Template } from 'aws-cdk-lib/assertions';
-import { appAt, tempDir } from './helpers';
-import { ExampleStack } from '../examples/app';
-import { syntheticRows } from '../examples/handlers/ingest';
-import { localInvoke } from '../src/invoke/local-invoke';
+import { ExampleStack } from '../../examples/app';
+import { syntheticRows } from '../../examples/handlers/ingest';
+import { localInvoke } from '../../src/invoke/local-invoke';
+import { appAt, tempDir } from '../helpers';
 
-const SHARED_ROOT = path.join(__dirname, '..', '.tmp');
+const SHARED_ROOT = path.join(__dirname, '..', '..', '.tmp');
 
 /**
  * End to end: synthesize the example with a real layer build and real esbuild,

@@ -4,13 +4,13 @@ import * as path from 'path';
 import { Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { appAt, FIXTURES, stagedLayerDir, tempDir } from './helpers';
-import { VectorDbLayer } from '../src';
-import { run } from '../src/cli/main';
-import { InvokeResult, listFunctions, localInvoke, LocalInvokeError } from '../src/invoke/local-invoke';
+import { VectorDbLayer } from '../../src';
+import { run } from '../../src/cli/main';
+import { InvokeResult, listFunctions, localInvoke, LocalInvokeError } from '../../src/invoke/local-invoke';
+import { appAt, FIXTURES, stagedLayerDir, tempDir } from '../helpers';
 
 const HANDLERS = path.join(FIXTURES, 'handlers');
-const ROOT = path.join(__dirname, '..');
+const ROOT = path.join(__dirname, '..', '..');
 const IMPORTED_ARN = 'arn:aws:lambda:us-east-1:123456789012:layer:shared-vectordb:7';
 
 /** A thrown LocalInvokeError, or a failure if the promise resolved. */

@@ -8,14 +8,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { appAt, FIXTURES, tempDir } from './helpers';
-import { VectorDbFunction } from '../src';
-import { run } from '../src/cli/main';
-import { isolate } from '../src/invoke/isolation';
-import { InvokeResult, localInvoke } from '../src/invoke/local-invoke';
+import { VectorDbFunction } from '../../src';
+import { run } from '../../src/cli/main';
+import { isolate } from '../../src/invoke/isolation';
+import { InvokeResult, localInvoke } from '../../src/invoke/local-invoke';
+import { appAt, FIXTURES, tempDir } from '../helpers';
 
 /** Host folders outside /tmp (the repository's .tmp/, ignored by git). */
-const HOST_ROOT = path.join(__dirname, '..', '.tmp');
+const HOST_ROOT = path.join(__dirname, '..', '..', '.tmp');
 
 type Probe = Record<string, unknown> & { invocation: number; tmpdir: string; tmpBefore: string[]; tmpAfter: string[] };
 const results = (r: InvokeResult) => r.invocations.map((i) => i.result as Probe);

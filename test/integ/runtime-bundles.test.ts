@@ -10,12 +10,12 @@ import * as path from 'path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as ts from 'typescript';
-import { appAt, FIXTURES, tempDir } from './helpers';
-import { VectorDbFunction, VectorDbLayer, VectorDbSdk } from '../src';
-import { available, hostArch, nodeBinary } from './support/platforms';
-import { InvokeResult, localInvoke } from '../src/invoke/local-invoke';
+import { VectorDbFunction, VectorDbLayer, VectorDbSdk } from '../../src';
+import { InvokeResult, localInvoke } from '../../src/invoke/local-invoke';
+import { appAt, FIXTURES, tempDir } from '../helpers';
+import { available, hostArch, nodeBinary } from '../support/platforms';
 
-const ROOT = path.join(__dirname, '..');
+const ROOT = path.join(__dirname, '..', '..');
 const README = path.join(ROOT, 'examples', 'readme');
 const HANDLERS = path.join(FIXTURES, 'handlers');
 

@@ -24,9 +24,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
-import * as beside from './fixtures/fn/beside/stack';
-import { appAt, FIXTURES, listing, tempDir } from './helpers';
-import { VectorDbFunction, VectorDbLayer, VectorDbSdk } from '../src';
+import { VectorDbFunction, VectorDbLayer, VectorDbSdk } from '../../src';
+import * as beside from '../fixtures/fn/beside/stack';
+import { appAt, FIXTURES, listing, tempDir } from '../helpers';
 
 const FN = path.join(FIXTURES, 'fn');
 const DIFF = path.join(FN, 'diff');

@@ -8,11 +8,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Template } from 'aws-cdk-lib/assertions';
-import { appAt, tempDir } from './helpers';
-import { ExampleStack } from '../examples/app';
-import { syntheticRows } from '../examples/handlers/ingest';
-import { VectorDbSdk } from '../src';
-import { findFunction, localInvoke } from '../src/invoke/local-invoke';
+import { ExampleStack } from '../../examples/app';
+import { syntheticRows } from '../../examples/handlers/ingest';
+import { VectorDbSdk } from '../../src';
+import { findFunction, localInvoke } from '../../src/invoke/local-invoke';
+import { appAt, tempDir } from '../helpers';
 
 /** The part of s3rver's API the test uses (the package ships no types). */
 interface S3rverServer {

@@ -10,10 +10,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { appAt, FIXTURES, tempDir } from './helpers';
-import { VectorDbFunction, VectorDbLayer, VectorDbSdk } from '../src';
-import { available, hostArch, nodeBinary } from './support/platforms';
-import { localInvoke } from '../src/invoke/local-invoke';
+import { VectorDbFunction, VectorDbLayer, VectorDbSdk } from '../../src';
+import { localInvoke } from '../../src/invoke/local-invoke';
+import { appAt, FIXTURES, tempDir } from '../helpers';
+import { available, hostArch, nodeBinary } from '../support/platforms';
 
 const ESM = path.join(FIXTURES, 'handlers', 'esm');
 

@@ -14,16 +14,16 @@ import * as efs from 'aws-cdk-lib/aws-efs';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { appAt, tempDir } from './helpers';
-import { LayerBuildMethod, VectorDatabase, VectorDbFunction, VectorDbLayer, VectorDbLayerProps, VectorDbSdk } from '../src';
+import { LayerBuildMethod, VectorDatabase, VectorDbFunction, VectorDbLayer, VectorDbLayerProps, VectorDbSdk } from '../../src';
+import { appAt, tempDir } from '../helpers';
 
 // The module object itself (not a TypeScript namespace copy), so spies see every call.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const cp: typeof import('child_process') = require('child_process');
 
-const ROOT = path.join(__dirname, '..');
-const ENTRY = path.join(__dirname, 'fixtures', 'fn', 'handler.js');
-const SPY = path.join(__dirname, 'fixtures', 'spy-child-process.js');
+const ROOT = path.join(__dirname, '..', '..');
+const ENTRY = path.join(__dirname, '..', 'fixtures', 'fn', 'handler.js');
+const SPY = path.join(__dirname, '..', 'fixtures', 'spy-child-process.js');
 
 /** The hostile values: every prop below is tried with each. */
 const HOSTILE: Array<[string, string]> = [
@@ -284,7 +284,7 @@ async function cliAll(cases: string[][], env: Record<string, string> = {}): Prom
 function cliBatch(cases: string[][], env: Record<string, string> = {}): CliResult[] {
   const file = path.join(tempDir('batch'), 'cases.json');
   fs.writeFileSync(file, JSON.stringify(cases));
-  const r = cp.spawnSync(process.execPath, [path.join(__dirname, 'fixtures', 'cli-batch.js'), file], {
+  const r = cp.spawnSync(process.execPath, [path.join(__dirname, '..', 'fixtures', 'cli-batch.js'), file], {
     cwd: tempDir('cwd'), encoding: 'utf-8', maxBuffer: 256 * 1024 * 1024, timeout: 120_000, env: { ...process.env, ...env },
   });
   if (r.status !== 0) throw new Error(`cli-batch failed (${r.status}): ${r.stderr}`);

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { DockerImage } from 'aws-cdk-lib';
 import * as ts from 'typescript';
-import { available, containerEngine, emulator, nodeBinary, NODE_MAJORS, REPO_DIR, runNode, searchWith } from './platforms';
+import { available, containerEngine, emulator, nodeBinary, NODE_MAJORS, REPO_DIR, runNode, searchWith } from '../support/platforms';
 
 // Each block runs where its feature is present and says what it skips otherwise;
 // CDK_VECTORDB_LAYER_TEST_REQUIRE=container,emulator,node-majors turns a skip into a failure.
@@ -87,7 +87,7 @@ describe('available', () => {
   test('two processes fetching the same build at once end with one good copy', async () => {
     const cache = tempDir('race');
     // This module as plain JavaScript, so two bare node processes can load it quickly.
-    const js = ts.transpileModule(fs.readFileSync(path.join(__dirname, 'platforms.ts'), 'utf-8'), {
+    const js = ts.transpileModule(fs.readFileSync(path.join(__dirname, '..', 'support', 'platforms.ts'), 'utf-8'), {
       compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
     }).outputText;
     const moduleDir = path.join(cache, 'module', 'test', 'support');
