@@ -118,8 +118,12 @@ for (const pattern of ['!layer-assets/build-layer.js', '!layer-assets/recipe/*.j
   project.eslint?.addIgnorePattern(pattern);
 }
 project.eslint?.addIgnorePattern('layer-assets/types/');
-// Handler fixtures are inputs of the tests (bundled, invoked), not code of the project.
+// Handler fixtures and the README's handler snippets are inputs of the tests
+// (bundled, invoked), written as users write them: they import an SDK this
+// project does not install.
 project.eslint?.addIgnorePattern('test/fixtures/');
+project.eslint?.addIgnorePattern('examples/readme/');
+project.tsconfigDev.addExclude('examples/readme');
 project.eslint?.addOverride({
   files: ['layer-assets/**/*.js', 'src/invoke/scripts/*.cjs', 'src/invoke/scripts/*.mjs'],
   rules: {
