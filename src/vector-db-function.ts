@@ -116,7 +116,9 @@ export class VectorDbFunction extends nodejs.NodejsFunction {
       tsconfig: props.bundling?.tsconfig,
       esbuildDir: esbuild?.packageDir,
       ignoreUnder: [RUNTIME_HELPER_DIR],
+      format: props.bundling?.format === nodejs.OutputFormat.ESM ? 'esm' : 'cjs',
     }) : undefined;
+    const moduleBundling = bundlingForTopLevelAwait(where, props.bundling, detection?.topLevelAwait);
     const architecture = props.architecture ?? props.layer?.architecture ?? lambda.Architecture.X86_64;
     const choice = chooseLayer({
       where,
@@ -171,6 +173,7 @@ export class VectorDbFunction extends nodejs.NodejsFunction {
       filesystem: props.filesystem ?? props.database?.fileSystem,
       bundling: {
         ...props.bundling,
+        ...moduleBundling,
         externalModules: mergeExternals(scope, runtime, props.bundling, [...layer.externalModules, ...SDK_MODULES]),
       },
     });
@@ -180,6 +183,9 @@ export class VectorDbFunction extends nodejs.NodejsFunction {
 
     if (choice.warning) {
       Annotations.of(this).addWarningV2('cdk-vectordb-layer:sdk-version-mismatch', choice.warning);
+    }
+    if (moduleBundling) {
+      Annotations.of(this).addInfo(`bundled as an ES module (index.mjs): ${detection!.topLevelAwait} awaits at the top level, which a CommonJS bundle (NodejsFunction's default) cannot hold. Set bundling.format to OutputFormat.ESM to choose it yourself.`);
     }
     this.node.addValidation({ validate: () => this.validateSize() });
   }
@@ -268,6 +274,41 @@ function userExternals(scope: Construct, bundling: nodejs.BundlingOptions | unde
 function mergeExternals(scope: Construct, runtime: lambda.Runtime, bundling: nodejs.BundlingOptions | undefined, layerModules: string[]): string[] {
   const merged = [...userExternals(scope, bundling, runtime), ...layerModules];
   return merged.filter((m, i) => merged.indexOf(m) === i);
+}
+
+/**
+ * Lets a bundle run `require` (CommonJS packages bundled into an ES module
+ * call it for Node.js built-ins), as CommonJS bundles can.
+ */
+const ESM_REQUIRE_BANNER = 'import { createRequire as __cdkVectorDbCreateRequire } from \'node:module\'; const require = __cdkVectorDbCreateRequire(import.meta.url);';
+
+/**
+ * A handler that awaits at the top level cannot be bundled as CommonJS
+ * (NodejsFunction's default; esbuild stops the synth after the layer build).
+ * With no format given, it is bundled as an ES module, as its author meant,
+ * with `require` defined for the CommonJS packages it bundles; with CommonJS
+ * asked for, the synth stops here, before the layer build.
+ */
+function bundlingForTopLevelAwait(
+  where: string,
+  bundling: nodejs.BundlingOptions | undefined,
+  topLevelAwait: string | undefined,
+): Partial<nodejs.BundlingOptions> | undefined {
+  if (!topLevelAwait) return undefined;
+  if (bundling?.format !== undefined) {
+    throw propError(where, {
+      prop: 'bundling.format',
+      problem: `cannot hold the top-level await at ${topLevelAwait}`,
+      value: bundling.format,
+      why: 'a CommonJS module cannot await at its top level (esbuild refuses to bundle it)',
+      fix: 'set bundling.format to OutputFormat.ESM (or leave it out), or move the await into the handler',
+    });
+  }
+  return {
+    format: nodejs.OutputFormat.ESM,
+    // One line: NodejsFunction passes the banner to esbuild as one command-line argument.
+    banner: bundling?.banner ? `${ESM_REQUIRE_BANNER} ${bundling.banner}` : ESM_REQUIRE_BANNER,
+  };
 }
 
 /** What the loader of a compressed binary needs in /tmp beyond the binary: room for its temporary file's last chunk and the handler's own files. */

@@ -8,11 +8,13 @@ import { Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { appAt, assetDirs, FIXTURES, tempDir } from './helpers';
 import { VectorDatabase, VectorDbFunction, VectorDbLayer, VectorDbSdk } from '../src';
 import { checkLocalBundler, esbuildInstallation } from '../src/private/entry';
 
 const FN = path.join(FIXTURES, 'fn');
+const TLA = path.join(FIXTURES, 'handlers', 'esm', 'tla-no-format.mts');
 const entry = path.join(FN, 'handler.js');
 const ARN = 'arn:aws:lambda:us-east-1:123456789012:layer:vectordb:3';
 
@@ -161,6 +163,11 @@ describe('refused before the layer build', () => {
     } finally {
       process.chdir(cwd);
     }
+  });
+
+  test('bundling.format CommonJS for a handler that awaits at the top level: the file and line', () => {
+    expectRefusedBeforeTheLayer(refused((s) => new VectorDbFunction(s, 'Fn', { entry: TLA, bundling: { format: OutputFormat.CJS } })),
+      /^Stack\/Fn: bundling\.format cannot hold the top-level await at .*esm\/tla-no-format\.mts:10, got "cjs": a CommonJS module cannot await at its top level \(esbuild refuses to bundle it\); set bundling\.format to OutputFormat\.ESM \(or leave it out\), or move the await into the handler/);
   });
 
   test('a lock file outside projectRoot', () => {

@@ -211,6 +211,53 @@ describe('the version follows the app', () => {
   });
 });
 
+describe('a handler that awaits at the top level', () => {
+  const TLA = path.join(FIXTURES, 'handlers', 'esm', 'tla-no-format.mts');
+  const imported = (stack: Stack) => VectorDbLayer.fromLayerArn(stack, 'L', ARN, { sdk: VectorDbSdk.LANCEDB, version: '0.39.0' });
+
+  test('with no bundling.format, NodejsFunction stops with esbuild\'s error; VectorDbFunction bundles an ES module with require defined, and says why', () => {
+    const control = appAt(tempDir('tla-nodejs'));
+    expect(() => new nodejs.NodejsFunction(control.stack, 'Fn', { entry: TLA, runtime: lambda.Runtime.NODEJS_22_X })).toThrow(/Failed to bundle asset/);
+
+    const outdir = tempDir('tla');
+    const { app, stack } = appAt(outdir);
+    new VectorDbFunction(stack, 'Fn', { entry: TLA, layer: imported(stack) });
+    app.synth();
+    const asset = fs.readdirSync(outdir).filter((d) => d.startsWith('asset.')).map((d) => path.join(outdir, d));
+    expect(asset.map((d) => fs.readdirSync(d))).toEqual([['index.mjs']]);
+    const bundle = fs.readFileSync(path.join(asset[0], 'index.mjs'), 'utf-8');
+    expect(bundle.split('\n')[0]).toBe('import { createRequire as __cdkVectorDbCreateRequire } from \'node:module\'; const require = __cdkVectorDbCreateRequire(import.meta.url);');
+    expect(bundle).toMatch(/^import \* as lancedb from "@lancedb\/lancedb";$/m);
+    const infos = Annotations.fromStack(stack).findInfo('*', Match.stringLikeRegexp('ES module')).map((i) => String(i.entry.data));
+    expect(infos).toEqual([expect.stringMatching(/^bundled as an ES module \(index\.mjs\): .*esm\/tla-no-format\.mts:10 awaits at the top level/)]);
+  });
+
+  test('a banner of the user\'s own is kept, after require\'s on the same line', () => {
+    const outdir = tempDir('tla-banner');
+    const { app, stack } = appAt(outdir);
+    new VectorDbFunction(stack, 'Fn', { entry: TLA, layer: imported(stack), bundling: { banner: '// mine' } });
+    app.synth();
+    const dir = fs.readdirSync(outdir).find((d) => d.startsWith('asset.'))!;
+    expect(fs.readFileSync(path.join(outdir, dir, 'index.mjs'), 'utf-8').split('\n')[0]).toMatch(/^import \{ createRequire as __cdkVectorDbCreateRequire \} from 'node:module'; const require = __cdkVectorDbCreateRequire\(import\.meta\.url\); \/\/ mine$/);
+  });
+
+  test('an .mts handler without top-level await is bundled as NodejsFunction bundles it (CommonJS, index.js)', () => {
+    const outdir = tempDir('mts-cjs');
+    const { app, stack } = appAt(outdir);
+    new VectorDbFunction(stack, 'Fn', { entry: path.join(APPS, 'lancedb-039', 'src', 'search.mts'), depsLockFilePath: path.join(APPS, 'lancedb-039', 'package-lock.json'), layer: imported(stack) });
+    app.synth();
+    const dir = fs.readdirSync(outdir).find((d) => d.startsWith('asset.'))!;
+    expect(fs.readdirSync(path.join(outdir, dir))).toEqual(['index.js']);
+    expect(Annotations.fromStack(stack).findInfo('*', Match.stringLikeRegexp('ES module'))).toEqual([]);
+  });
+
+  test('detection reports where, only for a CommonJS bundle', () => {
+    const options = { entry: TLA, projectRoot: path.dirname(TLA), externals: [], ignoreUnder: [], esbuildDir: path.dirname(require.resolve('esbuild/package.json')) };
+    expect(detectSdkImports({ ...options, format: 'cjs' })).toMatchObject({ method: 'esbuild', topLevelAwait: 'tla-no-format.mts:10', imports: [{ sdk: '@lancedb/lancedb' }] });
+    expect(detectSdkImports({ ...options, format: 'esm' }).topLevelAwait).toBeUndefined();
+  });
+});
+
 describe('detection and lock files, directly', () => {
   test('esbuild follows a tsconfig path alias into another module; the text scan cannot', () => {
     const options = {

@@ -51,7 +51,7 @@ export async function localInvoke(options: LocalInvokeOptions): Promise<InvokeRe
   }
   const node = nodeInfo(options.node);
   const wanted = options.runtimeClient ?? 'auto';
-  const ric: RicLookup = wanted === 'bootstrap' ? { why: 'runtimeClient is bootstrap' } : findRic();
+  const ric: RicLookup = wanted === 'bootstrap' ? { why: 'runtimeClient is bootstrap' } : findRic(node.major);
   if (wanted === 'aws-lambda-ric' && !ric.found) throw new LocalInvokeError(`runtimeClient is aws-lambda-ric but ${ric.why}`, 'NO_RUNTIME_CLIENT');
   const sharedDirs = (options.sharedDirs ?? []).map((d) => path.resolve(d));
   for (const d of sharedDirs) fs.mkdirSync(d, { recursive: true });

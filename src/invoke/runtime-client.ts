@@ -39,8 +39,12 @@ export function ricAdvice(nodeMajor: number = hostNodeMajor()): string {
   return `\`${install}\` (for Node.js ${nodeMajor}; ${BUILD_TOOLS})`;
 }
 
-/** aws-lambda-ric from the project running the invoker, then from this package; with its native client present. */
-export function findRic(): RicLookup {
+/**
+ * aws-lambda-ric from the project running the invoker, then from this
+ * package; with its native client present. The advice is for the Node.js
+ * major that runs the handler.
+ */
+export function findRic(nodeMajor: number = hostNodeMajor()): RicLookup {
   const tried: string[] = [];
   for (const base of [process.cwd(), __dirname]) {
     let pkgFile: string;
@@ -50,13 +54,13 @@ export function findRic(): RicLookup {
       tried.push(base);
       continue;
     }
-    return ricAt(path.dirname(pkgFile));
+    return ricAt(path.dirname(pkgFile), nodeMajor);
   }
-  return { why: `aws-lambda-ric is not installed (looked from ${tried.join(' and ')}); ${ricAdvice()} to run the real runtime client` };
+  return { why: `aws-lambda-ric is not installed (looked from ${tried.join(' and ')}); ${ricAdvice(nodeMajor)} to run the real runtime client` };
 }
 
 /** The aws-lambda-ric installed in `dir`, 3.x or 4.x. */
-function ricAt(dir: string): RicLookup {
+function ricAt(dir: string, nodeMajor: number): RicLookup {
   let version = '';
   try {
     version = String(JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf-8')).version ?? '');
@@ -66,11 +70,11 @@ function ricAt(dir: string): RicLookup {
   const major = Number(version.split('.')[0]);
   // 4.x: index.mjs and rapid-client.node at the root; 3.x: both in dist/.
   const layout = major >= 4 ? { entry: 'index.mjs', native: 'rapid-client.node' } : { entry: 'dist/index.mjs', native: 'dist/rapid-client.node' };
-  if (!(major >= 3)) return { why: `${dir} holds aws-lambda-ric ${version || '(unknown version)'}; 3.x or 4.x is needed: ${ricAdvice()}` };
+  if (!(major >= 3)) return { why: `${dir} holds aws-lambda-ric ${version || '(unknown version)'}; 3.x or 4.x is needed: ${ricAdvice(nodeMajor)}` };
   const entry = path.join(dir, layout.entry);
-  if (!fs.existsSync(entry)) return { why: `${dir} (aws-lambda-ric ${version}) has no ${layout.entry}; reinstall it: ${ricAdvice()}` };
+  if (!fs.existsSync(entry)) return { why: `${dir} (aws-lambda-ric ${version}) has no ${layout.entry}; reinstall it: ${ricAdvice(nodeMajor)}` };
   if (!fs.existsSync(path.join(dir, layout.native))) {
-    return { why: `${dir} (aws-lambda-ric ${version}) has no ${layout.native}: its native client was not built for this host; ${ricAdvice()}` };
+    return { why: `${dir} (aws-lambda-ric ${version}) has no ${layout.native}: its native client was not built for this host; ${ricAdvice(nodeMajor)}` };
   }
   return { found: { client: 'aws-lambda-ric', entry, version, major }, why: '' };
 }

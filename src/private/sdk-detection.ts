@@ -24,6 +24,12 @@ export interface SdkDetection {
   readonly method: 'esbuild' | 'scan';
   /** Why the scan was used, when it was. */
   readonly note?: string;
+  /**
+   * Where the handler awaits at the top level (`file:line`), when it is to be
+   * bundled as CommonJS, which cannot hold it (esbuild refuses). Only the
+   * esbuild method sees it.
+   */
+  readonly topLevelAwait?: string;
   readonly ms: number;
 }
 
@@ -42,6 +48,8 @@ export interface DetectionOptions {
   readonly esbuildDir?: string;
   /** Imports from files under these folders do not count (this package's own runtime helper). */
   readonly ignoreUnder: string[];
+  /** The real bundle's format: `cjs` (NodejsFunction's default) has the top-level await checked. */
+  readonly format?: 'cjs' | 'esm';
 }
 
 /** Which LanceDB SDKs the handler imports. */
@@ -50,7 +58,7 @@ export function detectSdkImports(options: DetectionOptions): SdkDetection {
   let note = 'esbuild cannot be loaded as a module here';
   if (options.esbuildDir) {
     try {
-      return { imports: withEsbuild(options), method: 'esbuild', ms: Date.now() - start };
+      return { ...withEsbuild(options), method: 'esbuild', ms: Date.now() - start };
     } catch (e) {
       note = `esbuild could not bundle the handler (${firstLine(e)})`;
     }
@@ -68,35 +76,44 @@ interface Metafile {
   outputs: Record<string, { imports: Array<{ path: string; external?: boolean }> }>;
 }
 
+/** esbuild's words when a CommonJS bundle meets a top-level await. */
+const TOP_LEVEL_AWAIT_IN_CJS = /^Top-level await is currently not supported with the "cjs" output format/;
+
+interface EsbuildError {
+  readonly text: string;
+  readonly location?: { readonly file: string; readonly line: number };
+}
+
 /**
- * Bundles the handler in memory with both SDKs external and reads the SDK
- * imports that survive into the output (type-only imports do not), crediting
- * them to the input files that import them.
+ * Bundles the handler in memory in the real bundle's format, both SDKs
+ * external. A CommonJS bundle that meets a top-level await is noted (where)
+ * and bundled again as an ES module, which accepts it; any other failure is
+ * the caller's to fall back from.
  */
-function withEsbuild(options: DetectionOptions): SdkImport[] {
+function withEsbuild(options: DetectionOptions): { imports: SdkImport[]; topLevelAwait?: string } {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const esbuild = require(options.esbuildDir!);
-  const result = esbuild.buildSync({
-    entryPoints: [options.entry],
-    absWorkingDir: options.projectRoot,
-    outfile: path.join(options.projectRoot, '.vectordb-sdk-detection.mjs'),
-    bundle: true,
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-    platform: 'node',
-    // The format and target of the real bundle do not change what is imported;
-    // esm and esnext accept every handler (top-level await included).
-    format: 'esm',
-    target: 'esnext',
-    external: [...new Set([...options.externals, ...SDK_MODULES])],
-    loader: options.loader,
-    define: options.define,
-    mainFields: options.mainFields,
-    inject: options.inject,
-    tsconfig: options.tsconfig,
+  const build = (format: 'cjs' | 'esm') => esbuild.buildSync({
+    ...esbuildOptions(options),
+    outfile: path.join(options.projectRoot, `.vectordb-sdk-detection.${format === 'esm' ? 'mjs' : 'cjs'}`),
+    format,
   });
-  const meta = result.metafile as Metafile;
+  if (options.format === 'esm') return { imports: sdkImports(options, build('esm').metafile) };
+  try {
+    return { imports: sdkImports(options, build('cjs').metafile) };
+  } catch (e) {
+    const tla = ((e as { errors?: EsbuildError[] }).errors ?? []).find((x) => TOP_LEVEL_AWAIT_IN_CJS.test(x.text));
+    if (!tla) throw e;
+    const where = tla.location ? `${tla.location.file}:${tla.location.line}` : path.relative(options.projectRoot, options.entry);
+    return { imports: sdkImports(options, build('esm').metafile), topLevelAwait: where };
+  }
+}
+
+/**
+ * The SDK imports that survive into the output (type-only imports do not),
+ * credited to the input files that import them.
+ */
+function sdkImports(options: DetectionOptions, meta: Metafile): SdkImport[] {
   const shipped = new Set<string>();
   for (const output of Object.values(meta.outputs)) {
     for (const i of output.imports) {
@@ -117,6 +134,26 @@ function withEsbuild(options: DetectionOptions): SdkImport[] {
     }
   }
   return SDK_MODULES.filter((s) => found.has(s)).map((sdk) => ({ sdk, files: found.get(sdk)! }));
+}
+
+/** The options every detection build shares: those that change what is imported. */
+function esbuildOptions(options: DetectionOptions) {
+  return {
+    entryPoints: [options.entry],
+    absWorkingDir: options.projectRoot,
+    bundle: true,
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+    platform: 'node',
+    target: 'esnext',
+    external: [...new Set([...options.externals, ...SDK_MODULES])],
+    loader: options.loader,
+    define: options.define,
+    mainFields: options.mainFields,
+    inject: options.inject,
+    tsconfig: options.tsconfig,
+  };
 }
 
 function sdkOf(specifier: string): string | undefined {

@@ -89,6 +89,12 @@ describe('ES module handlers resolve imports through NODE_PATH, as on Lambda', (
       layer: new VectorDbLayer(stack, 'Lancedb', { sdk: VectorDbSdk.LANCEDB, version: '0.39.0' }),
       bundling: esm,
     });
+    // No bundling.format: the top-level await makes it an ES module bundle (NodejsFunction's CommonJS cannot hold it).
+    new VectorDbFunction(stack, 'TlaNoFormat', {
+      entry: path.join(ESM, 'tla-no-format.mts'),
+      runtime: lambda.Runtime.NODEJS_22_X,
+      layer: stack.node.findChild('Lancedb') as VectorDbLayer,
+    });
     new VectorDbFunction(stack, 'EsmVectordb', {
       entry: path.join(ESM, 'esm-vectordb.mts'),
       runtime: lambda.Runtime.NODEJS_20_X,
@@ -107,6 +113,12 @@ describe('ES module handlers resolve imports through NODE_PATH, as on Lambda', (
     expect(r.invocations.map((i) => (i.result as { ids: number[] }).ids)).toEqual([[42, 43, 41], [10, 11, 9]]);
     expect((r.result as { module: string }).module).toMatch(/^file:\/\/.*\/task\/index\.mjs$/);
     process.stderr.write(`[local-invoke-esm] ${functionId}: init ${r.initMs} ms (SDK import + connect + create), first invoke ${r.invokeMs[0]} ms\n`);
+  });
+
+  test('a handler with top-level await and no bundling.format runs, its bundled CommonJS file\'s require included', async () => {
+    const r = await localInvoke({ cdkOut: outdir, functionId: 'Stack/TlaNoFormat', events: [{ query: [10.1, 5.05, 1] }], timeoutSeconds: 30 });
+    expect(r.error).toBeUndefined();
+    expect(r.result).toEqual({ ids: [10, 11, 9], module: expect.stringMatching(/^file:\/\/.*\/task\/index\.mjs$/), tmp: '/tmp' });
   });
 
   test('plain Node.js (no hook) cannot import the SDK from NODE_PATH, though require finds it there', async () => {
