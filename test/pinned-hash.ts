@@ -6,4 +6,4 @@
  * value here in the same commit. A hash that moves without such a change
  * rebuilds and redeploys every user's layer for nothing.
  */
-export const PINNED_HASH = 'da3777ea35d651d99a379400659c7f7dea55d58203fb548fe9a2d1de95fd7abd';
+export const PINNED_HASH = '9ec6dfd7c1101ced92df0046b76c82fe4e479fcc6415e5c6235b5309606be276';

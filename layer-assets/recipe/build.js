@@ -18,7 +18,7 @@ const path = require('path');
 const { checkBinary, stripBinary, loadSkipReason, loadCheck, sha256File } = require('./binary');
 const { compressBinary } = require('./compress');
 const { LayerBuildError, DISK_ERRORS, diskMessage, systemError } = require('./errors');
-const { writeProject, npmInstall } = require('./install');
+const { writeProject, npmInstall, normalizeLockfile } = require('./install');
 const { verifyLockfile } = require('./lockfile');
 const { writeManifest, ERROR_FILE, MANIFEST_FILE, RECIPE_VERSION } = require('./manifest');
 const { createProgress, megabytes } = require('./progress');
@@ -139,6 +139,7 @@ async function download(b, plan) {
   const installMs = await npmInstall(b.project, { ...b, pinned: plan.pin !== undefined });
   const nodeModules = path.join(b.project, 'node_modules');
   if (plan.pin) verifyLockfile(b.project);
+  else normalizeLockfile(b.project);
   const binary = path.join(nodeModules, ...plan.nativePackage.split('/'), binaryName(b));
   checkBinary(binary, b.architecture, `${plan.nativePackage}@${plan.nativeVersion}`);
   const sdkPackage = JSON.parse(fs.readFileSync(path.join(nodeModules, ...b.sdk.split('/'), 'package.json'), 'utf-8'));

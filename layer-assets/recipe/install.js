@@ -73,7 +73,28 @@ function installFlags(architecture) {
     '--os=linux', `--cpu=${CPU_BY_ARCHITECTURE[architecture]}`, '--libc=glibc',
     ...(hostIsTarget(architecture) ? [] : ['--force']),
     '--no-audit', '--no-fund', '--no-update-notifier', '--no-progress',
+    // What a user's npmrc could otherwise change in the layer's files.
+    '--install-strategy=hoisted', '--package-lock=true', '--lockfile-version=3', '--include=prod',
   ];
+}
+
+/**
+ * The lockfile npm wrote for an unpinned version, as the pins hold theirs:
+ * without `resolved` (the registry's address, or none with npm's
+ * omit-lockfile-registry-resolved), so the layer's bytes do not depend on
+ * the registry or mirror it came from; versions and integrity stay.
+ * @param {string} project
+ */
+function normalizeLockfile(project) {
+  // npm's hidden lockfile too: it is measured before the prune removes it.
+  for (const file of [path.join(project, 'package-lock.json'), path.join(project, 'node_modules', '.package-lock.json')]) {
+    if (!fs.existsSync(file)) continue;
+    const lock = JSON.parse(fs.readFileSync(file, 'utf-8'));
+    for (const entry of Object.values(lock.packages ?? {})) {
+      if (entry && typeof entry === 'object') delete entry.resolved;
+    }
+    fs.writeFileSync(file, `${JSON.stringify(lock, null, 2)}\n`);
+  }
 }
 
 /**
@@ -109,4 +130,4 @@ async function npmInstall(project, options) {
   return Date.now() - started;
 }
 
-module.exports = { writeProject, installFlags, npmInstall };
+module.exports = { writeProject, installFlags, npmInstall, normalizeLockfile };

@@ -103,4 +103,25 @@ describe('the layer', () => {
     expect(ta.length).toBeGreaterThan(500);
     expect(ta).toEqual(tb);
   });
+
+  test('an unpinned version is the same whatever the user\'s npm configuration says about lockfiles and layout', async () => {
+    const build = (out: string, env: Record<string, string>) => new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, [path.join(ROOT, 'layer-assets', 'build-layer.js'), '--sdk', 'vectordb', '--version', '0.9.0', '--architecture', 'x86_64', '--out', out], {
+        env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d) => { stderr += d; });
+      child.on('close', (status) => (status === 0 ? resolve(out) : reject(new Error(`build failed (${status}): ${stderr}`))));
+    });
+    const plain = await build(path.join(tempDir('npmrc-a'), 'out'), { npm_config_omit_lockfile_registry_resolved: 'true' });
+    const hostile = await build(path.join(tempDir('npmrc-b'), 'out'), {
+      npm_config_omit_lockfile_registry_resolved: 'false',
+      npm_config_install_strategy: 'nested',
+      npm_config_lockfile_version: '2',
+      npm_config_include: 'optional',
+    });
+    const lock = JSON.parse(fs.readFileSync(path.join(hostile, 'nodejs', 'package-lock.json'), 'utf-8'));
+    expect([lock.lockfileVersion, Object.values(lock.packages).filter((e) => (e as { resolved?: string }).resolved).length]).toEqual([3, 0]);
+    expect(digestTree(hostile)).toEqual(digestTree(plain));
+  });
 });

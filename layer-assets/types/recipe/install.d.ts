@@ -57,3 +57,11 @@ export function npmInstall(project: string, options: Target & {
     outDir: string;
     progress: Progress;
 }): Promise<number>;
+/**
+ * The lockfile npm wrote for an unpinned version, as the pins hold theirs:
+ * without `resolved` (the registry's address, or none with npm's
+ * omit-lockfile-registry-resolved), so the layer's bytes do not depend on
+ * the registry or mirror it came from; versions and integrity stay.
+ * @param {string} project
+ */
+export function normalizeLockfile(project: string): void;
