@@ -304,7 +304,10 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
    * A layer published elsewhere (a shared layer stack, or the `build` command),
    * with the facts a `VectorDbFunction` checks against: pin one layer version
    * per app by passing its ARN. Facts not given come from the facts this
-   * library ships for every published SDK version.
+   * library ships for every published SDK version; a version those facts
+   * rule out (no native build for the architecture, a binary no runtime can
+   * load) is refused as `new VectorDbLayer` refuses it, unless `glibcVersion`
+   * or `neededLibraries` vouch for the layer's binary.
    */
   public static fromLayerArn(scope: Construct, id: string, layerVersionArn: string, attrs: VectorDbLayerAttributes): IVectorDbLayer {
     const sdk = attrs.sdk ?? VectorDbSdk.VECTORDB;
@@ -313,6 +316,14 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
     checkSdk(where, sdk);
     checkVersion(where, 'version', sdk, attrs.version, 'the exact SDK version in the layer');
     checkArchitecture(where, architecture);
+    // A version the facts table knows cannot be in a working layer for this
+    // architecture (no native build, or no runtime can load it), unless the
+    // caller read the binary's facts from a layer that exists.
+    if (attrs.glibcVersion === undefined && attrs.neededLibraries === undefined) {
+      const arch = architecture.name as 'x86_64' | 'arm64';
+      const known = knownVersionProblem({ sdk: sdk.packageName, version: attrs.version, architecture: arch }, { sdk: 'sdk', version: 'version', architecture: 'architecture' });
+      if (known) throw propError(where, { ...known, value: known.prop === 'architecture' ? architecture.name : attrs.version });
+    }
     const imported = importedLayerFacts(scope, where, {
       sdk: sdk.packageName,
       version: attrs.version,

@@ -137,7 +137,43 @@ describe('versions the facts table rules out are refused before any build, with 
     const message = synthError({ version: '0.1.8' });
     expect(message).toMatch(/^Stack\/Layer: version 0\.1\.8 ships its native binary inside the SDK package \(no linux-gnu native package\), built for another system, got "0\.1\.8": it needs glibc 2\.35 and .*libssl\.so\.3.*libgfortran\.so\.5/);
     expect(message).toMatch(/set version to one that runs \(nearest: .*0\.1\.19/);
+    // Only what Lambda's OSes lack: a Node.js process has libc and libm.
+    expect(message).not.toMatch(/libc\.so\.6|libm\.so\.6/);
     expect(spawned.mock.calls.length).toBe(0);
+  });
+});
+
+describe('fromLayerArn: a version that cannot be in a working layer is refused as VectorDbLayer refuses it', () => {
+  const ARN = 'arn:aws:lambda:us-east-1:123456789012:layer:vectordb:3';
+  let spawned: jest.SpyInstance;
+  beforeEach(() => {
+    spawned = jest.spyOn(childProcess, 'spawnSync');
+  });
+  afterEach(() => spawned.mockRestore());
+  const importError = (attrs: Parameters<typeof VectorDbLayer.fromLayerArn>[3]) => {
+    const { stack } = appAt(tempDir('import'));
+    try {
+      VectorDbLayer.fromLayerArn(stack, 'Imported', ARN, attrs);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return undefined;
+  };
+
+  test('no native build for the architecture: named, with the versions that have one', () => {
+    expect(importError({ version: '0.21.2', architecture: lambda.Architecture.ARM_64 })).toBe('Stack/Imported: architecture has no native build for vectordb 0.21.2, got "arm64": '
+      + 'it names @lancedb/vectordb-linux-arm64-gnu@0.21.2, which is not published; set version to one that has (nearest: 0.2.2, 0.3.11, 0.4.2; newest: 0.4.2), or architecture to x86_64');
+    expect(importError({ sdk: VectorDbSdk.LANCEDB, version: '0.39.0', architecture: lambda.Architecture.ARM_64 })).toMatch(/^Stack\/Imported: architecture has no native build for @lancedb\/lancedb 0\.39\.0.*newest: 0\.31\.0\)/);
+    expect(spawned.mock.calls.length).toBe(0);
+  });
+
+  test('a binary no runtime can load', () => {
+    expect(importError({ version: '0.1.8' })).toMatch(/^Stack\/Imported: version 0\.1\.8 ships its native binary inside the SDK package/);
+  });
+
+  test('buildable versions, and a layer whose binary facts the caller read, are imported', () => {
+    expect(importError({ version: '0.4.2', architecture: lambda.Architecture.ARM_64 })).toBeUndefined();
+    expect(importError({ version: '0.21.2', architecture: lambda.Architecture.ARM_64, glibcVersion: '2.17', neededLibraries: ['libc.so.6'] })).toBeUndefined();
   });
 });
 

@@ -5,6 +5,7 @@
  * construct (or the flags of the command) the user called.
  */
 import { compatibleRuntimes, tableFacts, workingVersions } from './compatibility';
+import { knownLambdaOses, missingSonames } from './lambda-os';
 import { RecipeFailure } from './local-build';
 import { knownVersions, versionFacts } from './sdk-facts';
 import { nearestVersions } from './versions';
@@ -83,10 +84,15 @@ export function knownVersionProblem(req: LayerRequest, names: InputNames): Versi
 function bundledBinaryProblem(req: LayerRequest, names: InputNames): VersionProblem {
   const native = versionFacts(req.sdk, req.version)?.native[req.architecture];
   const working = workingVersions(req.sdk, req.architecture, undefined, req.version);
+  // The libraries that even the newest Lambda OS lacks.
+  const missing = knownLambdaOses().reduce(
+    (left, os) => left.filter((l) => missingSonames(os, [l], req.architecture).length > 0),
+    [...native?.needed ?? []],
+  );
   return {
     prop: names.version,
     problem: `${req.version} ships its native binary inside the SDK package (no linux-gnu native package), built for another system`,
-    why: `it needs glibc ${native?.glibc ?? '(unknown)'}${native?.needed?.length ? ` and ${native.needed.join(', ')}` : ''}, which no Lambda runtime's OS provides`,
+    why: `it needs glibc ${native?.glibc ?? '(unknown)'}${missing.length ? ` and ${missing.join(', ')}` : ''}, which no Lambda runtime's OS provides`,
     fix: working.length > 0 ? `set ${names.version} to one that runs (nearest: ${someVersions(working, req.version)}; newest: ${working[0]})` : `use another ${names.sdk}`,
   };
 }
