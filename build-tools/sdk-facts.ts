@@ -35,6 +35,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as semver from 'semver';
+import { recipeElf } from '../src/private/recipe';
+import { compareVersions } from '../src/private/versions';
 
 const root = path.resolve(__dirname, '..');
 const SDKS = ['vectordb', '@lancedb/lancedb'] as const;
@@ -138,23 +140,6 @@ function npmJson(args: string[], what: string): unknown {
 
 // ---------------------------------------------------------------- versions
 
-function compareVersions(a: string, b: string): number {
-  const va = semver.valid(a);
-  const vb = semver.valid(b);
-  if (va && vb) return semver.compare(va, vb);
-  return va ? -1 : vb ? 1 : a < b ? -1 : a > b ? 1 : 0;
-}
-
-function compareDotted(a: string, b: string): number {
-  const pa = a.split('.').map(Number);
-  const pb = b.split('.').map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
-}
-
 /** Every version of a package the registry has, or [] when it has no such package. */
 function registryVersions(pkg: string): string[] {
   const r = npm(['view', pkg, 'versions', '--json']);
@@ -253,7 +238,7 @@ function readElf(file: string): ElfFacts | undefined {
     const end = rest.search(/\n\s*\n/);
     const section = end >= 0 ? rest.slice(0, end) : rest;
     for (const m of section.matchAll(/Name: GLIBC_(\d+(?:\.\d+)+)\b/g)) {
-      if (!glibc || compareDotted(m[1], glibc) > 0) glibc = m[1];
+      if (!glibc || recipeElf.compareDotted(m[1], glibc) > 0) glibc = m[1];
     }
   }
   return { machine: ELF_MACHINE[machine] ?? machine, glibc, needed };

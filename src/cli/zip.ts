@@ -105,20 +105,28 @@ interface EntryFields {
   readonly nameLength: number;
 }
 
+/**
+ * The fields both headers hold, in the same order (flags, method, time, date,
+ * CRC-32, compressed size, size, name length): 26 bytes from `at`.
+ */
+function writeEntryFields(header: Buffer, at: number, f: EntryFields) {
+  header.writeUInt16LE(f.flags, at);
+  header.writeUInt16LE(f.method, at + 2);
+  header.writeUInt16LE(DOS_TIME, at + 4);
+  header.writeUInt16LE(DOS_DATE, at + 6);
+  header.writeUInt32LE(f.crc, at + 8);
+  header.writeUInt32LE(f.compressed, at + 12);
+  header.writeUInt32LE(f.size, at + 16);
+  header.writeUInt16LE(f.nameLength, at + 20);
+}
+
 /** A local file header (the name follows it). */
 function localHeader(f: EntryFields): Buffer {
   const local = Buffer.alloc(30);
   local.writeUInt32LE(0x04034b50, 0);
   local.writeUInt16LE(VERSION_NEEDED, 4);
-  local.writeUInt16LE(f.flags, 6);
-  local.writeUInt16LE(f.method, 8);
-  local.writeUInt16LE(DOS_TIME, 10);
-  local.writeUInt16LE(DOS_DATE, 12);
-  local.writeUInt32LE(f.crc, 14);
-  local.writeUInt32LE(f.compressed, 18);
-  local.writeUInt32LE(f.size, 22);
-  local.writeUInt16LE(f.nameLength, 26);
-  local.writeUInt16LE(0, 28);
+  writeEntryFields(local, 6, f);
+  // extra length: 0
   return local;
 }
 
@@ -128,14 +136,7 @@ function centralEntry(f: EntryFields, symlink: boolean, headerOffset: number): B
   entry.writeUInt32LE(0x02014b50, 0);
   entry.writeUInt16LE(VERSION_MADE_BY, 4);
   entry.writeUInt16LE(VERSION_NEEDED, 6);
-  entry.writeUInt16LE(f.flags, 8);
-  entry.writeUInt16LE(f.method, 10);
-  entry.writeUInt16LE(DOS_TIME, 12);
-  entry.writeUInt16LE(DOS_DATE, 14);
-  entry.writeUInt32LE(f.crc, 16);
-  entry.writeUInt32LE(f.compressed, 20);
-  entry.writeUInt32LE(f.size, 24);
-  entry.writeUInt16LE(f.nameLength, 28);
+  writeEntryFields(entry, 8, f);
   // extra length, comment length, disk number, internal attributes: 0
   entry.writeUInt32LE(((symlink ? SYMLINK_MODE : FILE_MODE) * 0x10000) >>> 0, 38);
   entry.writeUInt32LE(headerOffset, 42);
