@@ -120,6 +120,9 @@ export async function runColdStartBench(): Promise<ColdStartPart> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'vdbl-bench-cold-'));
   const cdkOut = path.join(scratch, 'cdk.out');
   const rows: ColdStartRow[] = [];
+  // The layers are built into this cdk.out, as before the machine-wide cache: where a layer came
+  // from does not change how it loads, and nothing is left in a cache folder.
+  process.env.CDK_VECTORDB_LAYER_CACHE = 'off';
   try {
     AssetStaging.clearAssetHashCache();
     const { ms: synthMs, value: stacks } = timed(() => {

@@ -94,7 +94,7 @@ export function zippedBytes(layerDir: string, scratch: string): number {
 }
 
 /** The npm CLI, started as node + npm-cli.js when it sits beside this node, else `npm` from PATH. */
-function npmCommand(): { file: string; args: string[] } {
+export function npmCommand(): { file: string; args: string[] } {
   const cli = path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js');
   return fs.existsSync(cli) ? { file: process.execPath, args: [cli] } : { file: 'npm', args: [] };
 }

@@ -4,7 +4,9 @@
  * folder), each with a cold npm cache (an empty cache folder) and a warm one
  * (the same folder, just filled by the cold install); and both against the
  * FLOOR: the stripped native binary plus the JavaScript files the SDK actually
- * loads when it is required and a search runs.
+ * loads when it is required and a search runs. Our builds run the recipe's
+ * command (`node layer-assets/build-layer.js ...`) as VectorDbLayer's local
+ * bundling does, a child process each, without the machine-wide layer cache.
  *
  * Part of `npx projen bench` (bench/run.ts); alone:
  *   ts-node --transpile-only --project tsconfig.dev.json bench/layer.ts [out.json]
@@ -14,7 +16,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { largestPackages, log, measure, plainInstall, ratioStat, run, RUNS, stat, Stat, timed, writePart, zippedBytes } from './common';
-import { recipe } from '../src/private/recipe';
+import { runRecipe } from '../src/private/local-build';
+import { recipeSdks } from '../src/private/recipe';
 
 export const LAYER_SPECS = [
   { sdk: 'vectordb', version: '0.4.2', architecture: 'x86_64' },
@@ -192,17 +195,16 @@ export function floorOf(sdk: string, layerDir: string, scratch: string): FloorRe
   }
 }
 
-/** Builds our layer; returns its wall time and the part of it that was npm install. */
+/**
+ * Builds our layer as VectorDbLayer's local bundling does (the recipe's command,
+ * `node layer-assets/build-layer.js ...`, as a child process), with npm's cache at
+ * `cache`; returns its wall time and the part of it that was npm install. No
+ * machine-wide layer cache is involved: that sits in the construct, around this command.
+ */
 function oursBuild(spec: Spec, dir: string, cache: string): { ms: number; installMs: number } {
-  const saved = process.env.npm_config_cache;
-  process.env.npm_config_cache = cache;
-  try {
-    const { ms, value } = timed(() => recipe.buildLayer({ ...spec, outDir: dir, log: () => undefined }));
-    return { ms, installMs: value.installMs ?? NaN };
-  } finally {
-    if (saved === undefined) delete process.env.npm_config_cache;
-    else process.env.npm_config_cache = saved;
-  }
+  const env = { ...process.env, npm_config_cache: cache };
+  const { ms, value } = timed(() => runRecipe({ ...spec, strip: true }, dir, env));
+  return { ms, installMs: value.installMs ?? NaN };
 }
 
 /** The SDK's non-native optional dependencies missing from an install (npm drops an optional subtree whose install fails). */
@@ -215,13 +217,16 @@ function optionalMissing(sdk: string, layerDir: string): string[] {
 }
 
 function binaryBytes(spec: Spec, layerDir: string): number {
-  const native = recipe.nativeFor(spec.sdk, spec.architecture);
+  const native = recipeSdks.nativeFor(spec.sdk, spec.architecture);
   const file = path.join(layerDir, 'nodejs', 'node_modules', ...native.packageName.split('/'), native.binary);
   if (!fs.existsSync(file)) throw new Error(`${layerDir}: no native binary ${native.packageName}/${native.binary}`);
   return fs.statSync(file).size;
 }
 
 export function runLayerBench(): LayerPart {
+  // The recipe is run directly, below the construct: the machine-wide layer cache is not
+  // in its path. Off all the same, so that nothing here can read or fill one.
+  process.env.CDK_VECTORDB_LAYER_CACHE = 'off';
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'vdbl-bench-layer-'));
   const rows: LayerRow[] = [];
   try {

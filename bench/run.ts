@@ -1,14 +1,16 @@
 /**
  * `npx projen bench`: runs the benchmark parts, each in its own process
- * (bench/layer.ts, bench/synth.ts, bench/coldstart.ts), and writes
+ * (bench/layer.ts, bench/synth.ts, bench/coldstart.ts, bench/cache.ts), and writes
  * bench/results.json, bench/results.md and the `## Benchmarks` section of
  * README.md.
  *
  *   npx projen bench                     RUNS=3 (default): every figure is a median of 3 runs
  *   RUNS=1 npx projen bench              a quick look
  *   BENCH_PARTS=synth npx projen bench   only some parts; the others are kept from bench/results.json
+ *   BENCH_PARTS=cache CACHE_PARTS=apps   in the cache part, only some measurements (cost, clone, apps, real)
  *   BENCH_PARTS=none npx projen bench    measure nothing: render results.md and README again from results.json
  *   COLD_STARTS=5                        cold starts per layout in each run of the cold start part
+ *   BENCH_OUT=/tmp/x                     a trial: results.{json,md} go to that folder, README.md is left alone
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -17,11 +19,13 @@ import * as path from 'path';
 import { log, run, RUNS, timed, tsNodeChild } from './common';
 import { evaluateTargets, renderResultsFile, Results, updateReadme } from './report';
 
-const PARTS = ['layer', 'synth', 'coldstart'] as const;
+const PARTS = ['layer', 'synth', 'coldstart', 'cache'] as const;
 type Part = typeof PARTS[number];
 
 const ROOT = path.join(__dirname, '..');
 const RESULTS_JSON = path.join(__dirname, 'results.json');
+/** A trial run's folder (BENCH_OUT): the results go there and README.md is not touched. */
+const TRIAL_OUT = process.env.BENCH_OUT?.trim() ? path.resolve(process.env.BENCH_OUT.trim()) : undefined;
 
 function selectedParts(): Part[] {
   const raw = process.env.BENCH_PARTS?.trim();
@@ -91,6 +95,7 @@ function main(): void {
     layer: (measured.layer ?? previous.layer) as Results['layer'],
     synth: (measured.synth ?? previous.synth) as Results['synth'],
     coldstart: (measured.coldstart ?? previous.coldstart) as Results['coldstart'],
+    cache: (measured.cache ?? previous.cache) as Results['cache'],
   };
   const cpus = os.cpus();
   const rerender = parts.length === 0 && previous.date !== undefined && previous.machine !== undefined && previous.command !== undefined;
@@ -110,8 +115,16 @@ function main(): void {
     ...data,
     targets: evaluateTargets(data),
   };
-  fs.writeFileSync(RESULTS_JSON, `${JSON.stringify(results, null, 2)}\n`);
   const md = renderResultsFile(results);
+  if (TRIAL_OUT) {
+    fs.mkdirSync(TRIAL_OUT, { recursive: true });
+    fs.writeFileSync(path.join(TRIAL_OUT, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    fs.writeFileSync(path.join(TRIAL_OUT, 'results.md'), md);
+    process.stdout.write(md);
+    log(`wrote ${TRIAL_OUT}/results.json and results.md (BENCH_OUT: bench/ and README.md left alone)`);
+    return;
+  }
+  fs.writeFileSync(RESULTS_JSON, `${JSON.stringify(results, null, 2)}\n`);
   fs.writeFileSync(path.join(__dirname, 'results.md'), md);
   const readmeFile = path.join(ROOT, 'README.md');
   fs.writeFileSync(readmeFile, updateReadme(fs.readFileSync(readmeFile, 'utf-8'), results));

@@ -2,7 +2,9 @@
  * Synth cost of VectorDbFunction stacks sharing one layer: 1, 10, 20 and 50
  * functions (the default layer, vectordb 0.21.2 x86_64), a first synth into an
  * empty cdk.out (the layer is built) and a second one into the same cdk.out
- * (the layer is reused), counting the layer builds of each.
+ * (the layer is reused), counting the layer builds of each (localBuildCount(),
+ * the recipe commands this process started). The machine-wide layer cache is
+ * off (CDK_VECTORDB_LAYER_CACHE=off): bench/cache.ts measures it.
  *
  * Part of `npx projen bench` (bench/run.ts); alone:
  *   ts-node --transpile-only --project tsconfig.dev.json bench/synth.ts [out.json]
@@ -13,7 +15,7 @@ import * as path from 'path';
 import { App, AssetStaging, Stack } from 'aws-cdk-lib';
 import { log, ratioStat, run, RUNS, stat, Stat, timed, tsNodeChild, writePart } from './common';
 import { VectorDbFunction } from '../src';
-import { recipe } from '../src/private/recipe';
+import { localBuildCount } from '../src/private/local-build';
 
 export const FUNCTION_COUNTS = [1, 10, 20, 50];
 /** Function counts also measured as whole processes. */
@@ -44,16 +46,20 @@ export interface SynthPart {
   readonly rows: SynthRow[];
 }
 
-let builds = 0;
-const original = recipe.buildLayer.bind(recipe);
-(recipe as { buildLayer: typeof recipe.buildLayer }).buildLayer = (options) => {
-  builds++;
-  return original({ ...options, log: () => undefined });
-};
+/**
+ * This part measures what a cdk.out alone gives (the layer built into an empty
+ * cdk.out, reused from the same cdk.out): the machine-wide layer cache is off,
+ * here and in the child processes, which inherit this environment. bench/cache.ts
+ * measures the cache.
+ */
+function cacheOff(): void {
+  process.env.CDK_VECTORDB_LAYER_CACHE = 'off';
+}
 
 /** One synth of a stack of `functions` VectorDbFunctions; returns its time and the layer builds it did. */
 function synth(outdir: string, functions: number): { ms: number; builds: number } {
-  builds = 0;
+  cacheOff();
+  const before = localBuildCount();
   const { ms } = timed(() => {
     // A new process would start with an empty hash cache: so does every synth here.
     AssetStaging.clearAssetHashCache();
@@ -62,7 +68,7 @@ function synth(outdir: string, functions: number): { ms: number; builds: number 
     for (let i = 0; i < functions; i++) new VectorDbFunction(stack, `Fn${i}`, { entry });
     app.synth();
   });
-  return { ms, builds };
+  return { ms, builds: localBuildCount() - before };
 }
 
 /** One synth in a new process: wall time, and the layer builds the child counted. */
@@ -96,6 +102,7 @@ function processRow(scratch: string, n: number): SynthRow['process'] {
 }
 
 export function runSynthBench(): SynthPart {
+  cacheOff();
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'vdbl-bench-synth-'));
   try {
     // Load and JIT aws-cdk-lib and esbuild once, so the first measured synth is not also the process's first.
