@@ -291,6 +291,30 @@ describe('detection and lock files, directly', () => {
     expect(d.imports.map((i) => i.sdk)).toEqual(['@lancedb/lancedb']);
   });
 
+  test('answers are reused only while the files they were read from are unchanged', () => {
+    const dir = tempDir('memo');
+    const esbuildDir = path.dirname(require.resolve('esbuild/package.json'));
+    const write = (file: string, text: string) => {
+      fs.writeFileSync(path.join(dir, file), text);
+      // A later mtime even on a coarse clock.
+      const later = new Date(Date.now() + 1000 * (++writes));
+      fs.utimesSync(path.join(dir, file), later, later);
+    };
+    let writes = 0;
+    write('h.mjs', 'import { db } from \'./db.mjs\';\nexport const handler = () => db;\n');
+    write('db.mjs', 'import * as vectordb from \'vectordb\';\nexport const db = vectordb;\n');
+    const detect = () => detectSdkImports({ entry: path.join(dir, 'h.mjs'), projectRoot: dir, externals: [], ignoreUnder: [], esbuildDir }).imports.map((i) => i.sdk);
+    expect(detect()).toEqual(['vectordb']);
+    write('db.mjs', 'import * as lancedb from \'@lancedb/lancedb\';\nexport const db = lancedb;\n');
+    expect(detect()).toEqual(['@lancedb/lancedb']);
+
+    const lock = (version: string) => write('package-lock.json', JSON.stringify({ lockfileVersion: 3, packages: { '': {}, 'node_modules/vectordb': { version } } }));
+    lock('0.21.2');
+    expect(appDependency('vectordb', path.join(dir, 'h.mjs'), path.join(dir, 'package-lock.json')).resolved?.version).toBe('0.21.2');
+    lock('0.4.2');
+    expect(appDependency('vectordb', path.join(dir, 'h.mjs'), path.join(dir, 'package-lock.json')).resolved?.version).toBe('0.4.2');
+  });
+
   test('the runtime helper\'s own files do not count', () => {
     const d = detectSdkImports({
       entry: path.join(FN, 'diff', 'helper-handler.ts'),

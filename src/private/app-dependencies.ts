@@ -63,8 +63,35 @@ function exactSpec(spec: string): string | undefined {
   return valid ?? undefined;
 }
 
+/**
+ * Answers already read from a lock file, while the file is unchanged (its
+ * size and mtime): an app's functions share one lock file, and a large one
+ * takes milliseconds to parse each time.
+ */
+const LOCK_ANSWERS = new Map<string, { readonly stamp: string; readonly version: string | undefined }>();
+
+function stampOf(file: string): string | undefined {
+  try {
+    const st = fs.statSync(file);
+    return `${st.size}:${st.mtimeMs}`;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The exact version a lock file resolves for `pkg`, seen from `fromDir`. */
 export function lockedVersion(lockFile: string, pkg: string, fromDir: string, spec?: string): string | undefined {
+  const stamp = stampOf(lockFile);
+  if (stamp === undefined) return undefined;
+  const key = JSON.stringify([lockFile, pkg, fromDir, spec]);
+  const known = LOCK_ANSWERS.get(key);
+  if (known?.stamp === stamp) return known.version;
+  const version = readLockedVersion(lockFile, pkg, fromDir, spec);
+  LOCK_ANSWERS.set(key, { stamp, version });
+  return version;
+}
+
+function readLockedVersion(lockFile: string, pkg: string, fromDir: string, spec?: string): string | undefined {
   let text: string;
   try {
     text = fs.readFileSync(lockFile, 'utf-8');

@@ -52,13 +52,38 @@ export interface DetectionOptions {
   readonly format?: 'cjs' | 'esm';
 }
 
+/**
+ * esbuild's answers, while every file it read is unchanged (size and mtime):
+ * an app's functions often share an entry (and jest suites make many Apps).
+ */
+const ESBUILD_ANSWERS = new Map<string, { readonly stamps: ReadonlyArray<readonly [string, string | undefined]>; readonly found: EsbuildFindings }>();
+
+function stampOf(file: string): string | undefined {
+  try {
+    const st = fs.statSync(file);
+    return `${st.size}:${st.mtimeMs}`;
+  } catch {
+    return undefined;
+  }
+}
+
+function withEsbuildOnce(options: DetectionOptions): EsbuildFindings {
+  const key = JSON.stringify(options);
+  const known = ESBUILD_ANSWERS.get(key);
+  if (known && known.stamps.every(([file, stamp]) => stampOf(file) === stamp)) return known.found;
+  const found = withEsbuild(options);
+  ESBUILD_ANSWERS.set(key, { stamps: found.inputs.map((f) => [f, stampOf(f)] as const), found });
+  return found;
+}
+
 /** Which LanceDB SDKs the handler imports. */
 export function detectSdkImports(options: DetectionOptions): SdkDetection {
   const start = Date.now();
   let note = 'esbuild cannot be loaded as a module here';
   if (options.esbuildDir) {
     try {
-      return { ...withEsbuild(options), method: 'esbuild', ms: Date.now() - start };
+      const { imports, topLevelAwait } = withEsbuildOnce(options);
+      return { imports, topLevelAwait, method: 'esbuild', ms: Date.now() - start };
     } catch (e) {
       note = `esbuild could not bundle the handler (${firstLine(e)})`;
     }
@@ -79,6 +104,14 @@ interface Metafile {
 /** esbuild's words when a CommonJS bundle meets a top-level await. */
 const TOP_LEVEL_AWAIT_IN_CJS = /^Top-level await is currently not supported with the "cjs" output format/;
 
+/** What one detection bundle found. */
+interface EsbuildFindings {
+  readonly imports: SdkImport[];
+  readonly topLevelAwait?: string;
+  /** The files esbuild read (absolute). */
+  readonly inputs: string[];
+}
+
 interface EsbuildError {
   readonly text: string;
   readonly location?: { readonly file: string; readonly line: number };
@@ -90,22 +123,28 @@ interface EsbuildError {
  * and bundled again as an ES module, which accepts it; any other failure is
  * the caller's to fall back from.
  */
-function withEsbuild(options: DetectionOptions): { imports: SdkImport[]; topLevelAwait?: string } {
+function withEsbuild(options: DetectionOptions): EsbuildFindings {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const esbuild = require(options.esbuildDir!);
   const build = (format: 'cjs' | 'esm') => esbuild.buildSync({
     ...esbuildOptions(options),
     outfile: path.join(options.projectRoot, `.vectordb-sdk-detection.${format === 'esm' ? 'mjs' : 'cjs'}`),
     format,
+  }).metafile as Metafile;
+  const findings = (meta: Metafile, topLevelAwait?: string): EsbuildFindings => ({
+    imports: sdkImports(options, meta),
+    topLevelAwait,
+    // What esbuild read (the entry included; virtual namespaces left out): the answer holds while they are unchanged.
+    inputs: [options.entry, ...(options.tsconfig ? [path.resolve(options.projectRoot, options.tsconfig)] : []), ...Object.keys(meta.inputs).filter((i) => !/^[a-z-]+:/.test(i)).map((i) => path.resolve(options.projectRoot, i))],
   });
-  if (options.format === 'esm') return { imports: sdkImports(options, build('esm').metafile) };
+  if (options.format === 'esm') return findings(build('esm'));
   try {
-    return { imports: sdkImports(options, build('cjs').metafile) };
+    return findings(build('cjs'));
   } catch (e) {
     const tla = ((e as { errors?: EsbuildError[] }).errors ?? []).find((x) => TOP_LEVEL_AWAIT_IN_CJS.test(x.text));
     if (!tla) throw e;
     const where = tla.location ? `${tla.location.file}:${tla.location.line}` : path.relative(options.projectRoot, options.entry);
-    return { imports: sdkImports(options, build('esm').metafile), topLevelAwait: where };
+    return findings(build('esm'), where);
   }
 }
 
