@@ -178,7 +178,7 @@ project.addTask('demo', {
 
 // Speed and size, measured; not part of the test run.
 const bench = project.addTask('bench', {
-  description: 'Measure layer build time and size (vs a plain npm install and the floor), synth cost and local cold start; writes bench/results.{md,json} and the README Benchmarks section',
+  description: 'Measure layer build time and size (vs a plain npm install and the floor), synth cost, local cold start, the compressed binary (sizes and cold start against the uncompressed layer) and the machine-wide layer cache (warm vs cold, 20 Apps in one process, disk per cdk.out, a real `cdk synth`); writes bench/results.{md,json} and the README Benchmarks section',
 });
 bench.exec('ts-node --transpile-only --project tsconfig.dev.json bench/run.ts');
 

@@ -1,6 +1,7 @@
 /**
  * `npx projen bench`: runs the benchmark parts, each in its own process
- * (bench/layer.ts, bench/synth.ts, bench/coldstart.ts, bench/cache.ts), and writes
+ * (bench/layer.ts, bench/synth.ts, bench/coldstart.ts, bench/compress.ts,
+ * bench/cache.ts), and writes
  * bench/results.json, bench/results.md and the `## Benchmarks` section of
  * README.md.
  *
@@ -19,7 +20,7 @@ import * as path from 'path';
 import { log, run, RUNS, timed, tsNodeChild } from './common';
 import { evaluateTargets, renderResultsFile, Results, updateReadme } from './report';
 
-const PARTS = ['layer', 'synth', 'coldstart', 'cache'] as const;
+const PARTS = ['layer', 'synth', 'coldstart', 'compress', 'cache'] as const;
 type Part = typeof PARTS[number];
 
 const ROOT = path.join(__dirname, '..');
@@ -95,6 +96,7 @@ function main(): void {
     layer: (measured.layer ?? previous.layer) as Results['layer'],
     synth: (measured.synth ?? previous.synth) as Results['synth'],
     coldstart: (measured.coldstart ?? previous.coldstart) as Results['coldstart'],
+    compress: (measured.compress ?? previous.compress) as Results['compress'],
     cache: (measured.cache ?? previous.cache) as Results['cache'],
   };
   const cpus = os.cpus();
