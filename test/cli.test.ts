@@ -7,7 +7,7 @@ import { spawnSync } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { tempDir } from './helpers';
+import { sha256, tempDir, unzipTo } from './helpers';
 import { DOS_DATE, DOS_TIME, FILE_MODE, readZipEntries, SYMLINK_MODE, zipFolder, ZipError } from '../src/cli/zip';
 
 const UNZIP = '/usr/bin/unzip';
@@ -33,18 +33,6 @@ function cliBatch(cases: string[][], env: Record<string, string> = {}): BatchRes
 function expectNoStackTrace(text: string) {
   expect(text).not.toMatch(/\n\s+at /);
   expect(text).not.toMatch(/^\s+at /m);
-}
-
-function unzipTo(zip: string): string {
-  const dir = tempDir('unzipped');
-  const r = spawnSync(UNZIP, ['-q', zip, '-d', dir], { encoding: 'utf-8' });
-  expect(r.stderr).toBe('');
-  expect(r.status).toBe(0);
-  return dir;
-}
-
-function sha256(file: string): string {
-  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }
 
 describe('zip writer', () => {

@@ -1,4 +1,5 @@
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -16,6 +17,23 @@ export function tempDir(prefix: string): string {
 afterAll(() => {
   for (const d of made) fs.rmSync(d, { recursive: true, force: true });
 });
+
+/** Runs `fn` with environment variables set (undefined: removed), then restores them. */
+export function withEnv<T>(vars: Record<string, string | undefined>, fn: () => T): T {
+  const before = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  const apply = (values: Record<string, string | undefined>) => {
+    for (const [k, v] of Object.entries(values)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+  apply(vars);
+  try {
+    return fn();
+  } finally {
+    apply(before);
+  }
+}
 
 /** An app writing to `outdir`, with CDK's in-process asset cache cleared so only cdk.out can cache. */
 export function appAt(outdir: string, context?: Record<string, unknown>): { app: App; stack: Stack } {
@@ -73,11 +91,11 @@ export function listing(dir: string): string[] {
 }
 
 /**
- * A CDK_DOCKER executable: test/fixtures/docker-stub.js with its call log and
- * /tmp stand-in fixed in a wrapper (jest's process.env does not reach children
- * that aws-cdk-lib spawns).
+ * A CDK_DOCKER executable: test/fixtures/docker-stub.js with its call log, its
+ * /tmp stand-in and the command's PATH fixed in a wrapper (jest's process.env
+ * does not reach children that aws-cdk-lib spawns).
  */
-export function dockerStub(): { executable: string; calls: () => any[] } {
+export function dockerStub(options: { path?: string } = {}): { executable: string; calls: () => any[] } {
   const dir = tempDir('docker-stub');
   const log = path.join(dir, 'calls.jsonl');
   const executable = path.join(dir, 'docker');
@@ -86,9 +104,43 @@ export function dockerStub(): { executable: string; calls: () => any[] } {
     `#!${process.execPath}`,
     `process.env.DOCKER_STUB_LOG = ${JSON.stringify(log)};`,
     `process.env.DOCKER_STUB_TMP = ${JSON.stringify(path.join(dir, 'tmp'))};`,
+    ...(options.path ? [`process.env.DOCKER_STUB_PATH = ${JSON.stringify(options.path)};`] : []),
     `require(${JSON.stringify(path.join(FIXTURES, 'docker-stub.js'))});`,
     '',
   ].join('\n'), { mode: 0o755 });
   const calls = () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf-8').trim().split('\n').map((l) => JSON.parse(l)) : []);
   return { executable, calls };
+}
+
+/** What a synth process printed, and how it ended. */
+export interface SynthRun { status: number | null; stdout: string; stderr: string }
+
+/**
+ * Synthesizes one VectorDbLayer (test/fixtures/synth-layer.js, `props` as
+ * JSON) into `outdir` in a process of its own, with `env` added.
+ */
+export function runSynthLayer(outdir: string, env: Record<string, string>, props = '{"version":"0.4.2"}'): Promise<SynthRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(FIXTURES, 'synth-layer.js'), outdir, props], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+/** A file's sha256, hex. */
+export function sha256(file: string): string {
+  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+/** Unpacks a zip with Info-ZIP's unzip (an independent reader), which must say nothing and exit 0. */
+export function unzipTo(zip: string): string {
+  const dir = tempDir('unzipped');
+  const r = spawnSync('/usr/bin/unzip', ['-q', zip, '-d', dir], { encoding: 'utf-8' });
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  return dir;
 }

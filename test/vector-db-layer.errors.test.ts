@@ -8,7 +8,7 @@
 import * as path from 'path';
 import { DockerImage, Lazy } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { appAt, assetDirs, tempDir } from './helpers';
+import { appAt, assetDirs, tempDir, withEnv } from './helpers';
 import { LayerBuildMethod, VectorDbLayer, VectorDbLayerProps, VectorDbSdk } from '../src';
 
 // The module object itself (not a TypeScript namespace copy), so spies see every call.
@@ -27,19 +27,6 @@ function synthError(props: VectorDbLayerProps, outdir = tempDir('err')): string 
   throw new Error('expected the synth to fail');
 }
 
-/** Runs `fn` with environment variables set, then restores them. */
-function withEnv<T>(vars: Record<string, string>, fn: () => T): T {
-  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, vars);
-  try {
-    return fn();
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
-}
 
 describe('bad input is refused before anything runs', () => {
   let spawned: jest.SpyInstance[] = [];

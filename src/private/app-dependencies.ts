@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as semver from 'semver';
 import { findUp } from './entry';
+import { fileStamp } from './file-stamp';
 
 /** The version of a package the app itself uses, and where that was read. */
 export interface AppVersion {
@@ -70,18 +71,9 @@ function exactSpec(spec: string): string | undefined {
  */
 const LOCK_ANSWERS = new Map<string, { readonly stamp: string; readonly version: string | undefined }>();
 
-function stampOf(file: string): string | undefined {
-  try {
-    const st = fs.statSync(file);
-    return `${st.size}:${st.mtimeMs}`;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The exact version a lock file resolves for `pkg`, seen from `fromDir`. */
 export function lockedVersion(lockFile: string, pkg: string, fromDir: string, spec?: string): string | undefined {
-  const stamp = stampOf(lockFile);
+  const stamp = fileStamp(lockFile);
   if (stamp === undefined) return undefined;
   const key = JSON.stringify([lockFile, pkg, fromDir, spec]);
   const known = LOCK_ANSWERS.get(key);

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { fileStamp } from './file-stamp';
 
 /** The module names of the two LanceDB SDKs. */
 export const SDK_MODULES = ['vectordb', '@lancedb/lancedb'];
@@ -58,21 +59,12 @@ export interface DetectionOptions {
  */
 const ESBUILD_ANSWERS = new Map<string, { readonly stamps: ReadonlyArray<readonly [string, string | undefined]>; readonly found: EsbuildFindings }>();
 
-function stampOf(file: string): string | undefined {
-  try {
-    const st = fs.statSync(file);
-    return `${st.size}:${st.mtimeMs}`;
-  } catch {
-    return undefined;
-  }
-}
-
 function withEsbuildOnce(options: DetectionOptions): EsbuildFindings {
   const key = JSON.stringify(options);
   const known = ESBUILD_ANSWERS.get(key);
-  if (known && known.stamps.every(([file, stamp]) => stampOf(file) === stamp)) return known.found;
+  if (known && known.stamps.every(([file, stamp]) => fileStamp(file) === stamp)) return known.found;
   const found = withEsbuild(options);
-  ESBUILD_ANSWERS.set(key, { stamps: found.inputs.map((f) => [f, stampOf(f)] as const), found });
+  ESBUILD_ANSWERS.set(key, { stamps: found.inputs.map((f) => [f, fileStamp(f)] as const), found });
   return found;
 }
 

@@ -4,15 +4,13 @@
  * real builds. Slow tier; the argument errors and the zip writer are in test/cli.test.ts.
  */
 import { spawnSync } from 'child_process';
-import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { DOS_DATE, DOS_TIME, readZipEntries } from '../../src/cli/zip';
-import { searchWithLayer, tempDir } from '../helpers';
+import { searchWithLayer, sha256, tempDir, unzipTo } from '../helpers';
 
 const ROOT = path.join(__dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'cdk-vectordb-layer');
-const UNZIP = '/usr/bin/unzip';
 
 interface CliResult {
   readonly status: number | null;
@@ -36,18 +34,6 @@ function cli(args: string[], options: { cwd?: string; env?: Record<string, strin
 /** Staging and scratch folders of the CLI and the recipe left in a TMPDIR (npm's v8-compile-cache may stay). */
 function leftovers(tmp: string): string[] {
   return fs.readdirSync(tmp).filter((n) => /vectordb-layer/.test(n));
-}
-
-function sha256(file: string): string {
-  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
-}
-
-function unzipTo(zip: string): string {
-  const dir = tempDir('unzipped');
-  const r = spawnSync(UNZIP, ['-q', zip, '-d', dir], { encoding: 'utf-8' });
-  expect(r.stderr).toBe('');
-  expect(r.status).toBe(0);
-  return dir;
 }
 
 function expectNoStackTrace(text: string) {

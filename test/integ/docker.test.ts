@@ -18,13 +18,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { DockerImage } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import {
-  BuiltLayer, buildWithConstruct, REAL_BUILD_ENV, removeDir, scratchDir, secs, sha256File, treeDiff, treeHashes, withEnv, writeReport,
-} from './fixtures/support';
 import { LayerBuildMethod, VectorDbSdk } from '../../src';
+import {
+  BuiltLayer, buildWithConstruct, REAL_BUILD_ENV, removeDir, scratchDir, secs, sha256File, treeDiff, treeHashes, writeReport,
+} from './fixtures/support';
 import { dockerRunOptions } from '../../src/private/docker';
 import { localBuildCount } from '../../src/private/local-build';
 import { ASSETS_DIR } from '../../src/private/recipe';
+import { withEnv } from '../helpers';
 import { available, containerEngine, REPO_DIR } from '../support/platforms';
 
 const HAS_CONTAINER = available('container');

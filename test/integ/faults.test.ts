@@ -14,7 +14,9 @@ import * as assetHash from '../../src/private/asset-hash';
 import { checkLayerDir, readManifest } from '../../src/private/layer-dir';
 import { localBuildCount } from '../../src/private/local-build';
 import { ASSETS_DIR } from '../../src/private/recipe';
-import { appAt, FIXTURES, listing, searchWithLayer, tempDir } from '../helpers';
+import { appAt, FIXTURES, listing, runSynthLayer, searchWithLayer, tempDir, withEnv } from '../helpers';
+
+const NO_CACHE = { CDK_VECTORDB_LAYER_CACHE: 'off' };
 
 // The module object itself (not a TypeScript namespace copy), so spies see every call.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -65,18 +67,6 @@ function leftovers(outdir: string): string[] {
   return fs.existsSync(outdir) ? fs.readdirSync(outdir).filter((n) => n.startsWith('asset.') || n.endsWith('.lock') || n.includes('.stale-')) : [];
 }
 
-function withEnv<T>(env: Record<string, string>, fn: () => T): T {
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, env);
-  try {
-    return fn();
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
-}
 
 async function waitFor(what: string, condition: () => boolean, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -261,23 +251,10 @@ function linkTree(from: string, to: string) {
   }
 }
 
-interface SynthRun { status: number | null; stdout: string; stderr: string }
-function runSynth(outdir: string, props: string): Promise<SynthRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SYNTH, outdir, props], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CDK_VECTORDB_LAYER_CACHE: 'off' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
 describe('(c) two synths into one cdk.out at once', () => {
   test('both succeed, one builds and the other waits and reuses it; the asset is complete', async () => {
     const outdir = tempDir('concurrent');
-    const [a, b] = await Promise.all([runSynth(outdir, '{"version":"0.4.2"}'), runSynth(outdir, '{"version":"0.4.2"}')]);
+    const [a, b] = await Promise.all([runSynthLayer(outdir, NO_CACHE), runSynthLayer(outdir, NO_CACHE)]);
     expect([a.status, b.status, a.stderr.match(/^\s+at /m), b.stderr.match(/^\s+at /m)]).toEqual([0, 0, null, null]);
     const [ra, rb] = [JSON.parse(a.stdout), JSON.parse(b.stdout)];
     expect(ra.stagedPath).toBe(rb.stagedPath);

@@ -6,30 +6,18 @@
  * racing on an empty cache build once, and the cache stays within its bound.
  * Slow tier: real builds.
  */
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { VectorDbLayer, VectorDbLayerProps } from '../../src';
 import { LayerCache } from '../../src/private/layer-cache';
 import { checkLayerDir } from '../../src/private/layer-dir';
 import { localBuildCount } from '../../src/private/local-build';
-import { appAt, FIXTURES, searchWithLayer, tempDir } from '../helpers';
+import { appAt, runSynthLayer, searchWithLayer, tempDir, withEnv } from '../helpers';
 
 const EXPECTED = { sdk: 'vectordb', version: '0.4.2', architecture: 'x86_64' } as const;
-const SYNTH = path.join(FIXTURES, 'synth-layer.js');
 
 function withCache<T>(dir: string, fn: () => T, extra: Record<string, string> = {}): T {
-  const vars: Record<string, string> = { CDK_VECTORDB_LAYER_CACHE: dir, ...extra };
-  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, vars);
-  try {
-    return fn();
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
+  return withEnv({ CDK_VECTORDB_LAYER_CACHE: dir, ...extra }, fn);
 }
 
 /** One App with one layer, synthesized into a new cdk.out; the staged folder. */
@@ -67,19 +55,6 @@ function stderrOf<T>(fn: () => T): { result: T; said: string } {
   }
 }
 
-interface SynthRun { status: number | null; stdout: string; stderr: string }
-function runSynth(outdir: string, env: Record<string, string>): Promise<SynthRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SYNTH, outdir, '{"version":"0.4.2"}'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
 describe('one machine, one build', () => {
   const cache = tempDir('cache');
 
@@ -98,7 +73,7 @@ describe('one machine, one build', () => {
   });
 
   test('another process, in another cdk.out, reuses it without bundling and says nothing about a build', async () => {
-    const r = await runSynth(tempDir('other'), { CDK_VECTORDB_LAYER_CACHE: cache });
+    const r = await runSynthLayer(tempDir('other'), { CDK_VECTORDB_LAYER_CACHE: cache });
     expect(r.status).toBe(0);
     expect(r.stderr).not.toMatch(/Bundling asset|\[vectordb-layer\]/);
     expect(JSON.parse(r.stdout).unzippedSizeBytes).toBeGreaterThan(50_000_000);
@@ -142,7 +117,7 @@ describe('a cache folder that cannot be used', () => {
 describe('two synths racing on one empty cache', () => {
   test('both succeed; one builds, the other waits for it and links its result', async () => {
     const cache = tempDir('race');
-    const [a, b] = await Promise.all([runSynth(tempDir('race-a'), { CDK_VECTORDB_LAYER_CACHE: cache }), runSynth(tempDir('race-b'), { CDK_VECTORDB_LAYER_CACHE: cache })]);
+    const [a, b] = await Promise.all([runSynthLayer(tempDir('race-a'), { CDK_VECTORDB_LAYER_CACHE: cache }), runSynthLayer(tempDir('race-b'), { CDK_VECTORDB_LAYER_CACHE: cache })]);
     expect([a.status, b.status]).toEqual([0, 0]);
     expect([a.stderr, b.stderr].filter((s) => s.includes('Bundling asset Stack/L/Code/Stage')).length).toBe(1);
     expect([a.stderr, b.stderr].some((s) => /waiting for another synth .* building this layer into the cache/.test(s))).toBe(true);

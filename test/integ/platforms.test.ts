@@ -4,6 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { DockerImage } from 'aws-cdk-lib';
 import * as ts from 'typescript';
+import { withEnv } from '../helpers';
 import { available, containerEngine, emulator, nodeBinary, NODE_MAJORS, REPO_DIR, runNode, searchWith } from '../support/platforms';
 
 // Each block runs where its feature is present and says what it skips otherwise;
@@ -22,23 +23,6 @@ afterAll(() => {
   for (const d of made) fs.rmSync(d, { recursive: true, force: true });
 });
 
-/** Runs `fn` with some environment variables set (undefined: removed), then restores them. */
-function withEnv<T>(vars: Record<string, string | undefined>, fn: () => T): T {
-  const before: Record<string, string | undefined> = {};
-  for (const k of Object.keys(vars)) {
-    before[k] = process.env[k];
-    if (vars[k] === undefined) delete process.env[k];
-    else process.env[k] = vars[k];
-  }
-  try {
-    return fn();
-  } finally {
-    for (const k of Object.keys(before)) {
-      if (before[k] === undefined) delete process.env[k];
-      else process.env[k] = before[k];
-    }
-  }
-}
 
 const LAYER_ASSETS = path.join(REPO_DIR, 'layer-assets');
 const NEAREST = [42, 43, 41];

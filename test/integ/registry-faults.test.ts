@@ -19,9 +19,10 @@ import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { App, AssetStaging, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { removeDir, scratchDir, secs, withEnv, writeReport } from './fixtures/support';
 import { VectorDbLayer, VectorDbSdk } from '../../src';
+import { removeDir, scratchDir, secs, writeReport } from './fixtures/support';
 import { command as buildCommand } from '../../src/cli/build';
+import { withEnv } from '../helpers';
 import { REPO_DIR } from '../support/platforms';
 
 const REFUSED = 'http://127.0.0.1:9/';

@@ -26,7 +26,7 @@ import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { VectorDbFunction, VectorDbLayer, VectorDbSdk } from '../../src';
 import * as beside from '../fixtures/fn/beside/stack';
-import { appAt, FIXTURES, listing, tempDir } from '../helpers';
+import { appAt, dockerStub, FIXTURES, listing, tempDir } from '../helpers';
 
 const FN = path.join(FIXTURES, 'fn');
 const DIFF = path.join(FN, 'diff');
@@ -334,16 +334,7 @@ describe('bundling options', () => {
   });
 
   test('forceDockerBundling (CDK_DOCKER: a stub that runs the container\'s bash script on the host)', () => {
-    const dir = tempDir('docker-bash');
-    const log = path.join(dir, 'calls.jsonl');
-    const executable = path.join(dir, 'docker');
-    fs.writeFileSync(executable, [
-      `#!${process.execPath}`,
-      `process.env.DOCKER_BASH_LOG = ${JSON.stringify(log)};`,
-      `process.env.DOCKER_BASH_PATH = ${JSON.stringify(`${path.join(process.cwd(), 'node_modules', '.bin')}:${process.env.PATH}`)};`,
-      `require(${JSON.stringify(path.join(FN, 'docker-bash.js'))});`,
-      '',
-    ].join('\n'), { mode: 0o755 });
+    const { executable, calls } = dockerStub({ path: `${path.join(process.cwd(), 'node_modules', '.bin')}:${process.env.PATH}` });
     const before = process.env.CDK_DOCKER;
     process.env.CDK_DOCKER = executable;
     try {
@@ -353,7 +344,7 @@ describe('bundling options', () => {
       if (before === undefined) delete process.env.CDK_DOCKER;
       else process.env.CDK_DOCKER = before;
     }
-    const runs = fs.readFileSync(log, 'utf-8').trim().split('\n').map((l) => JSON.parse(l)).filter((a) => a[0] === 'run');
+    const runs = calls().filter((a) => Array.isArray(a) && a[0] === 'run');
     expect(runs).toHaveLength(2);
     expect(runs[0]).toContain('bundler:local');
   });

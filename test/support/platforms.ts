@@ -431,6 +431,9 @@ export interface SearchResult {
   readonly version: string;
   /** Where the SDK was loaded from: inside the layer. */
   readonly resolvedFrom: string;
+  /** `process.version` and `process.arch` of the node that ran it. */
+  readonly node: string;
+  readonly arch: string;
   /** Wall time of the whole node process, in milliseconds. */
   readonly ms: number;
 }
