@@ -71,7 +71,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
       setupFiles: ['<rootDir>/test/setup-env.js'],
       // Downloads and caches of the tests (Node.js builds, sysroots) live in .tmp.
       modulePathIgnorePatterns: ['<rootDir>/.tmp/'],
-      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/.tmp/'],
+      // test/full runs with `npx projen test:full` (see below), not in `npx projen build`.
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/.tmp/', '<rootDir>/test/full/'],
     },
   },
 
@@ -96,16 +97,28 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
 project.tsconfigDev.addInclude('.projenrc.ts');
 
-// Two tiers: the fast one needs no network and no build (well under a minute);
-// test/integ builds real layers through the npm registry. `npx projen test` runs both.
+// Three tiers. `npx projen test` (and so `npx projen build`, what CI runs) runs
+// the fast one (no network, no build; about a minute) and test/integ (real
+// layers through the npm registry, Docker in a real engine, each runtime's
+// Node.js, arm64 under qemu, the invoker, compressed binaries, the cache;
+// about ten minutes on two cores). test/full holds the long suites (the whole
+// (SDK, version, architecture, runtime) matrix, the NodejsFunction
+// differential, hostile input, faults, reproducibility from fresh checkouts,
+// the CLI's zips, the runtime helper's bundles, the test support's own checks):
+// `npx projen test:full`, before a release.
 project.addTask('test:fast', {
   description: 'The fast tier: no network, no layer build',
-  exec: 'jest --passWithNoTests --coverage=false --testPathIgnorePatterns /node_modules/ /test/integ/ /.tmp/',
+  exec: 'jest --passWithNoTests --coverage=false --testPathIgnorePatterns /node_modules/ /test/integ/ /test/full/ /.tmp/',
   receiveArgs: true,
 });
 project.addTask('test:integ', {
-  description: 'The slow tier: real layer builds, the npm registry, esbuild, LanceDB, a container engine and arm64 emulation where present',
+  description: 'The slow tier of every commit: real layer builds, the npm registry, esbuild, LanceDB, a container engine and arm64 emulation where present',
   exec: 'jest --passWithNoTests --coverage=false test/integ',
+  receiveArgs: true,
+});
+project.addTask('test:full', {
+  description: 'The long tier, before a release: the whole matrix, the NodejsFunction differential, hostile input, faults, reproducibility, the CLI zips, the runtime helper bundles',
+  exec: 'jest --passWithNoTests --coverage=false --testPathIgnorePatterns /node_modules/ /.tmp/ -- test/full',
   receiveArgs: true,
 });
 for (const js of ['layer-assets/build-layer.js', 'layer-assets/recipe/*.js', 'src/invoke/scripts/*.cjs', 'src/invoke/scripts/*.mjs']) {

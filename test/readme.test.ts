@@ -1,6 +1,6 @@
 /**
  * Every README snippet runs in a test: the handler blocks (```js, ```mts) are
- * the files in examples/readme/, which test/integ/runtime-bundles.test.ts and
+ * the files in examples/readme/, which test/full/runtime-bundles.test.ts and
  * test/integ/readme.test.ts bundle and invoke; the TypeScript blocks (```ts)
  * compile in package:check (jsii-rosetta, strict). Fast tier.
  */

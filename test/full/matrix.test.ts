@@ -31,8 +31,8 @@ import * as path from 'path';
 import { App, AssetStaging, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { withEnv } from '../helpers';
-import { allVersionTruths, cellTruth, CellTruth, Reason, RUNTIMES, RuntimeTruth, VersionTruth } from './fixtures/ground-truth';
-import { BuiltLayer, buildWithConstruct, NEAREST, REAL_BUILD_ENV, removeDir, scratchDir, searchOn, secs, writeReport } from './fixtures/support';
+import { allVersionTruths, cellTruth, CellTruth, Reason, RUNTIMES, RuntimeTruth, VersionTruth } from '../integ/fixtures/ground-truth';
+import { BuiltLayer, buildWithConstruct, NEAREST, REAL_BUILD_ENV, removeDir, scratchDir, searchOn, secs, writeReport } from '../integ/fixtures/support';
 import { VectorDbFunction, VectorDbLayer, VectorDbSdk } from '../../src';
 import { localBuildCount } from '../../src/private/local-build';
 import { Arch, available, REPO_DIR } from '../support/platforms';
@@ -85,7 +85,7 @@ const LAMBDA_RUNTIME: Record<string, lambda.Runtime> = {
   'nodejs24.x': lambda.Runtime.NODEJS_24_X,
 };
 const ARN = 'arn:aws:lambda:us-east-1:123456789012:layer:vectordb:1';
-const HANDLERS = path.join(__dirname, 'fixtures', 'handlers');
+const HANDLERS = path.join(__dirname, '..', 'integ', 'fixtures', 'handlers');
 const entryFor = (sdk: string) => path.join(HANDLERS, sdk === 'vectordb' ? 'vectordb.js' : 'lancedb.js');
 const architectureOf = (arch: Arch) => (arch === 'arm64' ? lambda.Architecture.ARM_64 : lambda.Architecture.X86_64);
 
@@ -347,7 +347,7 @@ function nativeText(v: VersionTruth, arch: Arch): string {
 afterAll(() => {
   if (truths.length === 0) return;
   const lines = [
-    '## The matrix (test/integ/matrix.test.ts)',
+    '## The matrix (test/full/matrix.test.ts)',
     '',
     'Expected verdicts from the registry, `npm pack` + binutils readelf and the runtimes\' OS (nodejs18.x: Amazon Linux 2, glibc 2.26; 20.x and later: Amazon Linux 2023, glibc 2.34); ',
     `asked of the library through ${Object.values(PATH_NAMES).join(', ')}.`,
