@@ -1,3 +1,6 @@
+// Hand-written, not a lock package (proper-lockfile and the like): synth is
+// synchronous and must block while another process builds, and the lock must
+// know a dead owner (a killed synth) by its pid; the async packages do neither.
 import * as fs from 'fs';
 import * as os from 'os';
 
