@@ -6,4 +6,4 @@
  * value here in the same commit. A hash that moves without such a change
  * rebuilds and redeploys every user's layer for nothing.
  */
-export const PINNED_HASH = '9ec6dfd7c1101ced92df0046b76c82fe4e479fcc6415e5c6235b5309606be276';
+export const PINNED_HASH = 'e40cfe38d8b2d7db7d89784ca74b7fdc72672875fc267766de2cb3247618e907';

@@ -7,8 +7,8 @@
 //
 // Brotli, because every Lambda Node.js runtime (18 to 24) decodes it with its
 // own zlib; zstd would decode faster but only on Node.js >= 22.15. Chunks of
-// 16 MiB, each compressed alone: the loader then needs one chunk in memory at
-// a time (a 128 MB function can load a 200 MB binary), and the build
+// 16 MiB, each compressed alone: the loader then holds one chunk in memory at
+// a time (a 128 MB function loads a 168 MB binary), and the build
 // compresses them on all cores.
 
 const crypto = require('crypto');

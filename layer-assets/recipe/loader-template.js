@@ -26,6 +26,30 @@ const zlib = require('zlib');
 /** @type {Meta} Read beside this file: written by the build into the native package. */
 const meta = JSON.parse(fs.readFileSync(path.join(__dirname, 'cdk-vectordb-layer-binary.json'), 'utf-8'));
 
+/**
+ * V8's collector, to free each chunk's buffers before the next is decoded:
+ * left to itself, V8 keeps them (external memory) until far more than a
+ * 128 MB function has, which then gets killed while loading (measured with a
+ * 128 MB memory cgroup). `gc` is exposed only by --expose-gc, which no runtime
+ * passes: the flag is set, `gc` read from a new context, and the flag unset.
+ * Undefined where that fails: then V8 collects when it will.
+ * @returns {(() => void) | undefined}
+ */
+function collector() {
+  try {
+    const v8 = require('v8');
+    v8.setFlagsFromString('--expose-gc');
+    try {
+      const gc = require('vm').runInNewContext('gc');
+      return typeof gc === 'function' ? gc : undefined;
+    } finally {
+      v8.setFlagsFromString('--no-expose-gc');
+    }
+  } catch {
+    return undefined;
+  }
+}
+
 const compressedFile = path.join(__dirname, meta.compressed);
 const folder = path.join(process.env.CDK_VECTORDB_LAYER_BINARY_DIR || os.tmpdir(), 'cdk-vectordb-layer', meta.decompressedSha256.slice(0, 16));
 const target = path.join(folder, meta.binary);
@@ -36,6 +60,30 @@ function damaged(/** @type {string} */ why) {
   return new Error(`cdk-vectordb-layer: the compressed native binary ${compressedFile} cannot be used (${why}); it must decompress to ${meta.decompressedBytes} bytes with sha256 ${meta.decompressedSha256}. The layer is damaged: build and deploy it again`);
 }
 
+/**
+ * Reads, decodes, hashes and writes one chunk; returns its decoded size. Its
+ * buffers are garbage when it returns.
+ * @param {number} input
+ * @param {number} output
+ * @param {import('crypto').Hash} hash
+ * @param {number} offset
+ * @param {number} size
+ * @returns {number}
+ */
+function decodeChunk(input, output, hash, offset, size) {
+  const chunk = Buffer.alloc(size);
+  if (fs.readSync(input, chunk, 0, size, offset) !== size) throw damaged(`it ends at byte ${offset + size} of ${meta.chunks.reduce((a, b) => a + b, 0)}: truncated`);
+  let plain;
+  try {
+    plain = zlib.brotliDecompressSync(chunk);
+  } catch (e) {
+    throw damaged(`chunk at byte ${offset} does not decompress: ${/** @type {Error} */ (e).message}`);
+  }
+  hash.update(plain);
+  for (let done = 0; done < plain.length;) done += fs.writeSync(output, plain, done, plain.length - done);
+  return plain.length;
+}
+
 /** Decompresses the binary into `target`, checked; throws when the layer or /tmp cannot give it. */
 function decompress() {
   fs.mkdirSync(folder, { recursive: true });
@@ -43,22 +91,14 @@ function decompress() {
   const hash = crypto.createHash('sha256');
   const input = fs.openSync(compressedFile, 'r');
   const output = fs.openSync(partial, 'w', 0o755);
+  const gc = collector();
   let written = 0;
   try {
     let offset = 0;
     for (const size of meta.chunks) {
-      const chunk = Buffer.alloc(size);
-      if (fs.readSync(input, chunk, 0, size, offset) !== size) throw damaged(`it ends at byte ${offset + size} of ${meta.chunks.reduce((a, b) => a + b, 0)}: truncated`);
+      written += decodeChunk(input, output, hash, offset, size);
       offset += size;
-      let plain;
-      try {
-        plain = zlib.brotliDecompressSync(chunk);
-      } catch (e) {
-        throw damaged(`chunk at byte ${offset - size} does not decompress: ${/** @type {Error} */ (e).message}`);
-      }
-      hash.update(plain);
-      for (let done = 0; done < plain.length;) done += fs.writeSync(output, plain, done, plain.length - done);
-      written += plain.length;
+      if (gc) gc();
     }
     fs.fsyncSync(output);
   } catch (e) {

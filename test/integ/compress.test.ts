@@ -15,7 +15,7 @@ import { localInvoke } from '../../src/invoke/local-invoke';
 import { checkLayerDir } from '../../src/private/layer-dir';
 import { LayerManifest } from '../../src/private/recipe';
 import { appAt, FIXTURES, tempDir } from '../helpers';
-import { available, nodeBinary, runNode } from '../support/platforms';
+import { available, memoryCgroup, nodeBinary, runNode } from '../support/platforms';
 
 interface Built {
   readonly layer: VectorDbLayer;
@@ -83,6 +83,33 @@ describe('@lancedb/lancedb 0.39.0 x86_64, compressed', () => {
       const again = search({ dir: compressed.dir, sdk: '@lancedb/lancedb', major, arch: 'x86_64', tmp: first.tmp });
       expect(again.result.ids).toEqual([42, 43, 41]);
       expect(fs.statSync(path.join(binaryDir, 'lancedb.linux-x64-gnu.node')).mtimeMs).toBe(mtime);
+    }
+  });
+
+  test('loads within a 128 MB memory limit, as a 128 MB function must (a memory cgroup, no swap)', () => {
+    const cgroup = memoryCgroup(128 * 1024 * 1024);
+    if ('why' in cgroup) {
+      process.stderr.write(`[compress] 128 MB memory limit: skipped: ${cgroup.why}\n`);
+      return;
+    }
+    try {
+      const work = tempDir('memory-limit');
+      // The child joins the cgroup before it loads anything else.
+      fs.writeFileSync(path.join(work, 'join.js'), `require('fs').writeFileSync(${JSON.stringify(cgroup.procs)}, String(process.pid));\n`);
+      for (const major of compressed.layer.compatibleRuntimes!.map(majorOf)) {
+        const r = runNode({
+          node: nodeBinary(major, 'x86_64'),
+          arch: 'x86_64',
+          args: ['--require', './join.js', '-e', 'const m = require("@lancedb/lancedb"); process.stdout.write(typeof m.connect)'],
+          env: { NODE_PATH: path.join(compressed.dir, 'nodejs', 'node_modules'), CDK_VECTORDB_LAYER_BINARY_DIR: tempDir('binary-tmp') },
+          cwd: work,
+          timeoutMs: 600_000,
+        });
+        // Killed (SIGKILL, by the kernel's OOM killer) on Node.js 24 when the loader leaves each chunk's buffers to V8.
+        expect([major, r.status, r.signal, r.stdout, r.stderr.slice(-300)]).toEqual([major, 0, null, 'function', expect.any(String)]);
+      }
+    } finally {
+      cgroup.remove();
     }
   });
 

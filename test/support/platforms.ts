@@ -464,3 +464,46 @@ export function searchWith(options: SearchOptions): SearchResult {
     fs.rmSync(work, { recursive: true, force: true });
   }
 }
+
+// ---------------------------------------------------------------------------
+// Memory limits
+
+/** A memory cgroup made for a test: a process joins it by writing its pid to `procs`. */
+export interface MemoryCgroup {
+  /** The cgroup's `cgroup.procs` file. */
+  readonly procs: string;
+  /** Removes the cgroup (once its processes have ended). */
+  remove(): void;
+}
+
+/**
+ * A memory cgroup limited to `bytes` (no swap), as Lambda limits a function's
+ * memory: cgroup v1 (`/sys/fs/cgroup/memory`) or v2 (`/sys/fs/cgroup` with the
+ * memory controller). Undefined, with the reason, where none can be made (not
+ * root, no memory controller, a read-only /sys/fs/cgroup).
+ */
+export function memoryCgroup(bytes: number): MemoryCgroup | { readonly why: string } {
+  const name = `cdk-vectordb-layer-test-${process.pid}-${Date.now()}`;
+  const v1 = '/sys/fs/cgroup/memory';
+  const v2 = '/sys/fs/cgroup';
+  try {
+    if (fs.existsSync(path.join(v1, 'memory.limit_in_bytes'))) {
+      const dir = path.join(v1, name);
+      fs.mkdirSync(dir);
+      fs.writeFileSync(path.join(dir, 'memory.limit_in_bytes'), String(bytes));
+      if (fs.existsSync(path.join(dir, 'memory.memsw.limit_in_bytes'))) fs.writeFileSync(path.join(dir, 'memory.memsw.limit_in_bytes'), String(bytes));
+      return { procs: path.join(dir, 'cgroup.procs'), remove: () => fs.rmdirSync(dir) };
+    }
+    if (fs.readFileSync(path.join(v2, 'cgroup.controllers'), 'utf-8').split(/\s+/).includes('memory')) {
+      fs.writeFileSync(path.join(v2, 'cgroup.subtree_control'), '+memory');
+      const dir = path.join(v2, name);
+      fs.mkdirSync(dir);
+      fs.writeFileSync(path.join(dir, 'memory.max'), String(bytes));
+      if (fs.existsSync(path.join(dir, 'memory.swap.max'))) fs.writeFileSync(path.join(dir, 'memory.swap.max'), '0');
+      return { procs: path.join(dir, 'cgroup.procs'), remove: () => fs.rmdirSync(dir) };
+    }
+    return { why: 'no cgroup memory controller' };
+  } catch (e) {
+    return { why: `cannot make a memory cgroup (${(e as Error).message.split('\n')[0]})` };
+  }
+}
