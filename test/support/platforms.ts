@@ -479,8 +479,8 @@ export interface MemoryCgroup {
 /**
  * A memory cgroup limited to `bytes` (no swap), as Lambda limits a function's
  * memory: cgroup v1 (`/sys/fs/cgroup/memory`) or v2 (`/sys/fs/cgroup` with the
- * memory controller). Undefined, with the reason, where none can be made (not
- * root, no memory controller, a read-only /sys/fs/cgroup).
+ * memory controller). `{ why }` where none can be made (not root, no memory
+ * controller, a read-only /sys/fs/cgroup).
  */
 export function memoryCgroup(bytes: number): MemoryCgroup | { readonly why: string } {
   const name = `cdk-vectordb-layer-test-${process.pid}-${Date.now()}`;
