@@ -241,6 +241,15 @@ const HOST_BUILD_IMAGE = DockerImage.fromRegistry('cdk-vectordb-layer/host-build
 /** The props of VectorDbLayer, as messages name them. */
 const LAYER_NAMES: InputNames = { sdk: 'sdk', version: 'version', architecture: 'architecture' };
 
+/**
+ * Refuses a version the shipped facts rule out for the architecture (no
+ * native build, or a binary no runtime can load), naming the prop to change.
+ */
+function refuseKnownProblem(where: string, names: InputNames, sdk: VectorDbSdk, version: string, architecture: lambda.Architecture): void {
+  const known = knownVersionProblem({ sdk: sdk.packageName, version, architecture: architecture.name as 'x86_64' | 'arm64' }, names);
+  if (known) throw propError(where, { ...known, value: known.prop === names.architecture ? architecture.name : version });
+}
+
 /** The prop names of the construct getOrCreate builds for (a VectorDbFunction's sdkVersion), read by the next constructor. */
 let pendingNames: InputNames | undefined;
 
@@ -320,9 +329,7 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
     // architecture (no native build, or no runtime can load it), unless the
     // caller read the binary's facts from a layer that exists.
     if (attrs.glibcVersion === undefined && attrs.neededLibraries === undefined) {
-      const arch = architecture.name as 'x86_64' | 'arm64';
-      const known = knownVersionProblem({ sdk: sdk.packageName, version: attrs.version, architecture: arch }, { sdk: 'sdk', version: 'version', architecture: 'architecture' });
-      if (known) throw propError(where, { ...known, value: known.prop === 'architecture' ? architecture.name : attrs.version });
+      refuseKnownProblem(where, LAYER_NAMES, sdk, attrs.version, architecture);
     }
     const imported = importedLayerFacts(scope, where, {
       sdk: sdk.packageName,
@@ -404,9 +411,8 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
     const strip = props.strip ?? true;
     const compress = props.compressBinary === true;
     validateProps(where, { sdk, version, architecture, buildMethod }, props, names);
+    refuseKnownProblem(where, names, sdk, version, architecture);
     const arch = architecture.name as 'x86_64' | 'arm64';
-    const known = knownVersionProblem({ sdk: sdk.packageName, version, architecture: arch }, names);
-    if (known) throw propError(where, { ...known, value: known.prop === names.architecture ? architecture.name : version });
 
     const before: LayerFacts = tableFacts(sdk.packageName, version, arch) ?? { sdk: sdk.packageName, version, architecture: arch, known: false };
     const runtimes = compatibleRuntimes(before);

@@ -55,27 +55,31 @@ export function checkLayerDir(layerDir: string, expected: ExpectedLayer): string
   return problems;
 }
 
-/** The compressed binary: present, the manifest's size and sha256 (the loader checks the decompressed one). */
-function compressedProblems(layerDir: string, c: NonNullable<LayerManifest['compressedBinary']>): string[] {
-  const parts = typeof c.file === 'string' ? c.file.split('/') : [];
-  if (parts.length === 0 || parts.includes('..')) return [`the manifest names no usable compressed binary (${JSON.stringify(c.file)})`];
+/**
+ * A file the manifest names (a path inside the layer, its size and sha256):
+ * the problems with it, else its absolute path.
+ */
+function namedFile(layerDir: string, what: string, rel: unknown, bytes: number, sha256: string | undefined): { file?: string; problems: string[] } {
+  const parts = typeof rel === 'string' ? rel.split('/') : [];
+  if (parts.length === 0 || parts.includes('..')) return { problems: [`the manifest names no usable ${what} (${JSON.stringify(rel)})`] };
   const file = path.join(layerDir, ...parts);
-  if (!fs.existsSync(file)) return [`the compressed native binary ${c.file} is missing`];
+  if (!fs.existsSync(file)) return { problems: [`the ${what} ${rel} is missing`] };
   const size = fs.statSync(file).size;
-  if (size !== c.bytes) return [`the compressed native binary is ${size} bytes, not ${c.bytes}`];
-  return recipeBinary.sha256File(file) === c.sha256 ? [] : ['the compressed native binary\'s sha256 differs from the manifest\'s'];
+  if (size !== bytes) return { problems: [`the ${what} is ${size} bytes, not ${bytes}`] };
+  if (sha256 && recipeBinary.sha256File(file) !== sha256) return { problems: [`the ${what}'s sha256 differs from the manifest's`] };
+  return { file, problems: [] };
 }
 
-/** The native binary: present, the manifest's size and sha256, for the right machine (or its compressed form). */
+/**
+ * The native binary: present, the manifest's size and sha256, for the right
+ * machine; or, when it ships compressed, the compressed file's size and
+ * sha256 (the loader checks the decompressed binary).
+ */
 function binaryProblems(layerDir: string, m: LayerManifest, architecture: string): string[] {
-  if (m.compressedBinary) return compressedProblems(layerDir, m.compressedBinary);
-  const parts = typeof m.nativeBinary === 'string' ? m.nativeBinary.split('/') : [];
-  if (parts.length === 0 || parts.includes('..')) return [`the manifest names no usable native binary (${JSON.stringify(m.nativeBinary)})`];
-  const binary = path.join(layerDir, ...parts);
-  if (!fs.existsSync(binary)) return [`the native binary ${m.nativeBinary} is missing`];
-  const size = fs.statSync(binary).size;
-  if (size !== m.nativeBinaryBytes) return [`the native binary is ${size} bytes, not ${m.nativeBinaryBytes}`];
-  if (m.nativeBinarySha256 && recipeBinary.sha256File(binary) !== m.nativeBinarySha256) return ['the native binary\'s sha256 differs from the manifest\'s'];
+  const c = m.compressedBinary;
+  if (c) return namedFile(layerDir, 'compressed native binary', c.file, c.bytes, c.sha256).problems;
+  const { file: binary, problems } = namedFile(layerDir, 'native binary', m.nativeBinary, m.nativeBinaryBytes, m.nativeBinarySha256);
+  if (!binary) return problems;
   try {
     const elf = recipeElf.readElf(binary);
     const machine = (recipeElf.MACHINE_BY_ARCHITECTURE as Record<string, number>)[architecture];
