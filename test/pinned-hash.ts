@@ -6,4 +6,4 @@
  * value here in the same commit. A hash that moves without such a change
  * rebuilds and redeploys every user's layer for nothing.
  */
-export const PINNED_HASH = 'e40cfe38d8b2d7db7d89784ca74b7fdc72672875fc267766de2cb3247618e907';
+export const PINNED_HASH = '283a0f6ead2d0d281ff8c326542dab8ef4bd085ae4237c61c1c047366eeca29d';

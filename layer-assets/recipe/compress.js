@@ -77,13 +77,18 @@ async function compressChunks(data) {
  * @returns {Promise<CompressedBinary>}
  */
 async function compressBinary(options) {
-  const data = fs.readFileSync(options.binary);
-  const parts = await compressChunks(data);
   const nativeDir = path.dirname(options.binary);
   const name = path.basename(options.binary);
+  const pkgFile = path.join(nativeDir, 'package.json');
+  const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf-8'));
+  if (pkg.main !== undefined && path.posix.normalize(pkg.main) !== name) {
+    throw new LayerBuildError(`cannot compress the native binary: ${path.basename(nativeDir)}'s package.json main is ${JSON.stringify(pkg.main)}, not the binary ${name}`, 'COMPRESS_FAILED');
+  }
+  const data = fs.readFileSync(options.binary);
+  const parts = await compressChunks(data);
   const compressedPath = `${options.binary}.br`;
-  fs.writeFileSync(compressedPath, Buffer.concat(parts));
-  const compressed = fs.readFileSync(compressedPath);
+  const compressed = Buffer.concat(parts);
+  fs.writeFileSync(compressedPath, compressed);
   /** @type {CompressedBinary} */
   const facts = {
     codec: 'br',
@@ -99,11 +104,6 @@ async function compressBinary(options) {
   const meta = { binary: name, compressed: `${name}.br`, chunks: facts.chunks, decompressedBytes: facts.decompressedBytes, decompressedSha256: facts.decompressedSha256 };
   fs.writeFileSync(path.join(nativeDir, META_FILE), `${JSON.stringify(meta, null, 2)}\n`);
   fs.copyFileSync(path.join(__dirname, 'loader-template.js'), path.join(nativeDir, LOADER_FILE));
-  const pkgFile = path.join(nativeDir, 'package.json');
-  const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf-8'));
-  if (pkg.main !== undefined && path.posix.normalize(pkg.main) !== name) {
-    throw new LayerBuildError(`cannot compress the native binary: ${path.basename(nativeDir)}'s package.json main is ${JSON.stringify(pkg.main)}, not the binary ${name}`, 'COMPRESS_FAILED');
-  }
   fs.writeFileSync(pkgFile, `${JSON.stringify({ ...pkg, main: LOADER_FILE }, null, 2)}\n`);
   fs.rmSync(options.binary);
   return facts;

@@ -31,7 +31,7 @@ const RECIPE_VERSION = 2;
  * @property {string} platform `linux-x64-gnu` or `linux-arm64-gnu`
  * @property {string} nativePackage the package holding the binary
  * @property {string} nativePackageVersion its version (the one the SDK's optionalDependencies name)
- * @property {string} nativeBinary the binary's path in the layer (`nodejs/node_modules/...`); absent when compressed
+ * @property {string} nativeBinary the binary's path in the layer (`nodejs/node_modules/...`); with compressedBinary, where the package expects it (the loader decompresses it elsewhere) and no file
  * @property {import('./compress').CompressedBinary | null} compressedBinary the compressed binary and its loader's facts, when compressBinary
  * @property {number} nativeBinaryBytes its size as shipped
  * @property {number} nativeBinaryBytesBeforeStrip its size as published
