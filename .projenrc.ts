@@ -38,6 +38,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // A real S3-compatible server for the storage round trip, and the AwsSolutions checks.
     's3rver@^3.7.1',
     'cdk-nag@^2.38.0',
+    // The aws-cdk CLI: test/integ/cdk-init-app.test.ts makes a stock `cdk init` app with it.
+    'aws-cdk@^2.1149.0',
   ],
 
   publishToPypi: {
@@ -227,6 +229,23 @@ project.addTask('audit:signatures', {
   receiveArgs: true,
 });
 
+
+// Entry points: the constructs, and the runtime helper for handlers as
+// `cdk-vectordb-layer/runtime`, each with its types, for `require` and `import`
+// alike (TypeScript's NodeNext resolution, which `cdk init` apps use, reads only
+// `exports`; typesVersions serves the older `node` resolution). The deep paths
+// users already import (`cdk-vectordb-layer/lib/runtime`, files under lib/) and
+// what tools read (package.json, the jsii assembly) stay reachable.
+const runtimeEntry = { types: './lib/runtime/index.d.ts', default: './lib/runtime/index.js' };
+project.package.addField('exports', {
+  '.': { types: './lib/index.d.ts', default: './lib/index.js' },
+  './runtime': runtimeEntry,
+  './lib/runtime': runtimeEntry,
+  './lib/*': './lib/*',
+  './package.json': './package.json',
+  './.jsii': './.jsii',
+});
+project.package.addField('typesVersions', { '*': { runtime: ['lib/runtime/index.d.ts'] } });
 
 // The recipe that builds the layer ships with the package and runs on the host or in the build image.
 project.addPackageIgnore('!/layer-assets/');

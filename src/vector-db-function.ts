@@ -6,7 +6,7 @@ import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { VectorDatabase } from './database';
 import { tableFacts } from './private/compatibility';
-import { callerFile, checkLocalBundler, esbuildInstallation } from './private/entry';
+import { callerFile, checkLocalBundler, checkPackageManager, esbuildInstallation } from './private/entry';
 import { pathOf, propError } from './private/errors';
 import { checkAgainstSdk, checkProps, findProject, MAX_LAYERS } from './private/function-props';
 import { checkRuntime, newestRuntime } from './private/function-runtime';
@@ -104,7 +104,10 @@ export class VectorDbFunction extends nodejs.NodejsFunction {
     const bundlingRequired = Stack.of(scope).bundlingRequired;
     const project = props.code ? undefined : findProject(where, id, props, callerFile('VectorDbFunction'));
     const esbuild = project ? esbuildInstallation() : undefined;
-    if (project && bundlingRequired && !props.bundling?.forceDockerBundling) checkLocalBundler(where, esbuild);
+    if (project && bundlingRequired && !props.bundling?.forceDockerBundling) {
+      checkLocalBundler(where, esbuild);
+      if (esbuild?.kind === 'local') checkPackageManager(where, project.lockFile);
+    }
     const detection = project ? detectSdkImports({
       entry: project.entry,
       projectRoot: project.projectRoot,
@@ -184,6 +187,7 @@ export class VectorDbFunction extends nodejs.NodejsFunction {
     if (choice.warning) {
       Annotations.of(this).addWarningV2('cdk-vectordb-layer:sdk-version-mismatch', choice.warning);
     }
+    if (choice.note) Annotations.of(this).addInfo(choice.note);
     if (moduleBundling) {
       Annotations.of(this).addInfo(`bundled as an ES module (index.mjs): ${detection!.topLevelAwait} awaits at the top level, which a CommonJS bundle (NodejsFunction's default) cannot hold. Set bundling.format to OutputFormat.ESM to choose it yourself.`);
     }

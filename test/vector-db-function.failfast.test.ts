@@ -11,7 +11,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { appAt, assetDirs, FIXTURES, tempDir } from './helpers';
 import { VectorDatabase, VectorDbFunction, VectorDbLayer, VectorDbSdk } from '../src';
-import { checkLocalBundler, esbuildInstallation } from '../src/private/entry';
+import { checkLocalBundler, checkPackageManager, esbuildInstallation, onPath } from '../src/private/entry';
 
 const FN = path.join(FIXTURES, 'fn');
 const TLA = path.join(FIXTURES, 'handlers', 'esm', 'tla-no-format.mts');
@@ -214,5 +214,39 @@ describe('esbuild for local bundling', () => {
 
   test('esbuild 1.x: refused with the version NodejsFunction expects', () => {
     expect(() => checkLocalBundler('Stack/Fn', { kind: 'local', version: '1.0.0' })).toThrow(/bundling needs esbuild 0\.x to bundle locally, got "1\.0\.0".*npm install -D esbuild@0/);
+  });
+});
+
+describe('the lock file\'s package manager, which NodejsFunction runs esbuild through', () => {
+  const PNPM_APP = path.join(FN, 'apps', 'pnpm');
+
+  test('a pnpm project without pnpm on PATH is refused before the layer, naming depsLockFilePath, pnpm and the fix', () => {
+    const saved = process.env.PATH;
+    process.env.PATH = `${tempDir('no-pnpm')}${path.delimiter}${path.dirname(process.execPath)}`;
+    try {
+      const r = refused((stack) => new VectorDbFunction(stack, 'Fn', {
+        entry: path.join(PNPM_APP, 'src', 'search.mts'),
+        depsLockFilePath: path.join(PNPM_APP, 'pnpm-lock.yaml'),
+      }));
+      expectRefusedBeforeTheLayer(r, /Fn: depsLockFilePath is .*pnpm-lock\.yaml, so NodejsFunction runs esbuild through pnpm, which is not on PATH.*spawnSync pnpm ENOENT.*corepack enable, or npm install -g pnpm/s);
+    } finally {
+      process.env.PATH = saved;
+    }
+  });
+
+  test('the same project with pnpm on PATH passes the check (a file lookup: no process is started)', () => {
+    const bin = tempDir('pnpm-bin');
+    fs.writeFileSync(path.join(bin, 'pnpm'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    expect(() => checkPackageManager('Fn', path.join(PNPM_APP, 'pnpm-lock.yaml'), { PATH: bin })).not.toThrow();
+    expect(() => checkPackageManager('Fn', path.join(PNPM_APP, 'pnpm-lock.yaml'), { PATH: tempDir('empty') })).toThrow(/pnpm, which is not on PATH/);
+    // npm's runner is npx, which comes with Node.js: never checked.
+    expect(() => checkPackageManager('Fn', path.join(PNPM_APP, 'package-lock.json'), { PATH: tempDir('empty') })).not.toThrow();
+  });
+
+  test('on Windows a program is found with PATHEXT\'s extensions, as NodejsFunction runs pnpm.cmd', () => {
+    const bin = tempDir('win-bin');
+    fs.writeFileSync(path.join(bin, 'yarn.cmd'), '');
+    expect(onPath('yarn', { Path: bin, PATHEXT: '.EXE;.CMD' }, 'win32')).toBe(true);
+    expect(onPath('pnpm', { Path: bin, PATHEXT: '.EXE;.CMD' }, 'win32')).toBe(false);
   });
 });

@@ -61,11 +61,66 @@ describe('the SDK follows the handler', () => {
     expect(layerOf(fnFor('vectordb-0212', 'src/search.js').fn)).toBe('vectordb 0.21.2 x86_64');
   });
 
-  test('a handler importing neither SDK (the runtime helper loads it by name) gets vectordb, as before', () => {
-    const { app, stack } = appAt(tempDir('sdk'), SKIP);
-    const fn = new VectorDbFunction(stack, 'Fn', { entry: path.join(FN, 'diff', 'helper-handler.ts') });
-    app.synth();
-    expect(layerOf(fn)).toBe(`vectordb ${VectorDbSdk.VECTORDB.defaultVersion} x86_64`);
+  describe('a handler importing neither SDK (the runtime helper loads the layer\'s by name) gets the SDK the app depends on, with one note', () => {
+    /** An app whose package.json (and lock file, when given versions) lists `deps`, with a handler that uses only the runtime helper. */
+    function helperApp(deps: Record<string, string>, locked: boolean) {
+      const dir = tempDir('helper-app');
+      fs.mkdirSync(path.join(dir, 'src'));
+      fs.writeFileSync(path.join(dir, 'src', 'search.ts'), [
+        `import { connect } from ${JSON.stringify(path.resolve(__dirname, '..', 'src', 'runtime'))};`,
+        'export const handler = async () => typeof connect;',
+      ].join('\n'));
+      const ranges = Object.fromEntries(Object.keys(deps).map((d) => [d, `^${deps[d]}`]));
+      fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'helper-app', version: '1.0.0', dependencies: ranges }));
+      fs.writeFileSync(path.join(dir, 'package-lock.json'), JSON.stringify({
+        name: 'helper-app', lockfileVersion: 3, packages: {
+          '': { name: 'helper-app', dependencies: ranges },
+          ...(locked ? Object.fromEntries(Object.entries(deps).map(([d, v]) => [`node_modules/${d}`, { version: v }])) : {}),
+        },
+      }));
+      const { app, stack } = appAt(tempDir('sdk'), SKIP);
+      const fn = new VectorDbFunction(stack, 'Fn', { entry: path.join(dir, 'src', 'search.ts'), depsLockFilePath: path.join(dir, 'package-lock.json') });
+      app.synth();
+      const infos = Annotations.fromStack(stack).findInfo('*', Match.stringLikeRegexp('imports neither LanceDB SDK')).map((i) => String(i.entry.data));
+      return { fn, infos, warnings: warningsOf(stack) };
+    }
+
+    test('the app\'s lock file holds only @lancedb/lancedb: a @lancedb/lancedb layer at the locked version', () => {
+      const { fn, infos, warnings } = helperApp({ '@lancedb/lancedb': '0.31.0' }, true);
+      expect(layerOf(fn)).toBe('@lancedb/lancedb 0.31.0 x86_64');
+      expect(infos).toEqual([expect.stringContaining('so the layer holds @lancedb/lancedb, the SDK the app depends on (package-lock.json)')]);
+      expect(warnings).toEqual([]);
+    });
+
+    test('only the app\'s package.json lists @lancedb/lancedb: a @lancedb/lancedb layer, the note names package.json', () => {
+      const { fn, infos } = helperApp({ '@lancedb/lancedb': '0.31.0' }, false);
+      expect(fn.vectorDbLayer.sdk).toBe(VectorDbSdk.LANCEDB);
+      expect(infos).toEqual([expect.stringContaining('the SDK the app depends on (package.json)')]);
+    });
+
+    test('the app lists only vectordb: a vectordb layer', () => {
+      const { fn, infos } = helperApp({ vectordb: '0.21.2' }, true);
+      expect(layerOf(fn)).toBe('vectordb 0.21.2 x86_64');
+      expect(infos).toEqual([expect.stringContaining('so the layer holds vectordb, the SDK the app depends on')]);
+    });
+
+    test('the app lists both: @lancedb/lancedb, the note names both and says sdk settles it', () => {
+      const { fn, infos } = helperApp({ 'vectordb': '0.21.2', '@lancedb/lancedb': '0.31.0' }, true);
+      expect(layerOf(fn)).toBe('@lancedb/lancedb 0.31.0 x86_64');
+      expect(infos).toHaveLength(1);
+      expect(infos[0]).toMatch(/depends on both \(@lancedb\/lancedb in package-lock.json, vectordb in package-lock.json\).*Set sdk to choose another/);
+    });
+
+    test('the app lists neither: vectordb, the default, and the note says how to choose', () => {
+      const { fn, infos } = helperApp({}, true);
+      expect(layerOf(fn)).toBe(`vectordb ${VectorDbSdk.VECTORDB.defaultVersion} x86_64`);
+      expect(infos).toEqual([expect.stringMatching(/depends on neither, so the layer holds vectordb, the default. Set sdk to VectorDbSdk.LANCEDB/)]);
+    });
+
+    test('a handler that imports an SDK gets no such note', () => {
+      const { stack } = fnFor('lancedb-031', 'src/search.mts');
+      expect(Annotations.fromStack(stack).findInfo('*', Match.stringLikeRegexp('imports neither'))).toEqual([]);
+    });
   });
 
   test('a handler found beside the calling file (no entry) is read too', () => {

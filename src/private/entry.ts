@@ -234,3 +234,36 @@ export function checkLocalBundler(where: string, installation: EsbuildInstallati
     fix: 'npm install -D esbuild (or set bundling.forceDockerBundling to true and start Docker)',
   });
 }
+
+/** The program NodejsFunction runs a local esbuild through (`pnpm exec -- esbuild`, `yarn run esbuild`, `bun run esbuild`), by lock file; npm's is `npx`, which comes with Node.js. */
+const RUNNERS: Record<string, string> = { 'pnpm-lock.yaml': 'pnpm', 'yarn.lock': 'yarn', 'bun.lock': 'bun', 'bun.lockb': 'bun' };
+
+/** Whether `program` is on PATH (on Windows with one of PATHEXT's extensions, as NodejsFunction runs `<program>.cmd`): a file lookup, no process. */
+export function onPath(program: string, env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): boolean {
+  const dirs = (env.PATH ?? env.Path ?? '').split(platform === 'win32' ? ';' : path.delimiter).filter((d) => d !== '');
+  const exts = platform === 'win32' ? ['', ...(env.PATHEXT ?? '.COM;.EXE;.BAT;.CMD').split(';').map((e) => e.toLowerCase())] : [''];
+  return dirs.some((dir) => exts.some((ext) => {
+    try {
+      return fs.statSync(path.join(dir, program + ext)).isFile();
+    } catch {
+      return false;
+    }
+  }));
+}
+
+/**
+ * NodejsFunction runs a local esbuild through the lock file's package manager
+ * (`pnpm exec -- esbuild`, `yarn run esbuild`, `bun run esbuild`); without
+ * that program on PATH the synth fails after the layer build with `spawnSync
+ * pnpm ENOENT`. Checked here, before it.
+ */
+export function checkPackageManager(where: string, lockFile: string, env: NodeJS.ProcessEnv = process.env) {
+  const runner = RUNNERS[path.basename(lockFile)];
+  if (!runner || onPath(runner, env)) return;
+  throw propError(where, {
+    prop: 'depsLockFilePath',
+    problem: `is ${lockFile}, so NodejsFunction runs esbuild through ${runner}, which is not on PATH`,
+    why: `the bundling would fail after the layer build (spawnSync ${runner} ENOENT)`,
+    fix: `install ${runner} (${runner === 'bun' ? 'see bun.sh' : `corepack enable, or npm install -g ${runner}`}), or set depsLockFilePath to the project's package-lock.json`,
+  });
+}

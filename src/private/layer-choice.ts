@@ -19,6 +19,8 @@ export interface LayerChoice {
   readonly version?: string;
   /** The one warning about the version the handler gets, to add once the function exists. */
   readonly warning?: string;
+  /** Why the layer holds this SDK when the handler imports neither (the runtime helper), to add once as a note. */
+  readonly note?: string;
   /** What the app says about the SDK (empty when the function has no entry). */
   readonly app: AppDependency;
 }
@@ -52,8 +54,13 @@ export function hasNativeBuild(sdk: VectorDbSdk, version: string, architecture: 
 }
 
 export function chooseLayer(input: LayerChoiceInput): LayerChoice {
-  const sdk = chooseSdk(input);
+  const { sdk, note } = chooseSdk(input);
   const app = input.entry ? appDependency(sdk.packageName, input.entry, input.lockFile) : {};
+  return { ...chooseVersion(input, sdk, app), ...(note ? { note } : {}) };
+}
+
+/** The version of the chosen SDK: the props', else the app's, else the default. */
+function chooseVersion(input: LayerChoiceInput, sdk: VectorDbSdk, app: AppDependency): LayerChoice {
   const resolved = app.resolved;
   const from = resolved ? path.basename(resolved.file) : undefined;
   const arch = input.architecture.name;
@@ -94,8 +101,12 @@ export function chooseLayer(input: LayerChoiceInput): LayerChoice {
   return { sdk, version: fallback, app };
 }
 
-/** The given SDK, else the one the handler imports, else vectordb; refuses a handler that imports another SDK than the layer's. */
-function chooseSdk(input: LayerChoiceInput): VectorDbSdk {
+/**
+ * The given SDK, else the one the handler imports, else the one the app
+ * depends on (a handler that imports neither, through the runtime helper),
+ * else vectordb; refuses a handler that imports another SDK than the layer's.
+ */
+function chooseSdk(input: LayerChoiceInput): { readonly sdk: VectorDbSdk; readonly note?: string } {
   const imported = input.detection?.imports ?? [];
   const given = input.layer?.sdk ?? input.sdk;
   const prop = input.layer ? 'layer' : 'sdk';
@@ -113,7 +124,7 @@ function chooseSdk(input: LayerChoiceInput): VectorDbSdk {
           : `set sdk to ${constantOf(wanted)}, or leave sdk out: the layer then holds the SDK the handler imports`,
       });
     }
-    return given;
+    return { sdk: given };
   }
   if (imported.length > 1) {
     throw propError(input.where, {
@@ -123,7 +134,37 @@ function chooseSdk(input: LayerChoiceInput): VectorDbSdk {
       fix: 'set sdk to VectorDbSdk.VECTORDB or VectorDbSdk.LANCEDB (or give layer) for the one the handler uses at run time; the other import must then be optional (in a try/catch)',
     });
   }
-  return imported.length === 1 ? VectorDbSdk.of(imported[0].sdk) : VectorDbSdk.VECTORDB;
+  if (imported.length === 1) return { sdk: VectorDbSdk.of(imported[0].sdk) };
+  return input.entry ? sdkOfApp(input.entry, input.lockFile) : { sdk: VectorDbSdk.VECTORDB };
+}
+
+/**
+ * A handler that imports neither SDK (the runtime helper loads the layer's by
+ * name at run time) gets the SDK the app itself depends on (its lock file,
+ * then its package.json), so local tests and Lambda run the same one; the
+ * note says which and why.
+ */
+function sdkOfApp(entry: string, lockFile: string | undefined): { readonly sdk: VectorDbSdk; readonly note: string } {
+  const neither = `${path.basename(entry)} imports neither LanceDB SDK (the runtime helper loads the layer's by name at run time)`;
+  const listed = [VectorDbSdk.LANCEDB, VectorDbSdk.VECTORDB]
+    .map((sdk) => ({ sdk, dep: appDependency(sdk.packageName, entry, lockFile) }))
+    .filter(({ dep }) => dep.resolved || dep.range);
+  const where = (dep: AppDependency) => path.basename(dep.resolved?.file ?? dep.range!.file);
+  const settle = 'Set sdk to choose another';
+  if (listed.length === 1) {
+    const [{ sdk, dep }] = listed;
+    return { sdk, note: `${neither}, so the layer holds ${sdk}, the SDK the app depends on (${where(dep)}). ${settle}` };
+  }
+  if (listed.length === 2) {
+    return {
+      sdk: VectorDbSdk.LANCEDB,
+      note: `${neither}, and the app depends on both (${listed.map(({ sdk, dep }) => `${sdk} in ${where(dep)}`).join(', ')}), so the layer holds ${VectorDbSdk.LANCEDB}, the current SDK (vectordb is its deprecated predecessor). ${settle}`,
+    };
+  }
+  return {
+    sdk: VectorDbSdk.VECTORDB,
+    note: `${neither}, and the app depends on neither, so the layer holds ${VectorDbSdk.VECTORDB}, the default. Set sdk to VectorDbSdk.LANCEDB for the current SDK, or add it to the app's dependencies`,
+  };
 }
 
 /** `VectorDbSdk.LANCEDB`, as the user writes it. */
