@@ -73,7 +73,9 @@ describe('the SDK follows the handler', () => {
       const ranges = Object.fromEntries(Object.keys(deps).map((d) => [d, `^${deps[d]}`]));
       fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'helper-app', version: '1.0.0', dependencies: ranges }));
       fs.writeFileSync(path.join(dir, 'package-lock.json'), JSON.stringify({
-        name: 'helper-app', lockfileVersion: 3, packages: {
+        name: 'helper-app',
+        lockfileVersion: 3,
+        packages: {
           '': { name: 'helper-app', dependencies: ranges },
           ...(locked ? Object.fromEntries(Object.entries(deps).map(([d, v]) => [`node_modules/${d}`, { version: v }])) : {}),
         },
