@@ -173,8 +173,10 @@ const scriptTypes = project.addTask('scripts:types', {
 });
 project.preCompileTask.spawn(scriptTypes);
 
-// The invoker's scripts are real files in src/invoke/scripts; they ship beside the compiled invoker.
-project.postCompileTask.exec('node -e "require(\'fs\').cpSync(\'src/invoke/scripts\', \'lib/invoke/scripts\', { recursive: true })"');
+// The invoker's scripts are real files in src/invoke/scripts; they ship beside
+// the compiled invoker. Part of compile itself, so that every compile (not only
+// a build, which runs post-compile) leaves a lib/ whose invoke works when packed.
+project.compileTask.exec('node -e "require(\'fs\').cpSync(\'src/invoke/scripts\', \'lib/invoke/scripts\', { recursive: true })"');
 
 // Facts of every published SDK version (registry metadata and the binaries), for the constructs' checks.
 project.addTask('facts', {

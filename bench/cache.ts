@@ -653,7 +653,7 @@ const TSCONFIG = {
   exclude: ['node_modules', 'cdk.out'],
 };
 
-const HANDLER = `import { connect } from 'cdk-vectordb-layer/lib/runtime';
+const HANDLER = `import { connect } from 'cdk-vectordb-layer/runtime';
 
 let db: Promise<any> | undefined;
 

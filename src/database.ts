@@ -93,7 +93,7 @@ export interface VectorDatabaseConfig {
 
   /**
    * Environment variables for the function: `VECTORDB_URI` and whatever the
-   * runtime helper (`cdk-vectordb-layer/lib/runtime`) needs besides.
+   * runtime helper (`cdk-vectordb-layer/runtime`) needs besides.
    */
   readonly environment: { [key: string]: string };
 }
@@ -109,7 +109,7 @@ export interface VectorDatabaseConfig {
  * | `efs(accessPoint)` | `/mnt/vectordb` | yes | within one file system |
  * | `cloud(uri, secret)` | `db://name` | yes | yes |
  *
- * Handlers connect with `connect()` from `cdk-vectordb-layer/lib/runtime`,
+ * Handlers connect with `connect()` from `cdk-vectordb-layer/runtime`,
  * which reads the environment variables set here.
  *
  * @example

@@ -54,7 +54,7 @@ export interface VectorDbFunctionProps extends nodejs.NodejsFunctionProps {
    * EFS access point or LanceDB Cloud. The function gets the location's
    * environment variables (`VECTORDB_URI`, ...), exactly the permissions
    * LanceDB needs there, and for EFS the mount (give `vpc` too). Handlers open
-   * it with `connect()` from `cdk-vectordb-layer/lib/runtime`.
+   * it with `connect()` from `cdk-vectordb-layer/runtime`.
    *
    * @default - `VectorDatabase.tmp()` (`/tmp/vectordb`); a `VECTORDB_URI` given in `environment` is kept
    */

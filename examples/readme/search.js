@@ -1,5 +1,5 @@
 // search.js: a CommonJS handler (the NodejsFunction default format).
-const { connect, openOrCreateTable, search } = require('cdk-vectordb-layer/lib/runtime');
+const { connect, openOrCreateTable, search } = require('cdk-vectordb-layer/runtime');
 
 const DOCS = [
   { id: 1, vector: [0.9, 0.1, 0.1], kind: 'news', text: 'Node.js 24 on Lambda' },

@@ -1,5 +1,5 @@
 // search.mts: an ES module handler in TypeScript (bundling: { format: OutputFormat.ESM }).
-import { connect, openOrCreateTable, search } from 'cdk-vectordb-layer/lib/runtime';
+import { connect, openOrCreateTable, search } from 'cdk-vectordb-layer/runtime';
 
 type Doc = { id: number; vector: number[]; kind: string; text: string };
 

@@ -3,7 +3,7 @@
  * was given, with whichever LanceDB SDK its layer holds, and runs the query
  * path both SDKs share with the same result.
  *
- *   import { connect, openOrCreateTable, search } from 'cdk-vectordb-layer/lib/runtime';
+ *   import { connect, openOrCreateTable, search } from 'cdk-vectordb-layer/runtime';
  *   const db = await connect();
  *   const table = await openOrCreateTable(db, 'docs', rows);
  *   const hits = await search(table, vector, { limit: 5, filter: "kind = 'faq'" });

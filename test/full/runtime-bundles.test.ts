@@ -29,7 +29,9 @@ function userProject(): string {
   const dir = fs.mkdtempSync(path.join(ROOT, '.tmp', 'runtime-app-'));
   const pkg = path.join(dir, 'node_modules', 'cdk-vectordb-layer');
   fs.mkdirSync(pkg, { recursive: true });
-  fs.writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name: 'cdk-vectordb-layer', version: '0.0.0', main: 'lib/index.js', types: 'lib/index.d.ts' }));
+  // The entry points as the package declares them (cdk-vectordb-layer/runtime among them).
+  const { exports, typesVersions } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf-8'));
+  fs.writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name: 'cdk-vectordb-layer', version: '0.0.0', main: 'lib/index.js', types: 'lib/index.d.ts', exports, typesVersions }));
   // The project's own compiler options (tsconfig.json: module node16, so import() stays a real import in CommonJS).
   const { config } = ts.readConfigFile(path.join(ROOT, 'tsconfig.json'), ts.sys.readFile);
   const { options } = ts.parseJsonConfigFileContent(config, ts.sys, ROOT);

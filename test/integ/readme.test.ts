@@ -2,17 +2,15 @@
  * The README, run as a new user runs it: the quick start (its stack snippet and
  * its TypeScript handler importing @lancedb/lancedb, in an app whose lock file
  * resolves @lancedb/lancedb 0.39.0) synthesizes with a real layer and answers
- * through the local invoker; the unit-test pattern (jest setup and 20 Apps)
- * runs from the README's own text. Slow tier.
+ * through the local invoker. The unit-test pattern runs in a stock `cdk init`
+ * app (test/integ/cdk-init-app.test.ts). Slow tier.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
 import { tempDir } from '../helpers';
 import * as lib from '../../src';
 import { localInvoke } from '../../src/invoke/local-invoke';
-import { localBuildCount } from '../../src/private/local-build';
 
 const ROOT = path.join(__dirname, '..', '..');
 const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf-8');
@@ -89,29 +87,5 @@ describe('the quick start', () => {
     const r = await localInvoke({ cdkOut: outdir, functionId: 'Stack/Search', event: { vector: [0.2, 0.8] }, timeoutSeconds: 60 });
     expect(r.error).toBeUndefined();
     expect(r.result).toEqual([{ id: 1, distance: expect.any(Number) }]);
-  });
-
-  test('the unit-test pattern: the jest setup and 20 Apps, one layer build at most', () => {
-    const setup = body(snippet('**Your unit tests are fast.**', /process\.env\.CDK_VECTORDB_LAYER_CACHE \?\?=/));
-    const tests = body(snippet('**Your unit tests are fast.**', /test\.each/));
-    const saved = process.env.CDK_VECTORDB_LAYER_CACHE;
-    const before = localBuildCount();
-    let ran = 0;
-    try {
-      inFolder(app, () => {
-        delete process.env.CDK_VECTORDB_LAYER_CACHE;
-        new Function('require', '__dirname', setup)(require, app);
-        expect(process.env.CDK_VECTORDB_LAYER_CACHE).toBe(path.join(app, '.cache', 'layers'));
-        const each = (cases: number[]) => (_name: string, fn: (i: number) => void) => cases.forEach((i) => {
-          fn(i);
-          ran += 1;
-        });
-        new Function('test', 'App', 'Stack', 'Template', 'VectorDbFunction', tests)({ each }, App, Stack, Template, lib.VectorDbFunction);
-      });
-    } finally {
-      process.env.CDK_VECTORDB_LAYER_CACHE = saved;
-    }
-    expect(ran).toBe(20);
-    expect(localBuildCount() - before).toBe(1);
   });
 });
