@@ -8,9 +8,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
-import { tempDir } from '../helpers';
 import * as lib from '../../src';
 import { localInvoke } from '../../src/invoke/local-invoke';
+import { tempDir } from '../helpers';
 
 const ROOT = path.join(__dirname, '..', '..');
 const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf-8');
@@ -37,7 +37,10 @@ function userApp(): string {
   const deps = { '@lancedb/lancedb': '^0.39.0', 'apache-arrow': '^18.1.0', 'cdk-vectordb-layer': '*' };
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'user-app', version: '1.0.0', dependencies: deps }, null, 2));
   fs.writeFileSync(path.join(dir, 'package-lock.json'), JSON.stringify({
-    name: 'user-app', version: '1.0.0', lockfileVersion: 3, requires: true,
+    name: 'user-app',
+    version: '1.0.0',
+    lockfileVersion: 3,
+    requires: true,
     packages: {
       '': { name: 'user-app', version: '1.0.0', dependencies: deps },
       'node_modules/@lancedb/lancedb': { version: '0.39.0' },
