@@ -204,7 +204,11 @@ function onPath(name: string, searchPath: string | undefined): string | undefine
   return undefined;
 }
 
-/** The sysroot: given, else QEMU_LD_PREFIX, else Debian's cross folder when it holds the loader. */
+/**
+ * The sysroot: given, else QEMU_LD_PREFIX, else Debian's cross folder when it
+ * holds the loader; with the libraries the official Node.js build needs
+ * (checked before any build is fetched).
+ */
 function findSysroot(c: Context): { dir: string; from: string } {
   const { arch, facts, request, env, refuse } = c;
   const install = `Debian/Ubuntu: apt-get install ${facts.crossPackages}`;
@@ -213,17 +217,27 @@ function findSysroot(c: Context): { dir: string; from: string } {
     [request.sysroot, 'sysroot (CLI: --sysroot)', '--sysroot'],
     [env.QEMU_LD_PREFIX, 'QEMU_LD_PREFIX', 'QEMU_LD_PREFIX'],
   ];
+  let found: { dir: string; from: string; name: string } | undefined;
   for (const [dir, name, from] of given) {
     if (dir === undefined || dir === '') continue;
     const abs = path.resolve(dir);
     if (!fs.existsSync(path.join(abs, facts.loader))) {
       throw refuse(`${name} is ${JSON.stringify(dir)}, which has no ${facts.loader}; give a folder that holds the ${arch} libc, libgcc and libstdc++ (${install}, then ${facts.crossDir})`);
     }
-    return { dir: abs, from };
+    found = { dir: abs, from, name: `${name} ${JSON.stringify(dir)}` };
+    break;
   }
   const cross = request.crossDir ?? facts.crossDir;
-  if (fs.existsSync(path.join(cross, facts.loader))) return { dir: cross, from: facts.crossPackages.split(' ')[0] };
-  throw refuse(`no ${arch} sysroot for qemu: no sysroot (CLI: --sysroot DIR) given, QEMU_LD_PREFIX not set, and ${cross} has no ${facts.loader}; install the ${arch} libc (${install}) or give sysroot (CLI: --sysroot DIR)`);
+  if (!found && fs.existsSync(path.join(cross, facts.loader))) found = { dir: cross, from: facts.crossPackages.split(' ')[0], name: `the cross libc folder ${cross}` };
+  if (!found) {
+    throw refuse(`no ${arch} sysroot for qemu: no sysroot (CLI: --sysroot DIR) given, QEMU_LD_PREFIX not set, and ${cross} has no ${facts.loader}; `
+      + `install the ${arch} libc (${install}) or give sysroot (CLI: --sysroot DIR)`);
+  }
+  const missing = NODE_LIBRARIES.filter((lib) => findLibrary(arch, found.dir, lib) === undefined);
+  if (missing.length > 0) {
+    throw refuse(`${found.name} has no ${missing.join(', ')}, which Node.js needs (libc6, libgcc-s1, libstdc++6 for ${arch}); install them (${install}) or give sysroot (CLI: --sysroot DIR) a folder that holds them`);
+  }
+  return { dir: found.dir, from: found.from };
 }
 
 /** A library in the sysroot's folders where the loader looks (lib, usr/lib, their multiarch and lib64 folders). */
@@ -261,8 +275,9 @@ function nodeBuild(c: Context): { path: string; from: string } {
     if (!fs.existsSync(file)) throw refuse(`node (CLI: --node) is ${JSON.stringify(request.node)}, which does not exist; give an ${arch} Node.js build (\`npm pack ${spec}\` holds one in package/bin/node), or leave --node out to fetch that one`);
     const machine = machineOf(file);
     if (machine !== facts.machine) {
-      const what = typeof machine === 'number' ? `an ELF executable for ${recipeElf.MACHINE_NAMES[machine] ?? `machine ${machine}`}` : machine.replace(`${file} `, '');
-      throw refuse(`node (CLI: --node) is ${JSON.stringify(request.node)}, ${what}, not ${arch}; give an ${arch} Node.js build (\`npm pack ${spec}\` holds one in package/bin/node), or leave --node out to fetch that one`);
+      const what = typeof machine === 'number' ? `it is for ${recipeElf.MACHINE_NAMES[machine] ?? `ELF machine ${machine}`}` : machine.replace(`${file} is `, '');
+      throw refuse(`node (CLI: --node) is ${JSON.stringify(request.node)}, which is not an ${arch} executable (${what}); `
+        + `give an ${arch} Node.js build (\`npm pack ${spec}\` holds one in package/bin/node), or leave --node out to fetch that one`);
     }
     return { path: file, from: 'given' };
   }
