@@ -9,7 +9,7 @@ import * as path from 'path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { appAt, tempDir } from './helpers';
 import { run } from '../src/cli/main';
-import { emulationFor, EmulationRequest } from '../src/invoke/emulation';
+import { emulationFor, emulationNote, EmulationRequest } from '../src/invoke/emulation';
 import { FunctionInfo, LocalInvokeError } from '../src/invoke/types';
 
 type Arch = 'x86_64' | 'arm64';
@@ -240,4 +240,23 @@ describe('through the CLI', () => {
     expect(status).toBe(0);
     expect(stdout).toMatch(/--sysroot <dir> +for a function of another architecture, run under qemu/);
   });
+});
+
+test('the README gives the install line the refusal gives, and the first line\'s words', () => {
+  const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf-8').replace(/\s+/g, ' ');
+  const message = refusal({ fn: fnOf('arm64'), host: { arch: 'x64', platform: 'linux' }, env: { PATH: '' } });
+  const install = /\(Debian\/Ubuntu: (apt-get install [^)]+)\)/.exec(message)![1];
+  expect(readme).toContain(`\`${install}\``);
+  // The first line as the code writes it for Debian's cross folder and a cached build.
+  const note = emulationNote({ ...fnOf('arm64'), path: 'MyStack/Search' }, {
+    arch: 'arm64',
+    hostArch: 'x86_64',
+    qemu: '/usr/bin/qemu-aarch64-static',
+    sysroot: '/usr/aarch64-linux-gnu',
+    sysrootFrom: 'libc6-arm64-cross',
+    node: '/home/me/.cache/cdk-vectordb-layer/node/v22-arm64/bin/node',
+    nodeFrom: 'cached',
+    timeFactor: 10,
+  }, '22.23.5');
+  expect(readme).toContain(`\`${note.replace(/\(\/home\/me.*$/, '(...)')}\``);
 });

@@ -166,10 +166,16 @@ export function emulationFor(request: EmulationRequest): Emulation | undefined {
   return {
     info,
     node: asked,
-    note: `${label(request.fn)} is ${arch} and this host is ${hostArch}: it runs under emulation, ${qemu} -L ${sysroot.dir} (${sysroot.from}) on Node.js ${asked.version} ${arch} (${node.path}, ${node.from}); timeouts x${EMULATION_TIME_FACTOR}, and times are not Lambda's`,
+    note: emulationNote(request.fn, info, asked.version),
     ricWhy: `aws-lambda-ric's native client is built for this ${hostArch} host and the function runs under ${arch} emulation`,
     command: (args) => ({ file: qemu, args: ['-L', sysroot.dir, node.path, ...args] }),
   };
+}
+
+/** The first line of a run under emulation: the qemu, the sysroot and the Node.js build it uses. */
+export function emulationNote(fn: FunctionInfo, info: EmulationInfo, nodeVersion: string): string {
+  return `${label(fn)} is ${info.arch} and this host is ${info.hostArch}: it runs under emulation, ${info.qemu} -L ${info.sysroot} (${info.sysrootFrom}) `
+    + `on Node.js ${nodeVersion} ${info.arch} (${info.node}, ${info.nodeFrom}); timeouts x${info.timeFactor}, and times are not Lambda's`;
 }
 
 /** What every step of the decision reads. */
