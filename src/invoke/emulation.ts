@@ -128,7 +128,7 @@ export interface EmulationRequest {
 }
 
 /** `process.arch` in Lambda's words (x64 -> x86_64), else as is. */
-export function lambdaArchOf(nodeArch: string): string {
+function lambdaArchOf(nodeArch: string): string {
   return nodeArch === 'x64' ? 'x86_64' : nodeArch;
 }
 

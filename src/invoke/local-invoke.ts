@@ -114,7 +114,6 @@ function hostWarnings(fn: FunctionInfo, node: NodeInfo): string[] {
   if (major !== undefined && major !== node.major) {
     out.push(`the function's runtime is ${fn.runtime}; it runs here on Node.js ${node.version}${node.path === process.execPath ? ' (this host\'s; give node to run another)' : ''}`);
   }
-  // Another architecture runs under emulation (emulation.ts says so first) or is refused.
   return out;
 }
 
