@@ -37,6 +37,11 @@ options:
                            (default ~/.cache/cdk-vectordb-layer/invoke)
   --node <path>            the Node.js executable that runs the function, e.g. the
                            runtime's own major (default: the one running this command)
+  --sysroot <dir>          for a function of another architecture, run under qemu: its
+                           libc (default QEMU_LD_PREFIX, else /usr/aarch64-linux-gnu from
+                           libc6-arm64-cross, or /usr/x86_64-linux-gnu); --node is then
+                           a build for its architecture (default: npm pack
+                           node-linux-<cpu>@<major>, fetched once into the layer cache)
   --json                   print one JSON object on stdout (result, error, times, logs)
   --keep                   keep the layout (task/, opt/, tmp/) and print its folder
   --quiet                  do not echo the function's output on stderr
@@ -62,6 +67,7 @@ const OPTIONS = {
   'isolation': { type: 'string' },
   'work-dir': { type: 'string' },
   'node': { type: 'string' },
+  'sysroot': { type: 'string' },
   'json': { type: 'boolean' },
   'keep': { type: 'boolean' },
   'quiet': { type: 'boolean' },
@@ -167,6 +173,7 @@ function parse(argv: string[]): Parsed {
       isolation: oneOf<IsolationMode>('--isolation', v.isolation, ['auto', 'namespace', 'none']),
       workDir: v['work-dir'],
       node: v.node,
+      sysroot: v.sysroot,
       keepLayout: v.keep === true,
     },
   };
@@ -193,7 +200,8 @@ function report(r: InvokeResult): string[] {
   });
   const client = r.runtimeClientVersion ? `${r.runtimeClient} ${r.runtimeClientVersion}` : r.runtimeClient;
   const tmp = r.isolation.mode === 'namespace' ? `own /tmp (namespace ${ms(r.isolation.setupMs)} ms)` : 'host /tmp (not isolated)';
-  lines.push(`runtime client: ${client} on Node.js ${r.nodeVersion}; ${tmp}; layout ${ms(r.layoutMs)} ms`);
+  const emulated = r.emulation ? ` ${r.emulation.arch} under qemu` : '';
+  lines.push(`runtime client: ${client} on Node.js ${r.nodeVersion}${emulated}; ${tmp}; layout ${ms(r.layoutMs)} ms`);
   if (r.error) lines.push(`${r.errorPhase === 'init' ? 'init failed' : 'the function failed'}: ${r.error.errorType}: ${r.error.errorMessage}`);
   if (r.layoutDir) lines.push(`layout kept at ${r.layoutDir}`);
   return lines;
@@ -213,6 +221,7 @@ function asJson(r: InvokeResult): string {
     runtimeClient: r.runtimeClient,
     runtimeClientVersion: r.runtimeClientVersion,
     nodeVersion: r.nodeVersion,
+    emulation: r.emulation,
     isolation: r.isolation,
     layoutMs: r.layoutMs,
     layoutDir: r.layoutDir,

@@ -80,7 +80,7 @@ export interface NodeInfo {
 }
 
 /** Flags whose support is asked of another Node.js executable. */
-const ASKED_FLAGS = ['--no-experimental-require-module', '--no-experimental-detect-module', '--import'];
+export const ASKED_FLAGS = ['--no-experimental-require-module', '--no-experimental-detect-module', '--import'];
 const nodeInfos = new Map<string, NodeInfo>();
 
 /** The Node.js at `file` (default: this process's), asked once per path. */

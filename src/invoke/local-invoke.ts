@@ -10,6 +10,7 @@
  *   own and the rest of the host read-only (or why not);
  * - environment.ts: Lambda's variables, NODE_PATH and Node.js flags;
  * - runtime-client.ts: aws-lambda-ric (3.x or 4.x) or the built-in bootstrap;
+ * - emulation.ts: a function of another architecture under qemu-user (or why not);
  * - runtime-api.ts: the Lambda Runtime API on 127.0.0.1 and its mailbox;
  * - run.ts: one execution environment: the child, init, the events;
  * - scripts/: the JavaScript the child runs (read-only fs preload, ES module
@@ -20,6 +21,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { findFunction, label } from './cloud-assembly';
+import { Emulation, emulationFor } from './emulation';
 import { NodeInfo, nodeInfo, nodeMajorOf, runtimeMajor } from './environment';
 import { isolate, Isolation, notIsolatedWarning } from './isolation';
 import { createLayout, defaultWorkDir, fillLayout, Layout, removeLayout, resetTmp } from './layout';
@@ -49,9 +51,11 @@ export async function localInvoke(options: LocalInvokeOptions): Promise<InvokeRe
   if (fn.runtime !== undefined && !fn.runtime.startsWith('nodejs')) {
     throw new LocalInvokeError(`function ${label(fn)} runs ${fn.runtime}; the local invoker runs Node.js functions only`, 'UNSUPPORTED');
   }
-  const node = nodeInfo(options.node);
+  // Another architecture runs under qemu, or is refused here, before anything runs.
+  const emulation = emulationFor({ fn, node: options.node, sysroot: options.sysroot });
+  const node = emulation?.node ?? nodeInfo(options.node);
   const wanted = options.runtimeClient ?? 'auto';
-  const ric: RicLookup = wanted === 'bootstrap' ? { why: 'runtimeClient is bootstrap' } : findRic(node.major);
+  const ric: RicLookup = wanted === 'bootstrap' ? { why: 'runtimeClient is bootstrap' } : emulation ? { why: emulation.ricWhy } : findRic(node.major);
   if (wanted === 'aws-lambda-ric' && !ric.found) throw new LocalInvokeError(`runtimeClient is aws-lambda-ric but ${ric.why}`, 'NO_RUNTIME_CLIENT');
   const sharedDirs = (options.sharedDirs ?? []).map((d) => path.resolve(d));
   for (const d of sharedDirs) fs.mkdirSync(d, { recursive: true });
@@ -70,16 +74,17 @@ export async function localInvoke(options: LocalInvokeOptions): Promise<InvokeRe
       tmp: layout.tmp,
       shared: sharedDirs,
       layoutRoot: layout.root,
-      needed: [node.path, ...(ric.found ? [path.dirname(ric.found.entry)] : [])],
+      needed: [node.path, ...(ric.found ? [path.dirname(ric.found.entry)] : []), ...(emulation ? [emulation.info.qemu, emulation.info.sysroot] : [])],
     });
-    // The isolation warning first, before anything else and before any output of the function.
+    // The emulation line first, then the isolation warning, before anything else and before any output of the function.
+    if (emulation) warn(emulation.note);
     const notIsolated = notIsolatedWarning(isolation.info);
     if (notIsolated) warn(notIsolated);
     for (const w of hostWarnings(fn, node)) warn(w);
     if (ric.found === undefined && wanted === 'auto') warn(`ran the bootstrap runtime client: ${ric.why}`);
     fillLayout(fn, layout, { layerDirs: options.layerDirs ?? {}, link: isolation.info.mode === 'namespace' && !options.keepLayout });
     const layoutMs = round(performance.now() - layoutStarted - isolation.info.setupMs);
-    return await runWithFallback({ options, fn, node, layout, isolation, ric, sharedDirs, warnings, warn, layoutMs });
+    return await runWithFallback({ options, fn, node, emulation, layout, isolation, ric, sharedDirs, warnings, warn, layoutMs });
   } finally {
     isolation?.close();
     if (!options.keepLayout) removeLayout(layout);
@@ -109,10 +114,6 @@ function hostWarnings(fn: FunctionInfo, node: NodeInfo): string[] {
   if (major !== undefined && major !== node.major) {
     out.push(`the function's runtime is ${fn.runtime}; it runs here on Node.js ${node.version}${node.path === process.execPath ? ' (this host\'s; give node to run another)' : ''}`);
   }
-  const hostArch = process.arch === 'arm64' ? 'arm64' : process.arch === 'x64' ? 'x86_64' : process.arch;
-  if (fn.architecture !== hostArch) {
-    out.push(`the function is ${fn.architecture} and this host is ${hostArch}: native binaries in its code or layers (such as LanceDB's) will not load here`);
-  }
   return out;
 }
 
@@ -122,6 +123,7 @@ interface Prepared {
   readonly options: LocalInvokeOptions;
   readonly fn: FunctionInfo;
   readonly node: NodeInfo;
+  readonly emulation?: Emulation;
   readonly layout: Layout;
   readonly isolation: Isolation;
   readonly ric: RicLookup;
@@ -140,15 +142,18 @@ async function runWithFallback(p: Prepared): Promise<InvokeResult> {
   const { options, fn, layout } = p;
   const events = (options.events ?? Array.from({ length: options.invocations ?? 1 }, () => options.event ?? {}))
     .map((e) => JSON.stringify(e === undefined ? null : e));
+  // Under emulation the defaults (the function's Timeout, Lambda's 10 s init) stretch; given values do not.
+  const factor = p.emulation?.info.timeFactor ?? 1;
   const run = (client: ClientChoice, warn: (m: string) => void) => runEnvironment({
     client,
     fn,
     node: p.node,
+    emulation: p.emulation,
     layout,
     isolation: p.isolation,
     events,
-    timeoutMs: (options.timeoutSeconds ?? fn.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
-    initTimeoutMs: (options.initTimeoutSeconds ?? DEFAULT_INIT_TIMEOUT_SECONDS) * 1000,
+    timeoutMs: (options.timeoutSeconds ?? (fn.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * factor) * 1000,
+    initTimeoutMs: (options.initTimeoutSeconds ?? DEFAULT_INIT_TIMEOUT_SECONDS * factor) * 1000,
     region: options.region ?? DEFAULT_REGION,
     extraEnv: options.env ?? {},
     sharedDirs: p.sharedDirs,
@@ -195,6 +200,7 @@ function result(p: Prepared, client: ClientChoice, run: RunOutcome): InvokeResul
     runtimeClientVersion: client.version,
     isolation: p.isolation.info,
     nodeVersion: p.node.version,
+    emulation: p.emulation?.info,
     logs: run.output,
     layoutMs: p.layoutMs,
     layoutDir: p.options.keepLayout ? p.layout.root : undefined,

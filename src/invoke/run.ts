@@ -6,6 +6,7 @@ import { ChildProcess, spawn } from 'child_process';
 import { randomBytes, randomUUID } from 'crypto';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
+import { Emulation } from './emulation';
 import { ACCOUNT, lambdaEnv, lambdaNodeFlags, NodeInfo, nodePathEntries, runtimeMajor } from './environment';
 import { Isolation } from './isolation';
 import { Layout, linkNodePath, SCRIPTS } from './layout';
@@ -20,6 +21,8 @@ export interface RunOptions {
   readonly client: ClientChoice;
   /** The Node.js that runs the function. */
   readonly node: NodeInfo;
+  /** Set when the function's architecture is not the host's: node runs under qemu. */
+  readonly emulation?: Pick<Emulation, 'command'>;
   readonly fn: FunctionInfo;
   readonly layout: Layout;
   readonly isolation: Isolation;
@@ -115,7 +118,8 @@ async function startSession(o: RunOptions): Promise<Session> {
     nodePathLinks: JSON.stringify(links),
   });
   if (!o.node.knows('--import')) o.warn(`Node.js ${o.node.version} has no --import: ES module imports do not search NODE_PATH here as they do on Lambda's Node.js 18+ runtimes`);
-  const command = o.isolation.command(o.node.path, nodeArgs(o, env));
+  const launch = o.emulation ? o.emulation.command(nodeArgs(o, env)) : { file: o.node.path, args: nodeArgs(o, env) };
+  const command = o.isolation.command(launch.file, launch.args);
   let output = '';
   let exited = false;
   const started = performance.now();

