@@ -6,7 +6,8 @@
  * 2. The Python wheel and sdist are built from the generated source with the
  *    Python build tools (Debian's python3-build, python3-wheel,
  *    python3-setuptools, twine) and pass `twine check`.
- * 3. `npm pack --dry-run`: the recipe in layer-assets/ and lib/ ship; sources,
+ * 3. `npm pack --dry-run`: the recipe in layer-assets/, lib/ and every file
+ *    an entry point of package.json `exports` names ship; sources,
  *    tests, examples and benchmarks do not.
  * Needs a compiled .jsii (run after `npx projen compile` or `npx projen build`).
  */
@@ -101,6 +102,12 @@ for (const required of ['lib/index.js', 'lib/index.d.ts', '.jsii', 'bin/cdk-vect
 for (const forbidden of [/^src\/(?!invoke\/scripts\/)/, /^test\//, /^examples\//, /^bench\//, /^build-tools\//, /^\.ci\//, /^\.tmp\//, /\.test\.[jt]s$/]) {
   const hits = files.filter((f) => forbidden.test(f));
   if (hits.length > 0) failures.push(`npm pack: ships ${hits.slice(0, 3).join(', ')} (${forbidden})`);
+}
+// Every file an entry point of package.json `exports` names (cdk-vectordb-layer/runtime among them) ships.
+const exportTargets = (value: unknown): string[] => typeof value === 'string' ? [value] : Object.values(value as Record<string, unknown>).flatMap(exportTargets);
+const { exports: entryPoints } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf-8'));
+for (const target of exportTargets(entryPoints).filter((t) => !t.includes('*'))) {
+  if (!files.includes(target.replace(/^\.\//, ''))) failures.push(`npm pack: ${target}, an entry point of package.json exports, is missing`);
 }
 say(`npm pack: ${pack.filename} ${pack.size} bytes packed, ${pack.unpackedSize} unpacked, ${files.length} files`);
 
