@@ -154,9 +154,12 @@ function list(cache: LayerCache, args: CacheArgs, env: NodeJS.ProcessEnv): strin
   ].join('\n');
 }
 
-function removal(cache: LayerCache, args: CacheArgs, r: TrimResult): string {
-  const removed = r.removed.map(listed);
-  const locked = r.locked.map(listed);
+/** Prune or clear; each entry's manifest is read before it may go. */
+function removal(cache: LayerCache, args: CacheArgs): string {
+  const before = new Map(cache.entries().map((e) => [e.hash, listed(e)]));
+  const r: TrimResult = args.sub === 'clear' ? cache.clear() : cache.trim({ maxBytes: args.maxBytes });
+  const removed = r.removed.map((e) => before.get(e.hash) ?? listed(e));
+  const locked = r.locked.map((e) => before.get(e.hash) ?? listed(e));
   if (args.json) {
     const { maxBytes, bytesBefore, bytesAfter, freedBytes } = r;
     return JSON.stringify({ dir: cache.dir, maxBytes, bytesBefore, bytesAfter, freedBytes, removed, locked }, null, 2);
@@ -201,7 +204,7 @@ async function run(argv: string[]): Promise<number> {
     let out: string;
     if (args.sub === 'list') out = list(cache, args, env);
     else if (!fs.existsSync(cache.dir)) out = args.json ? JSON.stringify({ dir: cache.dir, exists: false, removed: [], locked: [], freedBytes: 0 }) : `layer cache ${cache.dir}: nothing to remove, the folder does not exist`;
-    else out = removal(cache, args, args.sub === 'clear' ? cache.clear() : cache.trim({ maxBytes: args.maxBytes }));
+    else out = removal(cache, args);
     process.stdout.write(`${out}\n`);
   } catch (e) {
     const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
