@@ -54,11 +54,11 @@ async function cli(argv: string[], env: Record<string, string | undefined> = {})
   }
 }
 
-/** A cache folder: A (vectordb 0.4.2, used 3 days ago), B (@lancedb/lancedb 0.39.0 compressed, 2 h ago), C (vectordb 0.21.2, 5 min ago). */
+/** A cache folder: A (vectordb 0.4.2 not stripped, used 3 days ago), B (@lancedb/lancedb 0.39.0 compressed, 2 h ago), C (vectordb 0.21.2, 5 min ago). */
 function filledCache(): { dir: string; entryBytes: Record<string, number> } {
   const dir = tempDir('cache');
   const cache = new LayerCache(dir);
-  storeFake(cache, A, { padBytes: 300_000, usedAt: minutesAgo(3 * 24 * 60) });
+  storeFake(cache, A, { padBytes: 300_000, notStripped: true, usedAt: minutesAgo(3 * 24 * 60) });
   storeFake(cache, B, { sdk: '@lancedb/lancedb', version: '0.39.0', padBytes: 200_000, compressed: true, usedAt: minutesAgo(120) });
   storeFake(cache, C, { version: '0.21.2', padBytes: 100_000, usedAt: minutesAgo(5) });
   return { dir, entryBytes: Object.fromEntries(cache.entries().map((e) => [e.hash, e.bytes])) };
@@ -119,9 +119,9 @@ describe('list', () => {
     expect(lines[0]).toBe(`layer cache ${dir}: 3 layers, ${formatBytes(total)} of its 5.0 GB bound (CDK_VECTORDB_LAYER_CACHE_MAX_BYTES)`);
     expect(lines[1].split(/\s{2,}/)).toEqual(['SDK', 'VERSION', 'ARCH', 'BINARY', 'SIZE', 'LAST USED', 'HASH']);
     expect(lines.slice(2).map((l) => l.trim().split(/\s{2,}/))).toEqual([
-      ['vectordb', '0.21.2', 'x86_64', 'plain', formatBytes(entryBytes[C]), '5 min ago', C.slice(0, 12)],
+      ['vectordb', '0.21.2', 'x86_64', 'stripped', formatBytes(entryBytes[C]), '5 min ago', C.slice(0, 12)],
       ['@lancedb/lancedb', '0.39.0', 'x86_64', 'compressed', formatBytes(entryBytes[B]), '2 h ago', B.slice(0, 12)],
-      ['vectordb', '0.4.2', 'x86_64', 'plain', formatBytes(entryBytes[A]), '3 days ago', A.slice(0, 12)],
+      ['vectordb', '0.4.2', 'x86_64', 'not stripped', formatBytes(entryBytes[A]), '3 days ago', A.slice(0, 12)],
     ]);
     expect(lines).toHaveLength(5);
   });
@@ -134,7 +134,7 @@ describe('list', () => {
     expect(j).toMatchObject({ dir, exists: true, maxBytes: 2_000_000_000, totalBytes: entryBytes[A] + entryBytes[B] + entryBytes[C] });
     expect(j.entries.map((e: { hash: string }) => e.hash)).toEqual([C, B, A]);
     expect(j.entries[1]).toEqual({
-      hash: B, sdk: '@lancedb/lancedb', version: '0.39.0', architecture: 'x86_64', compressed: true, bytes: entryBytes[B], lastUsed: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), sealed: true,
+      hash: B, sdk: '@lancedb/lancedb', version: '0.39.0', architecture: 'x86_64', compressed: true, stripped: true, bytes: entryBytes[B], lastUsed: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), sealed: true,
     });
   });
 
@@ -183,7 +183,7 @@ describe('prune and clear', () => {
     const removedBytes = entryBytes[A] + entryBytes[B];
     expect(lines[0]).toBe(`layer cache ${dir}: removed 2 layers (${formatBytes(removedBytes)}), freed ${formatBytes(removedBytes)} of disk; ${formatBytes(entryBytes[C])} left of the bound ${formatBytes(bound)}`);
     expect(lines.slice(1)).toEqual([
-      `  removed vectordb 0.4.2 x86_64, ${formatBytes(entryBytes[A])}, last used 3 days ago (${A.slice(0, 12)})`,
+      `  removed vectordb 0.4.2 x86_64 not stripped, ${formatBytes(entryBytes[A])}, last used 3 days ago (${A.slice(0, 12)})`,
       `  removed @lancedb/lancedb 0.39.0 x86_64 compressed, ${formatBytes(entryBytes[B])}, last used 2 h ago (${B.slice(0, 12)})`,
     ]);
     expect(new LayerCache(dir).entries().map((e) => e.hash)).toEqual([C]);
@@ -210,8 +210,8 @@ describe('prune and clear', () => {
     const gone = formatBytes(entryBytes[A] + entryBytes[C]);
     expect(lines[0]).toBe(`layer cache ${dir}: removed 2 layers (${gone}), freed ${gone} of disk; ${formatBytes(entryBytes[B])} left`);
     expect(lines.slice(1, 3)).toEqual([
-      `  removed vectordb 0.4.2 x86_64, ${formatBytes(entryBytes[A])}, last used 3 days ago (${A.slice(0, 12)})`,
-      `  removed vectordb 0.21.2 x86_64, ${formatBytes(entryBytes[C])}, last used 5 min ago (${C.slice(0, 12)})`,
+      `  removed vectordb 0.4.2 x86_64 not stripped, ${formatBytes(entryBytes[A])}, last used 3 days ago (${A.slice(0, 12)})`,
+      `  removed vectordb 0.21.2 x86_64 stripped, ${formatBytes(entryBytes[C])}, last used 5 min ago (${C.slice(0, 12)})`,
     ]);
     expect(lines[3]).toBe(`  kept @lancedb/lancedb 0.39.0 x86_64 compressed, ${formatBytes(entryBytes[B])}, last used 2 h ago (${B.slice(0, 12)}): a running synth holds it (building or linking it); run clear again when it is done`);
     expect(lines).toHaveLength(4);

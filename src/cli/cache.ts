@@ -43,6 +43,8 @@ export interface ListedEntry {
   readonly architecture?: string;
   /** Whether the native binary ships compressed (compressBinary). */
   readonly compressed?: boolean;
+  /** Whether the native binary was stripped of symbols. */
+  readonly stripped?: boolean;
   readonly bytes: number;
   readonly lastUsed: string;
   readonly sealed: boolean;
@@ -56,6 +58,7 @@ function listed(e: CacheEntry): ListedEntry {
     version: m?.version,
     architecture: m?.architecture,
     compressed: m ? Boolean(m.compressedBinary) : undefined,
+    stripped: m ? m.strip?.applied === true : undefined,
     bytes: e.bytes,
     lastUsed: e.lastUsed.toISOString(),
     sealed: e.sealed,
@@ -85,15 +88,21 @@ function layers(n: number): string {
 }
 
 function describeEntry(e: ListedEntry): string {
-  const what = e.sdk ? `${e.sdk} ${e.version} ${e.architecture}${e.compressed ? ' compressed' : ''}` : 'a layer without a readable manifest';
+  const what = e.sdk ? `${e.sdk} ${e.version} ${e.architecture} ${binaryText(e)}` : 'a layer without a readable manifest';
   return `${what}, ${formatBytes(e.bytes)}, last used ${formatAge(e.lastUsed)} (${e.hash.slice(0, 12)})`;
+}
+
+/** How the native binary ships: compressed (and stripped), stripped, or as published. */
+function binaryText(e: ListedEntry): string {
+  if (e.compressed === undefined) return '?';
+  return e.compressed ? 'compressed' : e.stripped ? 'stripped' : 'not stripped';
 }
 
 function table(entries: ListedEntry[]): string[] {
   const head = ['SDK', 'VERSION', 'ARCH', 'BINARY', 'SIZE', 'LAST USED', 'HASH'];
   const rows = entries.map((e) => [
     e.sdk ?? '?', e.version ?? '?', e.architecture ?? '?',
-    e.compressed === undefined ? '?' : e.compressed ? 'compressed' : 'plain',
+    binaryText(e),
     formatBytes(e.bytes), formatAge(e.lastUsed), `${e.hash.slice(0, 12)}${e.sealed ? '' : ' (checked in full on its next use)'}`,
   ]);
   const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

@@ -22,6 +22,8 @@ export interface FakeLayerOptions {
   readonly padBytes?: number;
   /** Ship the "binary" as a compressed file (the check then reads no ELF header). */
   readonly compressed?: boolean;
+  /** The manifest says the binary was not stripped. */
+  readonly notStripped?: boolean;
 }
 
 /** A built-layer folder (holding nodejs/) and what it must hold. */
@@ -60,6 +62,7 @@ export function fakeLayer(options: FakeLayerOptions = {}): { dir: string; expect
     nativeBinarySha256: sha256,
     glibc: '2.2.5',
     pinned: true,
+    strip: { requested: true, applied: !options.notStripped },
   };
   recipeManifest.writeManifest(nodejs, facts as unknown as Parameters<typeof recipeManifest.writeManifest>[1]);
   return { dir, expected: { sdk, version, architecture: 'x86_64' } };
