@@ -5,7 +5,8 @@
  * Layout of the cache folder:
  *   layers/<hash>/        a built layer (the folder that holds nodejs/), files read-only
  *   layers/<hash>.json    its seal: every file's size, mtime and inode when it was checked
- *   locks/<hash>.lock     one build per hash at a time (./build-lock.ts)
+ *   locks/<hash>.lock     one build per hash at a time (./build-lock.ts); a trim
+ *                         removes only an entry whose lock it takes at once
  *   tmp/                  entries being written, renamed into layers/ when complete
  *
  * An entry is complete or absent (written in tmp/, then renamed). Before a
@@ -13,7 +14,9 @@
  * means the full manifest check (./layer-dir.ts: sizes, files, the binary's
  * sha256 and machine), then a new seal or the entry's removal. A layer reaches
  * cdk.out by hard links (no second copy), or a copy where links cannot be made
- * (another file system; a reflink where the file system has them).
+ * (another file system; a reflink where the file system has them). The seal's
+ * mtime is the entry's last use; every store and every hit trims the cache to
+ * its bound, least recently used first.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -64,7 +67,7 @@ export function cacheConfig(env: NodeJS.ProcessEnv = process.env): CacheConfig {
 /** One file of a sealed entry. */
 type SealedFile = [relative: string, size: number, mtimeMs: number, ino: number];
 
-/** What `layers/<hash>.json` holds. */
+/** What `layers/<hash>.json` holds, in this key order (readSealHead finds `bytes` before `files`). */
 interface Seal {
   readonly hash: string;
   readonly expected: ExpectedLayer;
