@@ -212,7 +212,7 @@ async function run(argv: string[]): Promise<number> {
   try {
     let out: string;
     if (args.sub === 'list') out = list(cache, args, env);
-    else if (!fs.existsSync(cache.dir)) out = args.json ? JSON.stringify({ dir: cache.dir, exists: false, removed: [], locked: [], freedBytes: 0 }) : `layer cache ${cache.dir}: nothing to remove, the folder does not exist`;
+    else if (!fs.existsSync(cache.dir)) out = args.json ? JSON.stringify({ dir: cache.dir, exists: false, removed: [], locked: [], freedBytes: 0 }, null, 2) : `layer cache ${cache.dir}: nothing to remove, the folder does not exist`;
     else out = removal(cache, args);
     process.stdout.write(`${out}\n`);
   } catch (e) {
