@@ -469,7 +469,7 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
       this.unzippedSizeBytes = manifest.unzippedBytes;
       this.decompressedBinaryBytes = manifest.compressedBinary?.decompressedBytes;
       this.applyMeasuredRuntimes(runtimes, facts);
-      this.annotate(manifest);
+      this.annotate(manifest, prepared.source === undefined);
     }
   }
 
@@ -500,8 +500,9 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
     return readManifest(dir);
   }
 
-  private annotate(manifest: LayerManifest) {
-    if (!manifest.pinned) {
+  /** Notes on the staged layer; `built`: bundled in this synth (not from the machine cache or an earlier cdk.out). */
+  private annotate(manifest: LayerManifest, built: boolean) {
+    if (!manifest.pinned && built) {
       Annotations.of(this).addInfo(`${this.sdk} ${this.version} has no lockfile in this library: built fresh from the npm registry (npm checked every package's integrity against it)`);
     }
     if (manifest.compressedBinary) {

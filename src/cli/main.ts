@@ -14,7 +14,7 @@ export interface Command {
 function commands(): Record<string, Command> {
   /* eslint-disable @typescript-eslint/no-require-imports */
   const found: Record<string, Command> = {};
-  for (const name of ['build', 'versions', 'invoke']) {
+  for (const name of ['build', 'versions', 'invoke', 'cache']) {
     try {
       found[name] = require(`./${name}`).command;
     } catch (e) {

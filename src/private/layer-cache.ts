@@ -5,7 +5,8 @@
  * Layout of the cache folder:
  *   layers/<hash>/        a built layer (the folder that holds nodejs/), files read-only
  *   layers/<hash>.json    its seal: every file's size, mtime and inode when it was checked
- *   locks/<hash>.lock     one build per hash at a time (./build-lock.ts)
+ *   locks/<hash>.lock     one build per hash at a time (./build-lock.ts); a trim
+ *                         removes only an entry whose lock it takes at once
  *   tmp/                  entries being written, renamed into layers/ when complete
  *
  * An entry is complete or absent (written in tmp/, then renamed). Before a
@@ -13,7 +14,9 @@
  * means the full manifest check (./layer-dir.ts: sizes, files, the binary's
  * sha256 and machine), then a new seal or the entry's removal. A layer reaches
  * cdk.out by hard links (no second copy), or a copy where links cannot be made
- * (another file system; a reflink where the file system has them).
+ * (another file system; a reflink where the file system has them). The seal's
+ * mtime is the entry's last use; every store and every hit trims the cache to
+ * its bound, least recently used first.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -64,12 +67,64 @@ export function cacheConfig(env: NodeJS.ProcessEnv = process.env): CacheConfig {
 /** One file of a sealed entry. */
 type SealedFile = [relative: string, size: number, mtimeMs: number, ino: number];
 
-/** What `layers/<hash>.json` holds. */
+/** What `layers/<hash>.json` holds, in this key order (readSealHead finds `bytes` before `files`). */
 interface Seal {
   readonly hash: string;
   readonly expected: ExpectedLayer;
   readonly bytes: number;
   readonly files: SealedFile[];
+}
+
+/** One entry of the cache. */
+export interface CacheEntry {
+  /** The layer's content hash (./asset-hash.ts): the entry's name. */
+  readonly hash: string;
+  /** The entry's folder (holds nodejs/). */
+  readonly dir: string;
+  /** Bytes of its files (what the bound counts). */
+  readonly bytes: number;
+  /** When a synth last stored or reused it. */
+  readonly lastUsed: Date;
+  /** Whether its seal is written (an unsealed entry is checked in full on its next use). */
+  readonly sealed: boolean;
+}
+
+/** What a trim or a clear did. */
+export interface TrimResult {
+  /** Entries removed, least recently used first. */
+  readonly removed: CacheEntry[];
+  /** Entries kept because another process holds their lock. */
+  readonly locked: CacheEntry[];
+  readonly bytesBefore: number;
+  readonly bytesAfter: number;
+  /** Disk freed: the removed entries' files that no cdk.out linked to (the others go with the last cdk.out holding them). */
+  readonly freedBytes: number;
+  /** The bound trimmed to. */
+  readonly maxBytes: number;
+}
+
+/**
+ * A seal's byte count and mtime without parsing its file list (tens of kB):
+ * `bytes` is written before `files`; a seal not in that shape is parsed whole.
+ */
+function readSealHead(file: string): { bytes: number; mtime: Date } {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const mtime = fs.fstatSync(fd).mtime;
+    const buf = Buffer.alloc(1024);
+    const head = buf.toString('utf-8', 0, fs.readSync(fd, buf, 0, buf.length, 0));
+    const m = /^\{"hash":"[^"]*","expected":\{[^{}]*\},"bytes":(\d+),"files":/.exec(head);
+    if (m) return { bytes: Number(m[1]), mtime };
+    let bytes = 0;
+    try {
+      bytes = (JSON.parse(fs.readFileSync(file, 'utf-8')) as Seal).bytes ?? 0;
+    } catch {
+      bytes = 0;
+    }
+    return { bytes, mtime };
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** Files below a folder with their stats, sorted: what a seal records and compares. */
@@ -89,6 +144,28 @@ function statTree(dir: string): SealedFile[] {
   };
   walk(dir, '');
   return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+}
+
+/** Bytes of the files below `dir` that nothing else links to: what removing it frees. */
+function unlinkedBytes(dir: string): number {
+  let bytes = 0;
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) {
+        walk(p);
+        continue;
+      }
+      const st = fs.lstatSync(p);
+      if (st.nlink <= 1) bytes += st.size;
+    }
+  };
+  try {
+    walk(dir);
+  } catch {
+    // gone meanwhile
+  }
+  return bytes;
 }
 
 function sameFiles(a: SealedFile[], b: SealedFile[]): boolean {
@@ -175,7 +252,8 @@ export class LayerCache {
   /**
    * The entry's folder when it holds a sound layer (seal unchanged, or the full
    * check passed and the seal was renewed); a damaged entry is removed, with a
-   * note. Call with the hash's lock held.
+   * note. A hit marks the entry used now and trims the cache to its bound (the
+   * entry found stays). Call with the hash's lock held.
    */
   public find(hash: string, expected: ExpectedLayer, where: string): string | undefined {
     const dir = this.entry(hash);
@@ -186,11 +264,11 @@ export class LayerCache {
     } catch {
       seal = undefined;
     }
-    if (seal && sameFiles(seal.files, statTree(dir))) return this.touch(hash, dir);
+    if (seal && sameFiles(seal.files, statTree(dir))) return this.hit(hash, dir);
     const problems = checkLayerDir(dir, expected);
     if (problems.length === 0) {
       this.seal(hash, expected, dir);
-      return this.touch(hash, dir);
+      return this.hit(hash, dir);
     }
     process.stderr.write(`[vectordb-layer] ${where}: the cached layer ${dir} does not match its manifest (${problems.join('; ')}); removed it, building the layer again\n`);
     this.remove(hash);
@@ -228,6 +306,17 @@ export class LayerCache {
     fs.renameSync(tmp, this.sealFile(hash));
   }
 
+  /** A hit: the entry used now, then the cache within its bound (never this entry). */
+  private hit(hash: string, dir: string): string {
+    this.touch(hash, dir);
+    try {
+      this.trim({ keep: hash });
+    } catch {
+      // housekeeping: the next build or hit trims again; the hit stands
+    }
+    return dir;
+  }
+
   /** Marks an entry used now (its seal's mtime): the eviction order. */
   private touch(hash: string, dir: string): string {
     const now = new Date();
@@ -259,30 +348,109 @@ export class LayerCache {
    * @returns the hashes evicted
    */
   public evict(keep: string): string[] {
+    return this.trim({ keep }).removed.map((e) => e.hash);
+  }
+
+  /**
+   * The entries, most recently used first: one stat and the head of the seal
+   * each (cheap enough for every hit). An entry folder without a seal (a
+   * process died between the two) counts by its files.
+   */
+  public entries(): CacheEntry[] {
     const layers = path.join(this.dir, 'layers');
-    if (!fs.existsSync(layers)) return [];
-    const entries = fs.readdirSync(layers).filter((n) => n.endsWith('.json')).map((n) => {
-      const hash = n.slice(0, -'.json'.length);
-      const file = path.join(layers, n);
-      let bytes = 0;
+    let found: fs.Dirent[];
+    try {
+      found = fs.readdirSync(layers, { withFileTypes: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+    const sealed = new Set(found.filter((d) => d.isFile() && d.name.endsWith('.json')).map((d) => d.name.slice(0, -'.json'.length)));
+    const out: CacheEntry[] = [];
+    for (const d of found) {
+      if (!d.isDirectory()) continue;
+      const hash = d.name;
       try {
-        bytes = (JSON.parse(fs.readFileSync(file, 'utf-8')) as Seal).bytes;
+        if (sealed.has(hash)) {
+          const head = readSealHead(this.sealFile(hash));
+          out.push({ hash, dir: this.entry(hash), bytes: head.bytes, lastUsed: head.mtime, sealed: true });
+        } else {
+          const dir = this.entry(hash);
+          out.push({ hash, dir, bytes: statTree(dir).reduce((n, f) => n + f[1], 0), lastUsed: fs.statSync(dir).mtime, sealed: false });
+        }
       } catch {
-        bytes = 0;
+        // removed by another process meanwhile
       }
-      return { hash, bytes, used: fs.statSync(file).mtimeMs };
-    }).sort((a, b) => a.used - b.used);
-    let total = entries.reduce((n, e) => n + e.bytes, 0);
-    const evicted: string[] = [];
-    for (const e of entries) {
-      if (total <= this.maxBytes) break;
-      if (e.hash === keep || fs.existsSync(path.join(this.dir, 'locks', `${e.hash}.lock`))) continue;
-      this.remove(e.hash);
+    }
+    return out.sort((a, b) => b.lastUsed.getTime() - a.lastUsed.getTime());
+  }
+
+  /**
+   * Removes the least recently used entries until the cache holds at most
+   * `maxBytes` (default its bound): never `keep`, never an entry another
+   * process holds the lock of (building or linking it); clears temp folders
+   * left by a process that died.
+   */
+  public trim(options: { maxBytes?: number; keep?: string } = {}): TrimResult {
+    const bound = options.maxBytes ?? this.maxBytes;
+    const entries = this.entries();
+    const before = entries.reduce((n, e) => n + e.bytes, 0);
+    let total = before;
+    const removed: CacheEntry[] = [];
+    const locked: CacheEntry[] = [];
+    let freed = 0;
+    for (const e of [...entries].reverse()) {
+      if (total <= bound) break;
+      if (e.hash === options.keep) continue;
+      const bytes = this.removeUnlocked(e.hash);
+      if (bytes === undefined) {
+        locked.push(e);
+        continue;
+      }
       total -= e.bytes;
-      evicted.push(e.hash);
+      freed += bytes;
+      removed.push(e);
     }
     this.clearStaleTemp();
-    return evicted;
+    return { removed, locked, bytesBefore: before, bytesAfter: total, freedBytes: freed, maxBytes: bound };
+  }
+
+  /** Removes every entry but those another process holds the lock of, and seals left without their entry. */
+  public clear(): TrimResult {
+    const result = this.trim({ maxBytes: 0 });
+    const layers = path.join(this.dir, 'layers');
+    if (fs.existsSync(layers)) {
+      for (const n of fs.readdirSync(layers)) {
+        const hash = n.slice(0, -'.json'.length);
+        if (n.endsWith('.json') && !fs.existsSync(this.entry(hash))) this.removeUnlocked(hash);
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Removes an entry if its lock can be had at once (a dead owner's lock is
+   * taken over): the bytes of disk that frees (files no cdk.out links to), or
+   * undefined when a live process holds the lock.
+   */
+  private removeUnlocked(hash: string): number | undefined {
+    const locks = path.join(this.dir, 'locks');
+    fs.mkdirSync(locks, { recursive: true });
+    let release: () => void;
+    try {
+      release = acquireBuildLock(path.join(locks, `${hash}.lock`), { timeoutMs: 0 });
+    } catch (e) {
+      // A file system error is the caller's; no code means another process holds the lock.
+      if ((e as NodeJS.ErrnoException).code) throw e;
+      return undefined;
+    }
+    try {
+      const freed = unlinkedBytes(this.entry(hash));
+      this.remove(hash);
+      return freed;
+    } finally {
+      release();
+    }
   }
 
   private clearStaleTemp() {

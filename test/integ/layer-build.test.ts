@@ -13,7 +13,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { VectorDbLayer, VectorDbSdk } from '../../src';
 import { localBuildCount } from '../../src/private/local-build';
 import { LAMBDA_UNZIPPED_LIMIT_BYTES, recipePrune } from '../../src/private/recipe';
-import { appAt, assetDirs, FIXTURES, listing, searchWithLayer, stagedLayerDir, tempDir } from '../helpers';
+import { appAt, assetDirs, FIXTURES, listing, searchWithLayer, stagedLayerDir, tempDir, withEnv } from '../helpers';
 
 // The module object itself, so a spy sees the construct's calls.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -129,11 +129,22 @@ describe('vectordb 0.21.2 on x86_64 (the default)', () => {
 describe('an unpinned version whose native package has another version (vectordb 0.9.0 names 0.4.20)', () => {
   const outdir = tempDir('v090');
   let stack: import('aws-cdk-lib').Stack;
+  let fromCache: import('aws-cdk-lib').Stack;
   beforeAll(() => {
-    const made = appAt(outdir);
-    stack = made.stack;
-    new VectorDbLayer(stack, 'Layer', { version: '0.9.0' });
-    made.app.synth();
+    // An empty machine cache of its own: the first synth builds, the second links from it.
+    withEnv({ CDK_VECTORDB_LAYER_CACHE: tempDir('v090-cache') }, () => {
+      const before = localBuildCount();
+      const made = appAt(outdir);
+      stack = made.stack;
+      new VectorDbLayer(stack, 'Layer', { version: '0.9.0' });
+      made.app.synth();
+      expect(localBuildCount() - before).toBe(1);
+      const again = appAt(tempDir('v090-again'));
+      fromCache = again.stack;
+      new VectorDbLayer(fromCache, 'Layer', { version: '0.9.0' });
+      again.app.synth();
+      expect(localBuildCount() - before).toBe(1);
+    });
   });
 
   test('builds from the native package the SDK names, and searches', () => {
@@ -146,6 +157,12 @@ describe('an unpinned version whose native package has another version (vectordb
     const annotations = Annotations.fromStack(stack);
     annotations.hasNoWarning('*', Match.anyValue());
     annotations.hasInfo('/Stack/Layer', Match.stringLikeRegexp('vectordb 0\\.9\\.0 has no lockfile in this library: built fresh from the npm registry \\(npm checked every package\'s integrity against it\\)'));
+  });
+
+  test('a layer linked from the machine cache was not built: no note that it was built fresh', () => {
+    const annotations = Annotations.fromStack(fromCache);
+    annotations.hasNoInfo('/Stack/Layer', Match.stringLikeRegexp('built fresh'));
+    annotations.hasNoWarning('*', Match.anyValue());
   });
 });
 

@@ -3,14 +3,16 @@
  * in one process, other processes and other cdk.out folders reuse it; each
  * cdk.out gets it by hard links (no second copy); a damaged entry is rebuilt,
  * an unusable cache folder means building as without it (one note), two synths
- * racing on an empty cache build once, and the cache stays within its bound.
+ * racing on an empty cache build once, and the cache stays within its bound,
+ * on a build and on a reuse; `cdk-vectordb-layer cache` as the README shows it.
  * Slow tier: real builds.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { VectorDbLayer, VectorDbLayerProps } from '../../src';
+import { run } from '../../src/cli/main';
 import { LayerCache } from '../../src/private/layer-cache';
-import { checkLayerDir } from '../../src/private/layer-dir';
+import { checkLayerDir, readManifest } from '../../src/private/layer-dir';
 import { localBuildCount } from '../../src/private/local-build';
 import { appAt, runSynthLayer, searchWithLayer, tempDir, withEnv } from '../helpers';
 
@@ -145,3 +147,103 @@ describe('the size bound', () => {
     expect(layers()).toEqual([used]);
   });
 });
+
+describe('the bound kept on a hit, and the cache command, on real layers', () => {
+  const cache = tempDir('hit-bound');
+  /** The two builds of vectordb 0.4.2 x86_64 (stripped, and not): their hashes and their folders in cdk.out. */
+  const built: Record<'stripped' | 'notStripped', { hash: string; staged: string }> = {} as never;
+
+  beforeAll(() => {
+    withCache(cache, () => {
+      built.notStripped = { hash: '', staged: synthOnce({ version: '0.4.2', strip: false }).staged };
+      built.stripped = { hash: '', staged: synthOnce({ version: '0.4.2' }).staged };
+    });
+    for (const e of new LayerCache(cache).entries()) {
+      const key = readManifest(e.dir)!.strip.applied ? 'stripped' : 'notStripped';
+      built[key].hash = e.hash;
+    }
+    expect(built.stripped.hash).not.toBe(built.notStripped.hash);
+  });
+
+  const seal = (dir: string, hash: string) => path.join(dir, 'layers', `${hash}.json`);
+  const ago = (ms: number) => new Date(Date.now() - ms);
+
+  test('a synth that reuses a layer trims a cache over its bound: the least recently used goes, the layer reused stays', () => {
+    // The layer about to be reused is the least recently used; the bound holds it alone.
+    fs.utimesSync(seal(cache, built.stripped.hash), ago(7_200_000), ago(7_200_000));
+    fs.utimesSync(seal(cache, built.notStripped.hash), ago(3_600_000), ago(3_600_000));
+    const entries = new LayerCache(cache).entries();
+    expect(entries.map((e) => e.hash)).toEqual([built.notStripped.hash, built.stripped.hash]);
+    const bound = entries.find((e) => e.hash === built.stripped.hash)!.bytes + 1_000_000;
+
+    const before = localBuildCount();
+    const { result, said } = stderrOf(() => withCache(cache, () => synthOnce({ version: '0.4.2' }), { CDK_VECTORDB_LAYER_CACHE_MAX_BYTES: String(bound) }));
+    expect(localBuildCount() - before).toBe(0);
+    expect(said).not.toMatch(/\[vectordb-layer\]/);
+    expect(new LayerCache(cache).entries().map((e) => e.hash)).toEqual([built.stripped.hash]);
+    expect(fs.existsSync(path.join(cache, 'layers', built.notStripped.hash))).toBe(false);
+    expect(checkLayerDir(result.staged, EXPECTED)).toEqual([]);
+    expect(inodes(result.staged)).toEqual(inodes(path.join(cache, 'layers', built.stripped.hash)));
+  });
+
+  test('the README\'s `cache` block, run on a cache of these two layers: the same lines, but for sizes, ages, hashes and the folder', async () => {
+    // A cache as the README shows it: the stripped layer used just now, the other a minute ago.
+    const dir = tempDir('readme-cache');
+    const filler = new LayerCache(dir);
+    for (const [b, usedAt] of [[built.notStripped, ago(90_000)], [built.stripped, new Date()]] as const) {
+      const release = filler.lock(b.hash, 'test');
+      filler.store(b.hash, EXPECTED, b.staged);
+      release();
+      fs.utimesSync(seal(dir, b.hash), usedAt, usedAt);
+    }
+    const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf-8');
+    const section = readme.slice(readme.indexOf('## Built once per machine: the layer cache'));
+    const block = /^```console\n([\s\S]*?)^```$/m.exec(section)![1];
+    const steps: Array<{ argv: string[]; shown: string[] }> = [];
+    for (const line of block.trimEnd().split('\n')) {
+      if (line.startsWith('$ npx cdk-vectordb-layer ')) steps.push({ argv: line.slice('$ npx cdk-vectordb-layer '.length).split(' '), shown: [] });
+      else steps[steps.length - 1].shown.push(line);
+    }
+    expect(steps.map((s) => s.argv.join(' '))).toEqual(['cache', 'cache prune --max-bytes 100MB', 'cache clear']);
+    const shape = (text: string, folder: string) => text.split(folder).join('<dir>')
+      .replace(/\b\d+(\.\d+)? (B|kB|MB|GB)\b/g, '<size>')
+      .replace(/\b(just now|\d+ (min|h|days?) ago)\b/g, '<age>')
+      .replace(/\b[0-9a-f]{12}\b/g, '<hash>')
+      .replace(/\s+/g, ' ');
+    for (const step of steps) {
+      const r = await cliIn(step.argv, { CDK_VECTORDB_LAYER_CACHE: dir, CDK_VECTORDB_LAYER_CACHE_MAX_BYTES: undefined });
+      expect([step.argv.join(' '), r.status, r.stderr]).toEqual([step.argv.join(' '), 0, '']);
+      const real = r.stdout.trimEnd().split('\n').slice(0, step.shown.length);
+      expect(real.map((l) => shape(l, dir))).toEqual(step.shown.map((l) => shape(l, '/home/me/.cache/cdk-vectordb-layer')));
+    }
+    expect(fs.readdirSync(path.join(dir, 'layers'))).toEqual([]);
+  });
+});
+
+/** `cdk-vectordb-layer <argv>` in this process, with the environment given (undefined: unset). */
+async function cliIn(argv: string[], env: Record<string, string | undefined>): Promise<{ status: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = jest.spyOn(process.stdout, 'write').mockImplementation((c) => {
+    stdout += String(c);
+    return true;
+  });
+  const err = jest.spyOn(process.stderr, 'write').mockImplementation((c) => {
+    stderr += String(c);
+    return true;
+  });
+  const before = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  const apply = (values: Record<string, string | undefined>) => Object.entries(values).forEach(([k, v]) => {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  });
+  try {
+    apply(env);
+    const status = await run(argv);
+    return { status, stdout, stderr };
+  } finally {
+    apply(before);
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
