@@ -138,6 +138,20 @@ describe('list', () => {
     });
   });
 
+  test('the Node.js builds of invokes under emulation are listed apart (outside the bound), and clear removes them', async () => {
+    const { dir } = filledCache();
+    const build = path.join(dir, 'node', 'v22-arm64', 'bin');
+    fs.mkdirSync(build, { recursive: true });
+    fs.writeFileSync(path.join(build, 'node'), Buffer.alloc(3 * 1024 * 1024));
+    const listedRun = await cli(['cache'], { CDK_VECTORDB_LAYER_CACHE: dir });
+    expect(listedRun.stdout.trimEnd().split('\n').pop()).toBe(`Node.js builds for invokes under emulation (${path.join(dir, 'node')}, not in the bound; clear removes them): v22-arm64 ${formatBytes(3 * 1024 * 1024)}`);
+    expect(JSON.parse((await cli(['cache', '--json'], { CDK_VECTORDB_LAYER_CACHE: dir })).stdout).nodeBuilds).toEqual([{ name: 'v22-arm64', bytes: 3 * 1024 * 1024 }]);
+    const cleared = await cli(['cache', 'clear'], { CDK_VECTORDB_LAYER_CACHE: dir });
+    expect(cleared.status).toBe(0);
+    expect(cleared.stdout).toMatch(/\n {2}removed the Node\.js builds for invokes under emulation: v22-arm64 /);
+    expect(fs.existsSync(path.join(dir, 'node'))).toBe(false);
+  });
+
   test('a bound that is not a size is named, with the default used', async () => {
     const { dir } = filledCache();
     const r = await cli(['cache'], { CDK_VECTORDB_LAYER_CACHE: dir, CDK_VECTORDB_LAYER_CACHE_MAX_BYTES: 'lots' });

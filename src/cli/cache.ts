@@ -6,6 +6,7 @@
  * entry a running synth holds the lock of (building or linking it) stays.
  */
 import * as fs from 'fs';
+import * as path from 'path';
 import { badInput, parseCommandArgs, UsageError } from './args';
 import type { Command } from './main';
 import { CacheEntry, cacheConfig, LayerCache, parseSize, TrimResult } from '../private/layer-cache';
@@ -150,16 +151,49 @@ export function parseCacheArgs(argv: string[]): CacheArgs {
   return { sub: sub as Subcommand, maxBytes, json: values.json === true, help: values.help === true };
 }
 
+/** A Node.js build the invoker fetched to run a function under emulation (`<cache>/node/v<major>-<arch>`). */
+interface NodeBuild {
+  readonly name: string;
+  readonly bytes: number;
+}
+
+/** Bytes of the files under `dir`. */
+function treeBytes(dir: string): number {
+  let total = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) total += treeBytes(p);
+    else if (e.isFile()) total += fs.statSync(p).size;
+  }
+  return total;
+}
+
+/** The Node.js builds of emulated invokes in the cache folder, outside the layers' bound. */
+function nodeBuilds(cache: LayerCache): NodeBuild[] {
+  const dir = path.join(cache.dir, 'node');
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => ({ name: e.name, bytes: treeBytes(path.join(dir, e.name)) }));
+}
+
+function nodeBuildsLine(cache: LayerCache, builds: NodeBuild[]): string[] {
+  if (builds.length === 0) return [];
+  return [`Node.js builds for invokes under emulation (${path.join(cache.dir, 'node')}, not in the bound; clear removes them): ${builds.map((b) => `${b.name} ${formatBytes(b.bytes)}`).join(', ')}`];
+}
+
 function list(cache: LayerCache, args: CacheArgs, env: NodeJS.ProcessEnv): string {
   const entries = cache.entries().map(listed);
   const total = entries.reduce((n, e) => n + e.bytes, 0);
   const exists = fs.existsSync(cache.dir);
-  if (args.json) return JSON.stringify({ dir: cache.dir, exists, maxBytes: cache.maxBytes, totalBytes: total, entries }, null, 2);
+  const builds = exists ? nodeBuilds(cache) : [];
+  if (args.json) return JSON.stringify({ dir: cache.dir, exists, maxBytes: cache.maxBytes, totalBytes: total, entries, nodeBuilds: builds }, null, 2);
   if (!exists) return `layer cache ${cache.dir}: empty, the folder does not exist yet (the first layer a synth builds makes it)`;
-  if (entries.length === 0) return `layer cache ${cache.dir}: empty, 0 B ${boundText(cache.maxBytes, env)}`;
+  if (entries.length === 0) return [`layer cache ${cache.dir}: empty, 0 B ${boundText(cache.maxBytes, env)}`, ...nodeBuildsLine(cache, builds)].join('\n');
   return [
     `layer cache ${cache.dir}: ${layers(entries.length)}, ${formatBytes(total)} ${boundText(cache.maxBytes, env)}`,
     ...table(entries),
+    ...nodeBuildsLine(cache, builds),
   ].join('\n');
 }
 
@@ -167,17 +201,21 @@ function list(cache: LayerCache, args: CacheArgs, env: NodeJS.ProcessEnv): strin
 function removal(cache: LayerCache, args: CacheArgs): string {
   const before = new Map(cache.entries().map((e) => [e.hash, listed(e)]));
   const r: TrimResult = args.sub === 'clear' ? cache.clear() : cache.trim({ maxBytes: args.maxBytes });
+  // clear also removes the Node.js builds of emulated invokes (fetched again when needed).
+  const builds = args.sub === 'clear' ? nodeBuilds(cache) : [];
+  if (builds.length > 0) fs.rmSync(path.join(cache.dir, 'node'), { recursive: true, force: true });
+  const buildsLine = builds.length > 0 ? [`  removed the Node.js builds for invokes under emulation: ${builds.map((b) => `${b.name} ${formatBytes(b.bytes)}`).join(', ')}`] : [];
   const removed = r.removed.map((e) => before.get(e.hash) ?? listed(e));
   const locked = r.locked.map((e) => before.get(e.hash) ?? listed(e));
   if (args.json) {
     const { maxBytes, bytesBefore, bytesAfter, freedBytes } = r;
-    return JSON.stringify({ dir: cache.dir, maxBytes, bytesBefore, bytesAfter, freedBytes, removed, locked }, null, 2);
+    return JSON.stringify({ dir: cache.dir, maxBytes, bytesBefore, bytesAfter, freedBytes, removed, locked, removedNodeBuilds: builds }, null, 2);
   }
   const left = `${formatBytes(r.bytesAfter)} left`;
   const head = removed.length === 0
     ? `layer cache ${cache.dir}: nothing removed; ${formatBytes(r.bytesBefore)}${args.sub === 'prune' && locked.length === 0 ? `, within the bound ${formatBytes(r.maxBytes)}` : ''}`
     : `layer cache ${cache.dir}: removed ${layers(removed.length)} (${formatBytes(r.bytesBefore - r.bytesAfter)}), freed ${formatBytes(r.freedBytes)} of disk; ${left}${args.sub === 'prune' ? ` of the bound ${formatBytes(r.maxBytes)}` : ''}`;
-  const lines = [head, ...removed.map((e) => `  removed ${describeEntry(e)}`)];
+  const lines = [head, ...removed.map((e) => `  removed ${describeEntry(e)}`), ...buildsLine];
   const stillLinked = r.bytesBefore - r.bytesAfter - r.freedBytes;
   if (removed.length > 0 && stillLinked > 0) lines.push(`  ${formatBytes(stillLinked)} of their files are still linked from cdk.out folders: that disk is freed with the last cdk.out holding them`);
   for (const e of locked) lines.push(`  kept ${describeEntry(e)}: a running synth holds it (building or linking it); run ${args.sub} again when it is done`);
