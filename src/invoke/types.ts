@@ -102,8 +102,9 @@ export interface LocalInvokeOptions {
   /**
    * The folder in which each execution environment's layout (task/, opt/,
    * tmp/) is made. It must not be under /tmp: the handler's own /tmp is
-   * mounted over the host's, which would hide it.
-   * @default `$XDG_CACHE_HOME/cdk-vectordb-layer/invoke`, else `~/.cache/cdk-vectordb-layer/invoke`
+   * mounted over the host's, which would hide it (a workDir under /tmp runs
+   * without isolation, with a warning first; `isolation: 'namespace'` refuses it).
+   * @default `$CDK_VECTORDB_LAYER_CACHE/invoke` when that variable names a folder outside /tmp, else the platform cache folder's `cdk-vectordb-layer/invoke` (`$XDG_CACHE_HOME` or `~/.cache` on Linux)
    */
   readonly workDir?: string;
   /**
@@ -188,6 +189,10 @@ export interface InvokeResult {
   readonly layoutDir?: string;
   /** Things that differ from Lambda in this run (the isolation warning first). */
   readonly warnings: string[];
+  /** The work folder the layout was made in (`workDir`, or the default). */
+  readonly workDir: string;
+  /** What the invoker chose that does not change the run (a default work folder moved out of /tmp). */
+  readonly notes: string[];
 }
 
 /** Why an invoke could not start: the input (cdk.out, function, assets, layers) is not usable. */
