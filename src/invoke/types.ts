@@ -79,7 +79,12 @@ export interface LocalInvokeOptions {
   readonly timeoutSeconds?: number;
   /** Seconds the init phase (start, loading the handler module) may take, as Lambda's 10 s. @default 10 */
   readonly initTimeoutSeconds?: number;
-  /** Extra environment variables, merged over the template's `Environment.Variables`. */
+  /**
+   * Extra environment variables, merged over the template's `Environment.Variables`.
+   * A function whose VECTORDB_URI is in S3, on EFS or in LanceDB Cloud runs
+   * only with a VECTORDB_URI here (a folder, or a local S3 server's bucket);
+   * without one the invoke is refused (`LocalInvokeError`, code `DATABASE_NOT_LOCAL`).
+   */
   readonly env?: Readonly<Record<string, string>>;
   /**
    * Folders to use for layers that cannot be read from cdk.out (imported by ARN)
