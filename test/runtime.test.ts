@@ -53,6 +53,8 @@ describe('settings', () => {
     const { calls, load } = fakeModules();
     await expect(connect({ env: { VECTORDB_SDK: 'vectordb' }, load })).rejects.toThrow(message);
     expect(calls).toEqual([]);
+    // Without the layer, that is said first.
+    await expect(connect({ env: {}, load: () => { throw new Error('no layer'); } })).rejects.toThrow(/^cdk-vectordb-layer: cannot load vectordb: no layer$/);
   });
 
   test('refuses an unknown SDK and malformed storage options', () => {

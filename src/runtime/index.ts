@@ -52,12 +52,6 @@ export function settings(env: Record<string, string | undefined> = process.env):
   });
 }
 
-/** The settings; without VECTORDB_SDK, the SDK the loader can load (found without blocking). */
-async function settingsFor(env: Record<string, string | undefined>, load?: ModuleLoader): Promise<VectorDbSettings> {
-  const sdk = await sdkFor(env, load);
-  return readSettings(env, () => sdk);
-}
-
 /** The SDK `VECTORDB_SDK` names; without it, the one the loader can load (found without blocking). */
 async function sdkFor(env: Record<string, string | undefined>, load?: ModuleLoader): Promise<string> {
   if (env[ENV.SDK]?.trim()) return readSdk(env, () => SDKS[0]);
@@ -98,8 +92,11 @@ export async function loadSdk<T = any>(sdk?: string, load?: ModuleLoader): Promi
  * module-level variable).
  */
 export async function connect<T = any>(options: ConnectOptions = {}): Promise<T> {
-  const s = await settingsFor(options.env ?? process.env, options.load);
-  const sdk = await loadSdk<any>(s.sdk, options.load);
+  const env = options.env ?? process.env;
+  // The SDK first: a function without the layer says so before anything about its settings.
+  const name = await sdkFor(env, options.load);
+  const sdk = await loadSdk<any>(name, options.load);
+  const s = readSettings(env, () => name);
   const legacy = s.sdk === 'vectordb';
 
   if (s.uri.startsWith('db://')) {
