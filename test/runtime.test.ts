@@ -46,14 +46,21 @@ describe('settings', () => {
     expect(settings({ VECTORDB_URI: '/tmp/x', VECTORDB_SDK: 'vectordb', AWS_REGION: 'ap-south-1' }).storageOptions).toEqual({});
   });
 
-  test('defaults to /tmp/vectordb', () => {
-    expect(settings({ VECTORDB_SDK: 'vectordb' }).uri).toBe('/tmp/vectordb');
+  test('refuses a missing VECTORDB_URI, naming it and the fix (no fallback to a shared /tmp folder)', async () => {
+    const message = /^cdk-vectordb-layer: VECTORDB_URI is not set; VectorDbFunction sets it from its database .* with the local invoker --env VECTORDB_URI=DIR$/;
+    expect(() => settings({ VECTORDB_SDK: 'vectordb' })).toThrow(message);
+    expect(() => settings({ VECTORDB_SDK: 'vectordb', VECTORDB_URI: '  ' })).toThrow(message);
+    const { calls, load } = fakeModules();
+    await expect(connect({ env: { VECTORDB_SDK: 'vectordb' }, load })).rejects.toThrow(message);
+    expect(calls).toEqual([]);
+    // Without the layer, that is said first.
+    await expect(connect({ env: {}, load: () => { throw new Error('no layer'); } })).rejects.toThrow(/^cdk-vectordb-layer: cannot load vectordb: no layer$/);
   });
 
   test('refuses an unknown SDK and malformed storage options', () => {
     expect(() => settings({ VECTORDB_SDK: 'left-pad' })).toThrow(/VECTORDB_SDK must be vectordb or @lancedb\/lancedb, got "left-pad"/);
-    expect(() => settings({ VECTORDB_SDK: 'vectordb', VECTORDB_STORAGE_OPTIONS: '[1]' })).toThrow(/VECTORDB_STORAGE_OPTIONS must be a JSON object of strings/);
-    expect(() => settings({ VECTORDB_SDK: 'vectordb', VECTORDB_STORAGE_OPTIONS: '{oops' })).toThrow(/VECTORDB_STORAGE_OPTIONS must be a JSON object of strings/);
+    expect(() => settings({ VECTORDB_URI: '/tmp/x', VECTORDB_SDK: 'vectordb', VECTORDB_STORAGE_OPTIONS: '[1]' })).toThrow(/VECTORDB_STORAGE_OPTIONS must be a JSON object of strings/);
+    expect(() => settings({ VECTORDB_URI: '/tmp/x', VECTORDB_SDK: 'vectordb', VECTORDB_STORAGE_OPTIONS: '{oops' })).toThrow(/VECTORDB_STORAGE_OPTIONS must be a JSON object of strings/);
   });
 });
 
@@ -109,7 +116,7 @@ describe('connect', () => {
       .rejects.toThrow(/VECTORDB_URI is a LanceDB Cloud URI \(db:\/\/x\) but VECTORDB_API_KEY_SECRET_ARN is not set/);
     await expect(apiKey(ARN, { load })).rejects.toThrow(/has no SecretString/);
     await expect(apiKey(ARN, { load: fakeModules('{"key":"x"}').load })).rejects.toThrow(/is a JSON object without an apiKey field/);
-    await expect(connect({ env: { VECTORDB_SDK: 'vectordb' }, load: () => { throw new Error('it broke'); } }))
+    await expect(connect({ env: { VECTORDB_URI: '/tmp/x', VECTORDB_SDK: 'vectordb' }, load: () => { throw new Error('it broke'); } }))
       .rejects.toThrow(/^cdk-vectordb-layer: cannot load vectordb: it broke$/);
   });
 

@@ -34,7 +34,8 @@ options:
                            namespace, the rest read-only (default auto: namespace where
                            the host can, else says so on the first line)
   --work-dir <dir>         where each execution environment is laid out, outside /tmp
-                           (default ~/.cache/cdk-vectordb-layer/invoke)
+                           (default $CDK_VECTORDB_LAYER_CACHE/invoke when that is a
+                           folder outside /tmp, else ~/.cache/cdk-vectordb-layer/invoke)
   --node <path>            the Node.js executable that runs the function, e.g. the
                            runtime's own major (default: the one running this command)
   --sysroot <dir>          for a function of another architecture, run under qemu: its
@@ -49,6 +50,9 @@ options:
 
 Prints the response (or Lambda's error) as JSON on stdout; warnings (first),
 the function's output and "init N ms, invoke N ms" on stderr.
+A function whose database is in S3, on EFS or in LanceDB Cloud stops with exit 2
+unless --env VECTORDB_URI=... points it at a folder (with --shared-dir) or at a
+local S3 server.
 Exit codes: 0 the handler succeeded (or the functions were listed), 1 it failed
 or timed out, 2 bad usage or input.`;
 
@@ -204,6 +208,7 @@ function report(r: InvokeResult): string[] {
   lines.push(`runtime client: ${client} on Node.js ${r.nodeVersion}${emulated}; ${tmp}; layout ${ms(r.layoutMs)} ms`);
   if (r.error) lines.push(`${r.errorPhase === 'init' ? 'init failed' : 'the function failed'}: ${r.error.errorType}: ${r.error.errorMessage}`);
   if (r.layoutDir) lines.push(`layout kept at ${r.layoutDir}`);
+  for (const note of r.notes) lines.push(`note: ${note}`);
   return lines;
 }
 
@@ -226,6 +231,8 @@ function asJson(r: InvokeResult): string {
     layoutMs: r.layoutMs,
     layoutDir: r.layoutDir,
     warnings: r.warnings,
+    workDir: r.workDir,
+    notes: r.notes,
     logs: r.logs,
   }, null, 2);
 }

@@ -6,7 +6,6 @@
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { label } from './cloud-assembly';
 import { FunctionInfo, LocalInvokeError } from './types';
@@ -40,17 +39,6 @@ export interface LayoutOptions {
    * child cannot write through the links (the layout is mounted read-only).
    */
   readonly link: boolean;
-}
-
-/**
- * The default work folder: the user's cache folder, never under /tmp (the
- * handler's own /tmp is mounted over the host's).
- */
-export function defaultWorkDir(): string {
-  const cache = process.env.XDG_CACHE_HOME && path.isAbsolute(process.env.XDG_CACHE_HOME)
-    ? process.env.XDG_CACHE_HOME
-    : path.join(os.homedir(), '.cache');
-  return path.join(cache, 'cdk-vectordb-layer', 'invoke');
 }
 
 /** Makes the empty folders of one execution environment under the work folder. */

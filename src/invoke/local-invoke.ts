@@ -5,7 +5,10 @@
  * The rooms, one subsystem each:
  * - cloud-assembly.ts: reading cdk.out (stacks, functions, their assets);
  * - layout.ts: an execution environment's task/ (code), opt/ (layers merged
- *   in order), tmp/ and runtime/ folders, under a work folder outside /tmp;
+ *   in order), tmp/ and runtime/ folders, under a work folder outside /tmp
+ *   (work-dir.ts: which folder);
+ * - database.ts: a database with no local counterpart (S3, EFS, LanceDB
+ *   Cloud) stops the invoke unless VECTORDB_URI is given;
  * - isolation.ts: a private mount namespace where /tmp is the environment's
  *   own and the rest of the host read-only (or why not);
  * - environment.ts: Lambda's variables, NODE_PATH and Node.js flags;
@@ -21,17 +24,19 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { findFunction, label } from './cloud-assembly';
+import { checkDatabase } from './database';
 import { Emulation, emulationFor } from './emulation';
 import { NodeInfo, nodeInfo, nodeMajorOf, runtimeMajor } from './environment';
 import { isolate, Isolation, notIsolatedWarning } from './isolation';
-import { createLayout, defaultWorkDir, fillLayout, Layout, removeLayout, resetTmp } from './layout';
+import { createLayout, fillLayout, Layout, removeLayout, resetTmp } from './layout';
 import { RunOutcome, runEnvironment } from './run';
 import { bootstrapChoice, ClientChoice, findRic, ricChoice, RicLookup } from './runtime-client';
 import { FunctionInfo, InvokeResult, LocalInvokeError, LocalInvokeOptions } from './types';
+import { resolveWorkDir, WorkDir } from './work-dir';
 
 export * from './types';
 export { findFunction, listFunctions } from './cloud-assembly';
-export { defaultWorkDir } from './layout';
+export { defaultWorkDir } from './work-dir';
 export { ricAdvice } from './runtime-client';
 
 const DEFAULT_TIMEOUT_SECONDS = 3;
@@ -51,13 +56,15 @@ export async function localInvoke(options: LocalInvokeOptions): Promise<InvokeRe
   if (fn.runtime !== undefined && !fn.runtime.startsWith('nodejs')) {
     throw new LocalInvokeError(`function ${label(fn)} runs ${fn.runtime}; the local invoker runs Node.js functions only`, 'UNSUPPORTED');
   }
+  const sharedDirs = (options.sharedDirs ?? []).map((d) => path.resolve(d));
+  // Before anything is made, fetched or said: a database that is not here stops the invoke.
+  checkDatabase(fn, options.env ?? {}, sharedDirs);
   // Another architecture runs under qemu, or is refused here, before anything runs.
   const emulation = emulationFor({ fn, node: options.node, sysroot: options.sysroot });
   const node = emulation?.node ?? nodeInfo(options.node);
   const wanted = options.runtimeClient ?? 'auto';
   const ric: RicLookup = wanted === 'bootstrap' ? { why: 'runtimeClient is bootstrap' } : emulation ? { why: emulation.ricWhy } : findRic(node.major);
   if (wanted === 'aws-lambda-ric' && !ric.found) throw new LocalInvokeError(`runtimeClient is aws-lambda-ric but ${ric.why}`, 'NO_RUNTIME_CLIENT');
-  const sharedDirs = (options.sharedDirs ?? []).map((d) => path.resolve(d));
   for (const d of sharedDirs) fs.mkdirSync(d, { recursive: true });
 
   const warnings: string[] = [];
@@ -66,7 +73,8 @@ export async function localInvoke(options: LocalInvokeOptions): Promise<InvokeRe
     options.onWarning?.(message);
   };
   const layoutStarted = performance.now();
-  const layout = createLayout(path.resolve(options.workDir ?? defaultWorkDir()));
+  const workDir = resolveWorkDir(options.workDir);
+  const layout = createLayout(workDir.dir);
   let isolation: Isolation | undefined;
   try {
     isolation = await isolate({
@@ -84,7 +92,7 @@ export async function localInvoke(options: LocalInvokeOptions): Promise<InvokeRe
     if (ric.found === undefined && wanted === 'auto') warn(`ran the bootstrap runtime client: ${ric.why}`);
     fillLayout(fn, layout, { layerDirs: options.layerDirs ?? {}, link: isolation.info.mode === 'namespace' && !options.keepLayout });
     const layoutMs = round(performance.now() - layoutStarted - isolation.info.setupMs);
-    return await runWithFallback({ options, fn, node, emulation, layout, isolation, ric, sharedDirs, warnings, warn, layoutMs });
+    return await runWithFallback({ options, fn, node, emulation, layout, workDir, isolation, ric, sharedDirs, warnings, warn, layoutMs });
   } finally {
     isolation?.close();
     if (!options.keepLayout) removeLayout(layout);
@@ -125,6 +133,7 @@ interface Prepared {
   readonly node: NodeInfo;
   readonly emulation?: Emulation;
   readonly layout: Layout;
+  readonly workDir: WorkDir;
   readonly isolation: Isolation;
   readonly ric: RicLookup;
   readonly sharedDirs: readonly string[];
@@ -205,5 +214,7 @@ function result(p: Prepared, client: ClientChoice, run: RunOutcome): InvokeResul
     layoutMs: p.layoutMs,
     layoutDir: p.options.keepLayout ? p.layout.root : undefined,
     warnings: p.warnings,
+    workDir: p.workDir.dir,
+    notes: p.workDir.note ? [p.workDir.note] : [],
   };
 }

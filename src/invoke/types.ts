@@ -81,7 +81,12 @@ export interface LocalInvokeOptions {
   readonly timeoutSeconds?: number;
   /** Seconds the init phase (start, loading the handler module) may take, as Lambda's 10 s. @default 10 */
   readonly initTimeoutSeconds?: number;
-  /** Extra environment variables, merged over the template's `Environment.Variables`. */
+  /**
+   * Extra environment variables, merged over the template's `Environment.Variables`.
+   * A function whose VECTORDB_URI is in S3, on EFS or in LanceDB Cloud runs
+   * only with a VECTORDB_URI here (a folder, or a local S3 server's bucket);
+   * without one the invoke is refused (`LocalInvokeError`, code `DATABASE_NOT_LOCAL`).
+   */
   readonly env?: Readonly<Record<string, string>>;
   /**
    * Folders to use for layers that cannot be read from cdk.out (imported by ARN)
@@ -116,8 +121,9 @@ export interface LocalInvokeOptions {
   /**
    * The folder in which each execution environment's layout (task/, opt/,
    * tmp/) is made. It must not be under /tmp: the handler's own /tmp is
-   * mounted over the host's, which would hide it.
-   * @default `$XDG_CACHE_HOME/cdk-vectordb-layer/invoke`, else `~/.cache/cdk-vectordb-layer/invoke`
+   * mounted over the host's, which would hide it (a workDir under /tmp runs
+   * without isolation, with a warning first; `isolation: 'namespace'` refuses it).
+   * @default `$CDK_VECTORDB_LAYER_CACHE/invoke` when that variable names a folder outside /tmp, else the platform cache folder's `cdk-vectordb-layer/invoke` (`$XDG_CACHE_HOME` or `~/.cache` on Linux)
    */
   readonly workDir?: string;
   /**
@@ -204,6 +210,10 @@ export interface InvokeResult {
   readonly layoutDir?: string;
   /** Things that differ from Lambda in this run (the isolation warning first). */
   readonly warnings: string[];
+  /** The work folder the layout was made in (`workDir`, or the default). */
+  readonly workDir: string;
+  /** What the invoker chose that does not change the run (a default work folder moved out of /tmp). */
+  readonly notes: string[];
 }
 
 /** Why an invoke could not start: the input (cdk.out, function, assets, layers) is not usable. */

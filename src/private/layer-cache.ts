@@ -42,6 +42,11 @@ function platformCacheHome(env: NodeJS.ProcessEnv): string {
   return env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache');
 }
 
+/** This package's folder in the user's cache folder of this platform (`~/.cache/cdk-vectordb-layer` on Linux). */
+export function platformCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(platformCacheHome(env), 'cdk-vectordb-layer');
+}
+
 /** `2000000000`, `500MB`, `5GB`, `1.5G`: bytes. */
 export function parseSize(text: string): number | undefined {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$/i.exec(text);
@@ -61,7 +66,7 @@ export function cacheConfig(env: NodeJS.ProcessEnv = process.env): CacheConfig {
   const given = env.CDK_VECTORDB_LAYER_CACHE;
   if (given !== undefined && given.trim().toLowerCase() === 'off') return { maxBytes, off: 'CDK_VECTORDB_LAYER_CACHE is off' };
   if (given !== undefined && given.trim() !== '') return { dir: path.resolve(given), maxBytes };
-  return { dir: path.join(platformCacheHome(env), 'cdk-vectordb-layer'), maxBytes };
+  return { dir: platformCacheDir(env), maxBytes };
 }
 
 /** One file of a sealed entry. */

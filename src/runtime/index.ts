@@ -21,7 +21,7 @@
  * JavaScript and TypeScript handlers only.
  */
 import { defaultLoader, detectSdk, detectSdkSync, loadFailure, ModuleLoader } from './modules';
-import { ENV, readSettings, SDKS, VectorDbSettings } from './settings';
+import { ENV, readSdk, readSettings, SDKS, VectorDbSettings } from './settings';
 
 export { ENV, SDKS } from './settings';
 export type { VectorDbSettings } from './settings';
@@ -52,11 +52,11 @@ export function settings(env: Record<string, string | undefined> = process.env):
   });
 }
 
-/** The settings; without VECTORDB_SDK, the SDK the loader can load (found without blocking). */
-async function settingsFor(env: Record<string, string | undefined>, load?: ModuleLoader): Promise<VectorDbSettings> {
-  if (env[ENV.SDK]?.trim()) return readSettings(env, () => SDKS[0]);
+/** The SDK `VECTORDB_SDK` names; without it, the one the loader can load (found without blocking). */
+async function sdkFor(env: Record<string, string | undefined>, load?: ModuleLoader): Promise<string> {
+  if (env[ENV.SDK]?.trim()) return readSdk(env, () => SDKS[0]);
   const found = load ? SDKS.find((name) => canLoad(load, name)) : await detectSdk();
-  return readSettings(env, () => found ?? SDKS[0]);
+  return readSdk(env, () => found ?? SDKS[0]);
 }
 
 function canLoad(load: ModuleLoader, name: string): boolean {
@@ -74,7 +74,7 @@ function canLoad(load: ModuleLoader, name: string): boolean {
  * other SDK's layer, not on Lambda, or a native binary that cannot load here.
  */
 export async function loadSdk<T = any>(sdk?: string, load?: ModuleLoader): Promise<T> {
-  const name = sdk ?? (await settingsFor(process.env, load)).sdk;
+  const name = sdk ?? await sdkFor(process.env, load);
   try {
     return await (load ?? await defaultLoader())(name) as T;
   } catch (e) {
@@ -92,8 +92,11 @@ export async function loadSdk<T = any>(sdk?: string, load?: ModuleLoader): Promi
  * module-level variable).
  */
 export async function connect<T = any>(options: ConnectOptions = {}): Promise<T> {
-  const s = await settingsFor(options.env ?? process.env, options.load);
-  const sdk = await loadSdk<any>(s.sdk, options.load);
+  const env = options.env ?? process.env;
+  // The SDK first: a function without the layer says so before anything about its settings.
+  const name = await sdkFor(env, options.load);
+  const sdk = await loadSdk<any>(name, options.load);
+  const s = readSettings(env, () => name);
   const legacy = s.sdk === 'vectordb';
 
   if (s.uri.startsWith('db://')) {

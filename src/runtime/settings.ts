@@ -34,18 +34,31 @@ export interface VectorDbSettings {
   readonly cloudRegion?: string;
 }
 
-/** The database when `VECTORDB_URI` is not set: a folder in the execution environment's /tmp. */
-export const DEFAULT_URI = '/tmp/vectordb';
-
 /**
- * Reads the settings from `env`; `detectSdk` names the SDK when `VECTORDB_SDK`
- * is not set (the one the layer holds).
+ * The SDK `env` names in `VECTORDB_SDK`, else the one `detectSdk` finds (the
+ * one the layer holds).
  */
-export function readSettings(env: Record<string, string | undefined>, detectSdk: () => string): VectorDbSettings {
-  const uri = env[ENV.URI]?.trim() || DEFAULT_URI;
+export function readSdk(env: Record<string, string | undefined>, detectSdk: () => string): string {
   const sdk = env[ENV.SDK]?.trim() || detectSdk();
   if (!(SDKS as readonly string[]).includes(sdk)) {
     throw new Error(`cdk-vectordb-layer: ${ENV.SDK} must be ${SDKS.join(' or ')}, got ${JSON.stringify(sdk.slice(0, 120))}`);
+  }
+  return sdk;
+}
+
+/**
+ * Reads the settings from `env`; `detectSdk` names the SDK when `VECTORDB_SDK`
+ * is not set (the one the layer holds). `VECTORDB_URI` must be set: a
+ * `VectorDatabase` always sets it (on Lambda, and so in the local invoker), so
+ * a missing one is a function set up by hand or an override that was lost,
+ * never a reason to open some default folder (which another app may share
+ * where /tmp is not private).
+ */
+export function readSettings(env: Record<string, string | undefined>, detectSdk: () => string): VectorDbSettings {
+  const sdk = readSdk(env, detectSdk);
+  const uri = env[ENV.URI]?.trim();
+  if (!uri) {
+    throw new Error(`cdk-vectordb-layer: ${ENV.URI} is not set; VectorDbFunction sets it from its database (VectorDatabase.tmp() is /tmp/vectordb): on another function set ${ENV.URI} to the database's folder or URI (e.g. /tmp/vectordb, s3://bucket/prefix), with the local invoker --env ${ENV.URI}=DIR`);
   }
   const storageOptions = parseStorageOptions(env[ENV.STORAGE_OPTIONS]);
   if (isS3(uri) && storageOptions.aws_region === undefined && storageOptions.region === undefined) {
