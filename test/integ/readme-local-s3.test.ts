@@ -142,10 +142,15 @@ describe('the README\'s local S3 server, as a new user runs it', () => {
 
     // A new user's app: MyStack/Search, the README's search.js, its database in a bucket; cdk.out in the app's folder.
     fs.copyFileSync(path.join(ROOT, 'examples', 'readme', 'search.js'), path.join(app, 'search.js'));
-    // `cdk-vectordb-layer/lib/runtime` as installed: this checkout's src/ as the package's lib/ (esbuild compiles the TypeScript).
+    // `cdk-vectordb-layer/runtime` as installed: this checkout's src/ as the package's lib/ (esbuild compiles the
+    // TypeScript), the package's own exports pointed at the sources.
     const pkg = path.join(app, 'node_modules', 'cdk-vectordb-layer');
     fs.mkdirSync(pkg, { recursive: true });
-    fs.writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name: 'cdk-vectordb-layer', version: '0.0.0', main: 'lib/index.js' }));
+    const { exports } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf-8'));
+    const toSource = (target: unknown): unknown => typeof target === 'string'
+      ? target.replace(/\.js$/, '.ts')
+      : Object.fromEntries(Object.entries(target as Record<string, unknown>).map(([k, v]) => [k, toSource(v)]));
+    fs.writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name: 'cdk-vectordb-layer', version: '0.0.0', main: 'lib/index.js', exports: toSource(exports) }));
     fs.symlinkSync(path.join(ROOT, 'src'), path.join(pkg, 'lib'), 'dir');
     const cdkApp = new App({ outdir: path.join(app, 'cdk.out') });
     const stack = new Stack(cdkApp, 'MyStack');
