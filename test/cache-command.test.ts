@@ -7,10 +7,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { tempDir } from './helpers';
+import { cliInProcess, tempDir } from './helpers';
 import { fakeHash, storeFake } from './support/fake-layer';
 import { formatAge, formatBytes, parseCacheArgs } from '../src/cli/cache';
-import { run } from '../src/cli/main';
 import { LayerCache } from '../src/private/layer-cache';
 
 const A = fakeHash('a');
@@ -18,41 +17,8 @@ const B = fakeHash('b');
 const C = fakeHash('c');
 const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
 
-interface Ran {
-  readonly status: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** `cdk-vectordb-layer <argv>` in this process, with the environment given. */
-async function cli(argv: string[], env: Record<string, string | undefined> = {}): Promise<Ran> {
-  let stdout = '';
-  let stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((c) => {
-    stdout += String(c);
-    return true;
-  });
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((c) => {
-    stderr += String(c);
-    return true;
-  });
-  const before = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  try {
-    for (const [k, v] of Object.entries(env)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-    const status = await run(argv);
-    return { status, stdout, stderr };
-  } finally {
-    for (const [k, v] of Object.entries(before)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const cli = (argv: string[], env: Record<string, string | undefined> = {}) => cliInProcess(argv, { env });
 
 /** A cache folder: A (vectordb 0.4.2 not stripped, used 3 days ago), B (@lancedb/lancedb 0.39.0 compressed, 2 h ago), C (vectordb 0.21.2, 5 min ago). */
 function filledCache(): { dir: string; entryBytes: Record<string, number> } {

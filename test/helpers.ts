@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, AssetStaging, Stack } from 'aws-cdk-lib';
+import { run } from '../src/cli/main';
 
 export const FIXTURES = path.join(__dirname, 'fixtures');
 
@@ -32,6 +33,68 @@ export function withEnv<T>(vars: Record<string, string | undefined>, fn: () => T
     return fn();
   } finally {
     apply(before);
+  }
+}
+
+/**
+ * The first fenced block of the README after `heading` whose code matches
+ * `pattern`: the text a user copies, which the tests run.
+ */
+export function readmeSnippet(heading: string, pattern: RegExp): string {
+  const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf-8');
+  const from = readme.indexOf(heading);
+  if (from < 0) throw new Error(`no ${heading} in README.md`);
+  const block = [...readme.slice(from).matchAll(/^```(\S*)\n([\s\S]*?)^```$/gm)].find((m) => pattern.test(m[2]));
+  if (!block) throw new Error(`no block matching ${pattern} after ${heading}`);
+  return block[2];
+}
+
+/** What a CLI run did: its exit status and what it wrote. */
+export interface CliRun {
+  readonly status: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Where `cliInProcess` runs the CLI: environment variables (undefined: unset) and folder. */
+export interface CliOptions {
+  readonly env?: Record<string, string | undefined>;
+  readonly cwd?: string;
+}
+
+/**
+ * `cdk-vectordb-layer <argv>` in this process (no ts-node start-up), its output
+ * captured; `env` set for the run (undefined: unset) and `cwd` the folder it
+ * runs in, both restored after.
+ */
+export async function cliInProcess(argv: string[], options: CliOptions = {}): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
+  const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    stderr += String(chunk);
+    return true;
+  });
+  const env = options.env ?? {};
+  const before = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  const apply = (values: Record<string, string | undefined>) => Object.entries(values).forEach(([k, v]) => {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  });
+  const cwd = process.cwd();
+  try {
+    apply(env);
+    if (options.cwd) process.chdir(options.cwd);
+    const status = await run(argv);
+    return { status, stdout, stderr };
+  } finally {
+    process.chdir(cwd);
+    apply(before);
+    out.mockRestore();
+    err.mockRestore();
   }
 }
 

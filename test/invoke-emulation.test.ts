@@ -7,8 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { appAt, tempDir } from './helpers';
-import { run } from '../src/cli/main';
+import { appAt, cliInProcess, CliRun, tempDir } from './helpers';
 import { emulationFor, emulationNote, EmulationRequest } from '../src/invoke/emulation';
 import { FunctionInfo, LocalInvokeError } from '../src/invoke/types';
 
@@ -70,27 +69,6 @@ function refusal(request: EmulationRequest): string {
 
 const empty = () => tempDir('emu-empty');
 
-interface Captured { status: number; stdout: string; stderr: string }
-
-/** The CLI's status and output, run in this process. */
-async function captured(cli: () => Promise<number>): Promise<Captured> {
-  let stdout = '';
-  let stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((c) => {
-    stdout += String(c);
-    return true;
-  });
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((c) => {
-    stderr += String(c);
-    return true;
-  });
-  try {
-    return { status: await cli(), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 test('a function of the host\'s architecture runs natively: no emulation, nothing looked up', () => {
   expect(emulationFor({ fn: fnOf(HOST), env: { PATH: '' } })).toBeUndefined();
@@ -221,9 +199,9 @@ describe('through the CLI', () => {
     const PATH = (process.env.PATH ?? '').split(':').filter((d) => d && !fs.existsSync(path.join(d, FACTS[OTHER].qemu)) && !fs.existsSync(path.join(d, FACTS[OTHER].qemu.replace('-static', '')))).join(':');
     const savedPath = process.env.PATH;
     process.env.PATH = PATH;
-    let r: Captured;
+    let r: CliRun;
     try {
-      r = await captured(() => run(['invoke', outdir, 'Stack/Other', '--work-dir', workDir]));
+      r = await cliInProcess(['invoke', outdir, 'Stack/Other', '--work-dir', workDir]);
     } finally {
       process.env.PATH = savedPath;
     }
@@ -236,7 +214,7 @@ describe('through the CLI', () => {
   });
 
   test('--help names --sysroot', async () => {
-    const { status, stdout } = await captured(() => run(['invoke', '--help']));
+    const { status, stdout } = await cliInProcess(['invoke', '--help']);
     expect(status).toBe(0);
     expect(stdout).toMatch(/--sysroot <dir> +for a function of another architecture, run under qemu/);
   });

@@ -9,9 +9,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { appAt, tempDir } from './helpers';
+import { appAt, cliInProcess, tempDir } from './helpers';
 import { VectorDatabase } from '../src';
-import { run } from '../src/cli/main';
 import { databaseProblem } from '../src/invoke/database';
 import { findFunction, localInvoke } from '../src/invoke/local-invoke';
 import { isUnderTmp, resolveWorkDir } from '../src/invoke/work-dir';
@@ -97,26 +96,7 @@ describe('a database with no local counterpart stops the invoke', () => {
 
   test('the CLI: the first line of output says it, exit 2, nothing laid out', async () => {
     const cache = tempDir('invoke-db-cache');
-    let stderr = '';
-    let stdout = '';
-    const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-      stdout += String(chunk);
-      return true;
-    });
-    const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-      stderr += String(chunk);
-      return true;
-    });
-    const saved = process.env.CDK_VECTORDB_LAYER_CACHE;
-    let status: number;
-    try {
-      process.env.CDK_VECTORDB_LAYER_CACHE = cache;
-      status = await run(['invoke', outdir, 'Stack/S3', '--work-dir', path.join(cache, 'work')]);
-    } finally {
-      process.env.CDK_VECTORDB_LAYER_CACHE = saved;
-      out.mockRestore();
-      err.mockRestore();
-    }
+    const { status, stdout, stderr } = await cliInProcess(['invoke', outdir, 'Stack/S3', '--work-dir', path.join(cache, 'work')], { env: { CDK_VECTORDB_LAYER_CACHE: cache } });
     expect(status).toBe(2);
     expect(stdout).toBe('');
     expect(stderr.split('\n')[0]).toMatch(/^cdk-vectordb-layer invoke: function Stack\/S3: on Lambda its database is in S3 \(VECTORDB_URI=s3:\/\/\$\{Bucket[0-9A-F]{8}\}\/vectordb\)/);

@@ -18,20 +18,12 @@
 import { spawnSync, SpawnSyncReturns } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { tempDir } from '../helpers';
+import { readmeSnippet, tempDir } from '../helpers';
 
 const ROOT = path.join(__dirname, '..', '..');
-const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf-8');
 const CDK_CLI = path.join(ROOT, 'node_modules', 'aws-cdk', 'bin', 'cdk');
 
-/** The first fenced block after `heading` whose code matches `pattern`. */
-function snippet(heading: string, pattern: RegExp): string {
-  const from = README.indexOf(heading);
-  if (from < 0) throw new Error(`no ${heading} in README.md`);
-  const block = [...README.slice(from).matchAll(/^```(\S*)\n([\s\S]*?)^```$/gm)].find((m) => pattern.test(m[2]));
-  if (!block) throw new Error(`no block matching ${pattern} after ${heading}`);
-  return block[2];
-}
+const snippet = readmeSnippet;
 
 /** Runs a program (argument vector, no shell) in `cwd`; throws with its output unless it exits 0. */
 function run(cwd: string, argv: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 10 * 60_000): SpawnSyncReturns<string> {

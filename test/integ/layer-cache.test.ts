@@ -10,11 +10,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { VectorDbLayer, VectorDbLayerProps } from '../../src';
-import { run } from '../../src/cli/main';
 import { LayerCache } from '../../src/private/layer-cache';
 import { checkLayerDir, readManifest } from '../../src/private/layer-dir';
 import { localBuildCount } from '../../src/private/local-build';
-import { appAt, runSynthLayer, searchWithLayer, tempDir, withEnv } from '../helpers';
+import { appAt, cliInProcess, runSynthLayer, searchWithLayer, tempDir, withEnv } from '../helpers';
 
 const EXPECTED = { sdk: 'vectordb', version: '0.4.2', architecture: 'x86_64' } as const;
 
@@ -211,7 +210,7 @@ describe('the bound kept on a hit, and the cache command, on real layers', () =>
       .replace(/\b[0-9a-f]{12}\b/g, '<hash>')
       .replace(/\s+/g, ' ');
     for (const step of steps) {
-      const r = await cliIn(step.argv, { CDK_VECTORDB_LAYER_CACHE: dir, CDK_VECTORDB_LAYER_CACHE_MAX_BYTES: undefined });
+      const r = await cliInProcess(step.argv, { env: { CDK_VECTORDB_LAYER_CACHE: dir, CDK_VECTORDB_LAYER_CACHE_MAX_BYTES: undefined } });
       expect([step.argv.join(' '), r.status, r.stderr]).toEqual([step.argv.join(' '), 0, '']);
       const real = r.stdout.trimEnd().split('\n').slice(0, step.shown.length);
       expect(real.map((l) => shape(l, dir))).toEqual(step.shown.map((l) => shape(l, '/home/me/.cache/cdk-vectordb-layer')));
@@ -220,30 +219,3 @@ describe('the bound kept on a hit, and the cache command, on real layers', () =>
   });
 });
 
-/** `cdk-vectordb-layer <argv>` in this process, with the environment given (undefined: unset). */
-async function cliIn(argv: string[], env: Record<string, string | undefined>): Promise<{ status: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((c) => {
-    stdout += String(c);
-    return true;
-  });
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((c) => {
-    stderr += String(c);
-    return true;
-  });
-  const before = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  const apply = (values: Record<string, string | undefined>) => Object.entries(values).forEach(([k, v]) => {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  });
-  try {
-    apply(env);
-    const status = await run(argv);
-    return { status, stdout, stderr };
-  } finally {
-    apply(before);
-    out.mockRestore();
-    err.mockRestore();
-  }
-}

@@ -12,31 +12,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { VectorDbFunction, VectorDbSdk } from '../../src';
-import { run } from '../../src/cli/main';
 import { cacheConfig } from '../../src/private/layer-cache';
-import { appAt, FIXTURES, tempDir } from '../helpers';
+import { appAt, cliInProcess, FIXTURES, tempDir } from '../helpers';
 import { available, emulator, hostArch } from '../support/platforms';
 
-/** The CLI's `run(argv)` in this process, its output captured. */
-async function cliInProcess(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const status = await run(argv);
-    return { status, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 describe('an arm64 VectorDbFunction on an x86_64 host', () => {
   const outdir = tempDir('emulation');

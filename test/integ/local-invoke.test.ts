@@ -5,9 +5,8 @@ import { Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { VectorDbLayer } from '../../src';
-import { run } from '../../src/cli/main';
 import { InvokeResult, listFunctions, localInvoke, LocalInvokeError } from '../../src/invoke/local-invoke';
-import { appAt, FIXTURES, stagedLayerDir, tempDir } from '../helpers';
+import { appAt, cliInProcess, FIXTURES, stagedLayerDir, tempDir } from '../helpers';
 
 const HANDLERS = path.join(FIXTURES, 'handlers');
 const ROOT = path.join(__dirname, '..', '..');
@@ -36,26 +35,6 @@ function cli(args: string[], cwd = ROOT) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** The CLI's `run(argv)` in this process (no ts-node start-up), its output captured. */
-async function cliInProcess(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const status = await run(argv);
-    return { status, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 describe('localInvoke runs a synthesized function as Lambda would', () => {
   const outdir = tempDir('invoke');

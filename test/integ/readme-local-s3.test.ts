@@ -14,8 +14,7 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { VectorDatabase, VectorDbFunction } from '../../src';
-import { run } from '../../src/cli/main';
-import { tempDir } from '../helpers';
+import { cliInProcess, tempDir } from '../helpers';
 
 const ROOT = path.join(__dirname, '..', '..');
 const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf-8');
@@ -97,29 +96,6 @@ function startS3rver(args: string[], cwd: string): Promise<ChildProcess> {
   });
 }
 
-/** Runs the CLI in `cwd` with `argv`; its exit status and what it wrote. */
-async function cli(argv: string[], cwd: string): Promise<{ status: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  const before = process.cwd();
-  try {
-    process.chdir(cwd);
-    const status = await run(argv);
-    return { status, stdout, stderr };
-  } finally {
-    process.chdir(before);
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 describe('the README\'s local S3 server, as a new user runs it', () => {
   const app = tempDir('local-s3-app');
@@ -175,7 +151,7 @@ describe('the README\'s local S3 server, as a new user runs it', () => {
 
   test('without the --env settings the invoke stops: the first line says where the data is, exit 2', async () => {
     const bare = invokeLine.slice(2).filter((w, i, all) => w !== '--env' && all[i - 1] !== '--env');
-    const r = await cli(bare, app);
+    const r = await cliInProcess(bare, { cwd: app });
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
     const first = r.stderr.split('\n')[0];
@@ -187,7 +163,7 @@ describe('the README\'s local S3 server, as a new user runs it', () => {
   test('s3rver from the README\'s line, then the README\'s invoke: the nearest rows come back from the bucket', async () => {
     server = await startS3rver(startLine.slice(2), app);
     expect(invokeLine.slice(0, 2)).toEqual(['npx', 'cdk-vectordb-layer']);
-    const r = await cli(invokeLine.slice(2), app);
+    const r = await cliInProcess(invokeLine.slice(2), { cwd: app });
     process.stderr.write(`[readme-local-s3] the README's invoke (exit ${r.status}):\n${r.stderr}`);
     expect(r.status).toBe(0);
     const rows = JSON.parse(r.stdout) as Array<{ id: number; kind: string; _distance: number }>;
@@ -198,7 +174,7 @@ describe('the README\'s local S3 server, as a new user runs it', () => {
     expect(fs.readdirSync(path.join(app, 's3-data', 'vectors', 'vectordb'))).toEqual(['docs.lance']);
 
     // A second invoke (a new execution environment) opens the table the first one made.
-    const again = await cli(invokeLine.slice(2), app);
+    const again = await cliInProcess(invokeLine.slice(2), { cwd: app });
     expect(again.status).toBe(0);
     expect((JSON.parse(again.stdout) as Array<{ id: number }>).map((row) => row.id)).toEqual([3, 4]);
   });

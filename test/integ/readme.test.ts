@@ -10,19 +10,11 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as lib from '../../src';
 import { localInvoke } from '../../src/invoke/local-invoke';
-import { tempDir } from '../helpers';
+import { readmeSnippet, tempDir } from '../helpers';
 
 const ROOT = path.join(__dirname, '..', '..');
-const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf-8');
 
-/** The first fenced block after `heading` whose code matches `pattern`. */
-function snippet(heading: string, pattern: RegExp): string {
-  const from = README.indexOf(heading);
-  if (from < 0) throw new Error(`no ${heading} in README.md`);
-  const block = [...README.slice(from).matchAll(/^```(\S*)\n([\s\S]*?)^```$/gm)].find((m) => pattern.test(m[2]));
-  if (!block) throw new Error(`no block matching ${pattern} after ${heading}`);
-  return block[2];
-}
+const snippet = readmeSnippet;
 
 /** A snippet's code without its import / require lines, the library and aws-cdk-lib given as variables. */
 function body(code: string): string {
