@@ -11,7 +11,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { appAt, assetDirs, FIXTURES, tempDir } from './helpers';
 import { VectorDatabase, VectorDbFunction, VectorDbLayer, VectorDbSdk } from '../src';
-import { checkLocalBundler, checkPackageManager, esbuildInstallation, onPath } from '../src/private/entry';
+import { checkLocalBundler, checkPackageManager, esbuildInstallation } from '../src/private/entry';
+import { onPath } from '../src/private/on-path';
 
 const FN = path.join(FIXTURES, 'fn');
 const TLA = path.join(FIXTURES, 'handlers', 'esm', 'tla-no-format.mts');
@@ -246,7 +247,7 @@ describe('the lock file\'s package manager, which NodejsFunction runs esbuild th
   test('on Windows a program is found with PATHEXT\'s extensions, as NodejsFunction runs pnpm.cmd', () => {
     const bin = tempDir('win-bin');
     fs.writeFileSync(path.join(bin, 'yarn.cmd'), '');
-    expect(onPath('yarn', { Path: bin, PATHEXT: '.EXE;.CMD' }, 'win32')).toBe(true);
-    expect(onPath('pnpm', { Path: bin, PATHEXT: '.EXE;.CMD' }, 'win32')).toBe(false);
+    expect(onPath('yarn', { Path: bin, PATHEXT: '.EXE;.CMD' }, 'win32') !== undefined).toBe(true);
+    expect(onPath('pnpm', { Path: bin, PATHEXT: '.EXE;.CMD' }, 'win32') !== undefined).toBe(false);
   });
 });

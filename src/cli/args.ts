@@ -73,3 +73,30 @@ export function parseCommandArgs(command: string, argv: string[], options: Recor
   }
   return { values: parsed.values as ParsedArgs['values'], positionals: parsed.positionals };
 }
+
+/**
+ * Every command's start: `parse()` its arguments, or print the UsageError
+ * (told by `tell`, e.g. with a hint) and give exit status 2; with `--help`,
+ * print the usage and give 0. Anything else the parse throws is the command's.
+ *
+ * @returns the parsed arguments, or the exit status when the command is done
+ */
+export function parseOrExit<T extends { readonly help?: boolean }>(
+  parse: () => T,
+  usage: string,
+  tell: (message: string) => string = (m) => m,
+): T | number {
+  let parsed: T;
+  try {
+    parsed = parse();
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`${tell(e.message)}\n`);
+    return 2;
+  }
+  if (parsed.help) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  return parsed;
+}

@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { DockerImage } from 'aws-cdk-lib';
-import { badInput, parseCommandArgs, UsageError } from './args';
+import { badInput, parseCommandArgs, parseOrExit, UsageError } from './args';
 import type { Command } from './main';
 import { snippets } from './snippets';
 import { zipFolder, ZipError, ZipResult } from './zip';
@@ -239,18 +239,8 @@ function preflight(args: BuildArgs, fail: (message: string, code: number) => num
 }
 
 async function run(argv: string[]): Promise<number> {
-  let args: BuildArgs;
-  try {
-    args = parseBuildArgs(argv);
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`${e.message}\n`);
-    return 2;
-  }
-  if (args.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const args = parseOrExit(() => parseBuildArgs(argv), USAGE);
+  if (typeof args === 'number') return args;
   const fail = (message: string, code: number) => {
     process.stderr.write(`cdk-vectordb-layer build: ${message}\n`);
     return code;

@@ -7,10 +7,11 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { badInput, parseCommandArgs, UsageError } from './args';
+import { badInput, parseCommandArgs, parseOrExit, UsageError } from './args';
 import type { Command } from './main';
 import { CacheEntry, cacheConfig, LayerCache, parseSize, TrimResult } from '../private/layer-cache';
 import { readManifest } from '../private/layer-dir';
+import { recipePrune } from '../private/recipe';
 
 const SUBCOMMANDS = ['list', 'prune', 'clear'] as const;
 type Subcommand = typeof SUBCOMMANDS[number];
@@ -157,24 +158,13 @@ interface NodeBuild {
   readonly bytes: number;
 }
 
-/** Bytes of the files under `dir`. */
-function treeBytes(dir: string): number {
-  let total = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) total += treeBytes(p);
-    else if (e.isFile()) total += fs.statSync(p).size;
-  }
-  return total;
-}
-
 /** The Node.js builds of emulated invokes in the cache folder, outside the layers' bound. */
 function nodeBuilds(cache: LayerCache): NodeBuild[] {
   const dir = path.join(cache.dir, 'node');
   if (!fs.existsSync(dir)) return [];
   return fs.readdirSync(dir, { withFileTypes: true })
     .filter((e) => e.isDirectory())
-    .map((e) => ({ name: e.name, bytes: treeBytes(path.join(dir, e.name)) }));
+    .map((e) => ({ name: e.name, bytes: recipePrune.measure(path.join(dir, e.name)).bytes }));
 }
 
 function nodeBuildsLine(cache: LayerCache, builds: NodeBuild[]): string[] {
@@ -223,18 +213,8 @@ function removal(cache: LayerCache, args: CacheArgs): string {
 }
 
 async function run(argv: string[]): Promise<number> {
-  let args: CacheArgs;
-  try {
-    args = parseCacheArgs(argv);
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`${e.message}\n`);
-    return 2;
-  }
-  if (args.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const args = parseOrExit(() => parseCacheArgs(argv), USAGE);
+  if (typeof args === 'number') return args;
   const env = process.env;
   const config = cacheConfig(env);
   if (!config.dir) {

@@ -5,6 +5,7 @@
  */
 import * as fs from 'fs';
 import { parseArgs } from 'util';
+import { parseOrExit, UsageError } from './args';
 import type { Command } from './main';
 import { InvokeResult, IsolationMode, listFunctions, localInvoke, LocalInvokeError, LocalInvokeOptions, RuntimeClient } from '../invoke/local-invoke';
 
@@ -56,7 +57,6 @@ local S3 server.
 Exit codes: 0 the handler succeeded (or the functions were listed), 1 it failed
 or timed out, 2 bad usage or input.`;
 
-class UsageError extends Error {}
 
 const OPTIONS = {
   'event': { type: 'string' },
@@ -256,18 +256,8 @@ async function invoke(parsed: Parsed & { cdkOut: string; functionId: string }): 
 }
 
 async function run(argv: string[]): Promise<number> {
-  let parsed: Parsed;
-  try {
-    parsed = parse(argv);
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`cdk-vectordb-layer invoke: ${e.message}\nRun cdk-vectordb-layer invoke --help for the options.\n`);
-    return 2;
-  }
-  if (parsed.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const parsed = parseOrExit(() => parse(argv), USAGE, (m) => `cdk-vectordb-layer invoke: ${m}\nRun cdk-vectordb-layer invoke --help for the options.`);
+  if (typeof parsed === 'number') return parsed;
   const { cdkOut, functionId } = parsed;
   try {
     if (!cdkOut) {

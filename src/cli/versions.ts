@@ -8,7 +8,7 @@
  * and one `npm view <native> versions` per architecture, through the recipe's
  * npm runner: never a shell.
  */
-import { parseCommandArgs, UsageError } from './args';
+import { parseCommandArgs, parseOrExit, UsageError } from './args';
 import type { Command } from './main';
 import { compatibleRuntimes, tableFacts } from '../private/compatibility';
 import { pinnedVersions } from '../private/pins';
@@ -143,22 +143,15 @@ function table(s: SdkVersions): string {
 }
 
 async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    values = parseCommandArgs('versions', argv, { sdk: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }).values;
-    const sdk = values.sdk as string | undefined;
+  const values = parseOrExit(() => {
+    const v = parseCommandArgs('versions', argv, { sdk: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }).values;
+    const sdk = v.sdk as string | undefined;
     if (sdk !== undefined && !Object.prototype.hasOwnProperty.call(recipeSdks.SDKS, sdk)) {
       throw new UsageError(`cdk-vectordb-layer versions: --sdk must be one of ${Object.keys(recipeSdks.SDKS).join(', ')}, got ${JSON.stringify(sdk.slice(0, 120))}; for example --sdk vectordb`);
     }
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`${e.message}\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+    return { sdk, json: v.json === true, help: v.help === true };
+  }, USAGE);
+  if (typeof values === 'number') return values;
   const sdks = values.sdk ? [values.sdk as string] : Object.keys(recipeSdks.SDKS);
   let results: SdkVersions[];
   try {

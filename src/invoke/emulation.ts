@@ -25,6 +25,7 @@ import * as path from 'path';
 import { ASKED_FLAGS, hostNodeMajor, NodeInfo, nodeMajorOf } from './environment';
 import { FunctionInfo, LocalInvokeError } from './types';
 import { cacheConfig } from '../private/layer-cache';
+import { onPath } from '../private/on-path';
 import { recipeElf } from '../private/recipe';
 
 /** Lambda's architectures. */
@@ -150,7 +151,7 @@ export function emulationFor(request: EmulationRequest): Emulation | undefined {
   const facts = ARCHES[arch];
   const c: Context = { arch, facts, request, env: request.env ?? process.env, refuse, install: `apt-get install qemu-user-static ${facts.crossPackages}` };
 
-  const qemu = facts.qemu.map((name) => onPath(name, c.env.PATH)).find((p) => p !== undefined);
+  const qemu = facts.qemu.map((name) => onPath(name, { PATH: c.env.PATH ?? '' })).find((p) => p !== undefined);
   if (!qemu) throw refuse(`${facts.qemu.join(' or ')} is not on PATH to run it under emulation; install qemu-user and an ${arch} libc (Debian/Ubuntu: ${c.install})`);
   const sysroot = findSysroot(c);
   const node = nodeBuild(c);
@@ -192,22 +193,6 @@ interface Context {
 
 function label(fn: FunctionInfo): string {
   return `function ${fn.path ?? `${fn.stackId}/${fn.logicalId}`}`;
-}
-
-/** An executable `name` in one of PATH's folders (PATH only: a PATH without qemu means no qemu). */
-function onPath(name: string, searchPath: string | undefined): string | undefined {
-  for (const dir of (searchPath ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    const file = path.join(dir, name);
-    try {
-      if (!fs.statSync(file).isFile()) continue;
-      fs.accessSync(file, fs.constants.X_OK);
-      return path.resolve(file);
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
 }
 
 /**

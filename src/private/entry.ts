@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { fileURLToPath } from 'url';
 import { propError } from './errors';
+import { onPath } from './on-path';
 
 /**
  * The project as `NodejsFunction` will see it, found before the layer build:
@@ -238,19 +239,6 @@ export function checkLocalBundler(where: string, installation: EsbuildInstallati
 /** The program NodejsFunction runs a local esbuild through (`pnpm exec -- esbuild`, `yarn run esbuild`, `bun run esbuild`), by lock file; npm's is `npx`, which comes with Node.js. */
 const RUNNERS: Record<string, string> = { 'pnpm-lock.yaml': 'pnpm', 'yarn.lock': 'yarn', 'bun.lock': 'bun', 'bun.lockb': 'bun' };
 
-/** Whether `program` is on PATH (on Windows with one of PATHEXT's extensions, as NodejsFunction runs `<program>.cmd`): a file lookup, no process. */
-export function onPath(program: string, env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): boolean {
-  const dirs = (env.PATH ?? env.Path ?? '').split(platform === 'win32' ? ';' : path.delimiter).filter((d) => d !== '');
-  const exts = platform === 'win32' ? ['', ...(env.PATHEXT ?? '.COM;.EXE;.BAT;.CMD').split(';').map((e) => e.toLowerCase())] : [''];
-  return dirs.some((dir) => exts.some((ext) => {
-    try {
-      return fs.statSync(path.join(dir, program + ext)).isFile();
-    } catch {
-      return false;
-    }
-  }));
-}
-
 /**
  * NodejsFunction runs a local esbuild through the lock file's package manager
  * (`pnpm exec -- esbuild`, `yarn run esbuild`, `bun run esbuild`); without
@@ -259,7 +247,7 @@ export function onPath(program: string, env: NodeJS.ProcessEnv = process.env, pl
  */
 export function checkPackageManager(where: string, lockFile: string, env: NodeJS.ProcessEnv = process.env) {
   const runner = RUNNERS[path.basename(lockFile)];
-  if (!runner || onPath(runner, env)) return;
+  if (!runner || onPath(runner, env) !== undefined) return;
   throw propError(where, {
     prop: 'depsLockFilePath',
     problem: `is ${lockFile}, so NodejsFunction runs esbuild through ${runner}, which is not on PATH`,

@@ -54,8 +54,8 @@ export function hasNativeBuild(sdk: VectorDbSdk, version: string, architecture: 
 }
 
 export function chooseLayer(input: LayerChoiceInput): LayerChoice {
-  const { sdk, note } = chooseSdk(input);
-  const app = input.entry ? appDependency(sdk.packageName, input.entry, input.lockFile) : {};
+  const { sdk, note, app: known } = chooseSdk(input);
+  const app = known ?? (input.entry ? appDependency(sdk.packageName, input.entry, input.lockFile) : {});
   return { ...chooseVersion(input, sdk, app), ...(note ? { note } : {}) };
 }
 
@@ -101,12 +101,19 @@ function chooseVersion(input: LayerChoiceInput, sdk: VectorDbSdk, app: AppDepend
   return { sdk, version: fallback, app };
 }
 
+/** The SDK, why when the handler did not say, and what the app says of it when that was read to decide. */
+interface SdkChoice {
+  readonly sdk: VectorDbSdk;
+  readonly note?: string;
+  readonly app?: AppDependency;
+}
+
 /**
  * The given SDK, else the one the handler imports, else the one the app
  * depends on (a handler that imports neither, through the runtime helper),
  * else vectordb; refuses a handler that imports another SDK than the layer's.
  */
-function chooseSdk(input: LayerChoiceInput): { readonly sdk: VectorDbSdk; readonly note?: string } {
+function chooseSdk(input: LayerChoiceInput): SdkChoice {
   const imported = input.detection?.imports ?? [];
   const given = input.layer?.sdk ?? input.sdk;
   const prop = input.layer ? 'layer' : 'sdk';
@@ -144,7 +151,7 @@ function chooseSdk(input: LayerChoiceInput): { readonly sdk: VectorDbSdk; readon
  * then its package.json), so local tests and Lambda run the same one; the
  * note says which and why.
  */
-function sdkOfApp(entry: string, lockFile: string | undefined): { readonly sdk: VectorDbSdk; readonly note: string } {
+function sdkOfApp(entry: string, lockFile: string | undefined): SdkChoice {
   const neither = `${path.basename(entry)} imports neither LanceDB SDK (the runtime helper loads the layer's by name at run time)`;
   const listed = [VectorDbSdk.LANCEDB, VectorDbSdk.VECTORDB]
     .map((sdk) => ({ sdk, dep: appDependency(sdk.packageName, entry, lockFile) }))
@@ -153,16 +160,18 @@ function sdkOfApp(entry: string, lockFile: string | undefined): { readonly sdk: 
   const settle = 'Set sdk to choose another';
   if (listed.length === 1) {
     const [{ sdk, dep }] = listed;
-    return { sdk, note: `${neither}, so the layer holds ${sdk}, the SDK the app depends on (${where(dep)}). ${settle}` };
+    return { sdk, app: dep, note: `${neither}, so the layer holds ${sdk}, the SDK the app depends on (${where(dep)}). ${settle}` };
   }
   if (listed.length === 2) {
     return {
       sdk: VectorDbSdk.LANCEDB,
+      app: listed[0].dep,
       note: `${neither}, and the app depends on both (${listed.map(({ sdk, dep }) => `${sdk} in ${where(dep)}`).join(', ')}), so the layer holds ${VectorDbSdk.LANCEDB}, the current SDK (vectordb is its deprecated predecessor). ${settle}`,
     };
   }
   return {
     sdk: VectorDbSdk.VECTORDB,
+    app: {},
     note: `${neither}, and the app depends on neither, so the layer holds ${VectorDbSdk.VECTORDB}, the default. Set sdk to VectorDbSdk.LANCEDB for the current SDK, or add it to the app's dependencies`,
   };
 }
