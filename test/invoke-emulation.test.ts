@@ -16,8 +16,8 @@ const HOST: Arch = process.arch === 'arm64' ? 'arm64' : 'x86_64';
 /** The architecture this host must emulate. */
 const OTHER: Arch = HOST === 'arm64' ? 'x86_64' : 'arm64';
 const FACTS = {
-  arm64: { qemu: 'qemu-aarch64-static', loader: 'lib/ld-linux-aarch64.so.1', elf: 'AArch64', cross: 'libc6-arm64-cross libstdc++6-arm64-cross', cpu: 'arm64' },
-  x86_64: { qemu: 'qemu-x86_64-static', loader: 'lib64/ld-linux-x86-64.so.2', elf: 'x86-64', cross: 'libc6-amd64-cross libstdc++6-amd64-cross', cpu: 'x64' },
+  arm64: { qemu: 'qemu-aarch64-static', loader: 'lib/ld-linux-aarch64.so.1', elf: 'AArch64', cross: 'libc6-arm64-cross libstdc++6-arm64-cross libatomic1-arm64-cross', cpu: 'arm64' },
+  x86_64: { qemu: 'qemu-x86_64-static', loader: 'lib64/ld-linux-x86-64.so.2', elf: 'x86-64', cross: 'libc6-amd64-cross libstdc++6-amd64-cross libatomic1-amd64-cross', cpu: 'x64' },
 } as const;
 
 function fnOf(architecture: Arch, runtime = 'nodejs22.x'): FunctionInfo {
