@@ -69,7 +69,9 @@ export function findEntry(where: string, id: string, entry: string | undefined, 
     }
     return resolved;
   }
+  const host = jsiiHost();
   if (!caller) {
+    if (host) throw entryRequiredFrom(where, host);
     throw propError(where, {
       prop: 'entry',
       problem: 'is not set, and the file that created the function cannot be found (Cannot find defining file.)',
@@ -80,11 +82,38 @@ export function findEntry(where: string, id: string, entry: string | undefined, 
   const tried = ENTRY_EXTENSIONS.map((ext) => `${base}.${id}${ext}`);
   const found = tried.find((f) => fs.existsSync(f));
   if (found) return found;
+  if (host) throw entryRequiredFrom(where, host);
   throw propError(where, {
     prop: 'entry',
     problem: 'is not set, and no handler file is beside the file that created the function',
     why: `Cannot find handler file ${tried.slice(0, -1).join(', ')} or ${tried[tried.length - 1]}`,
     fix: `set entry to the handler's path, or name the handler ${path.basename(tried[0])} (or .js, .mjs, .mts, .cts, .cjs) beside ${path.basename(caller)}`,
+  });
+}
+
+/**
+ * The language of the app when it drives this library through the jsii
+ * kernel: the `JSII_AGENT` that the Python, Java, .NET and Go runtimes set
+ * for the kernel process (`Python/3.11.2`, `Java/17.0.9`, `DotNet/8.0.1`,
+ * `golang/go1.22.1`); undefined in a JavaScript app.
+ */
+export function jsiiHost(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const agent = env.JSII_AGENT?.trim();
+  return agent ? agent : undefined;
+}
+
+/**
+ * From a jsii host the code that calls the constructor is the kernel's own
+ * file (in its temp folder), so there is nothing to find the handler beside:
+ * NodejsFunction would name `<kernel>/program.<id>.ts`. The entry must be
+ * given; a relative one is resolved against the app's folder.
+ */
+function entryRequiredFrom(where: string, host: string) {
+  return propError(where, {
+    prop: 'entry',
+    problem: `is not set, and is required from a ${host} app`,
+    why: 'the handler is found beside the JavaScript file that creates the function, and a non-JavaScript app has none (its calls come through the jsii kernel)',
+    fix: `set entry to the handler file's path (a relative path is resolved against ${process.cwd()}, the folder the app runs in)`,
   });
 }
 
