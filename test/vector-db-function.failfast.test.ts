@@ -9,7 +9,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { appAt, assetDirs, FIXTURES, tempDir } from './helpers';
+import * as beside from './fixtures/fn/beside/stack';
+import { appAt, assetDirs, FIXTURES, tempDir, withEnv } from './helpers';
 import { VectorDatabase, VectorDbFunction, VectorDbLayer, VectorDbSdk } from '../src';
 import { checkLocalBundler, checkPackageManager, esbuildInstallation } from '../src/private/entry';
 import { onPath } from '../src/private/on-path';
@@ -67,6 +68,21 @@ describe('refused before the layer build', () => {
     const here = __filename.replace(/\.ts$/, '');
     const r = refused((s) => new VectorDbFunction(s, 'nothing'));
     expectRefusedBeforeTheLayer(r, new RegExp(`^Stack/nothing: entry is not set, and no handler file is beside the file that created the function: Cannot find handler file ${here}\\.nothing\\.ts, ${here}\\.nothing\\.js, ${here}\\.nothing\\.mjs, ${here}\\.nothing\\.mts, ${here}\\.nothing\\.cts or ${here}\\.nothing\\.cjs; set entry`));
+  });
+
+  test('no entry from a jsii host (JSII_AGENT, as Python sets it): entry is required, the host and the app\'s folder named', () => {
+    const r = withEnv({ JSII_AGENT: 'Python/3.11.2' }, () => refused((s) => new VectorDbFunction(s, 'nothing')));
+    expectRefusedBeforeTheLayer(r, /^Stack\/nothing: entry is not set, and is required from a Python\/3\.11\.2 app: /);
+    expect(r.message).toContain(`set entry to the handler file's path (a relative path is resolved against ${process.cwd()}, the folder the app runs in)`);
+    // Not the file that called the constructor, which from the kernel is the kernel's own.
+    expect(r.message).not.toContain(__filename.replace(/\.ts$/, ''));
+  });
+
+  test('a handler beside the calling file is still found with JSII_AGENT set (a JavaScript app that inherited it)', () => {
+    const { app, stack } = appAt(tempDir('fail-agent'), { 'aws:cdk:bundling-stacks': [] });
+    const fn = withEnv({ JSII_AGENT: 'Python/3.11.2' }, () => beside.vectorDbFunction(stack, 'lance'));
+    app.synth();
+    expect(fn.vectorDbLayer.sdk).toBe(VectorDbSdk.LANCEDB);
   });
 
   test('an entry that is not JavaScript or TypeScript', () => {

@@ -62,7 +62,10 @@ beforeAll(async () => {
   ].join('\n'));
   fs.writeFileSync(path.join(appDir, 'package.json'), JSON.stringify({ name: 'py-app', version: '1.0.0', private: true }));
   fs.writeFileSync(lockFile, JSON.stringify({
-    name: 'py-app', version: '1.0.0', lockfileVersion: 3, requires: true,
+    name: 'py-app',
+    version: '1.0.0',
+    lockfileVersion: 3,
+    requires: true,
     packages: { '': { name: 'py-app', version: '1.0.0' } },
   }));
 
@@ -196,7 +199,7 @@ describe('errors a Python user sees', () => {
     // Nothing of the kernel's own files: its bundle, its temp folder, its package cache.
     expect(e.message).not.toMatch(/jsii-kernel-|jsii-runtime|program\.|webpack/);
     expect(e.message).not.toContain(packageCache);
-    expect(e.message.startsWith(`Py/Ingest: entry is not set`)).toBe(true);
+    expect(e.message.startsWith('Py/Ingest: entry is not set')).toBe(true);
   });
 });
 
