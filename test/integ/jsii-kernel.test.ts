@@ -32,6 +32,8 @@ const lockFile = path.join(appDir, 'package-lock.json');
 let kernel: JsiiKernel;
 let assemblies: Assembly[];
 const timings: Record<string, number> = {};
+/** What a Python user reads after `RuntimeError: `, for the log. */
+const seen: string[] = [];
 
 async function timed<T>(name: string, fn: () => Promise<T> | T): Promise<T> {
   const start = Date.now();
@@ -47,7 +49,10 @@ async function kernelError(fn: () => Promise<unknown>): Promise<KernelError> {
   try {
     await fn();
   } catch (e) {
-    if (e instanceof KernelError) return e;
+    if (e instanceof KernelError) {
+      seen.push(e.message);
+      return e;
+    }
     throw e;
   }
   throw new Error('expected the kernel to answer with an error');
@@ -92,7 +97,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await kernel?.close();
   // eslint-disable-next-line no-console
-  console.log(`jsii kernel timings (ms): ${JSON.stringify(timings)}\n${kernel?.transcript.slice(0, 4).join('\n')}`);
+  console.log([
+    `jsii kernel timings (ms): ${JSON.stringify(timings)}`,
+    ...(kernel?.transcript.slice(0, 4) ?? []),
+    ...seen.map((m) => `RuntimeError: ${m}`),
+  ].join('\n'));
 });
 
 test('the kernel says hello, and loads aws-cdk-lib, constructs and this package from their tarballs', () => {
@@ -193,7 +202,7 @@ describe('errors a Python user sees', () => {
     const e = await kernelError(() => kernel.create('cdk-vectordb-layer.VectorDbFunction', [stack, 'Ingest', struct('cdk-vectordb-layer.VectorDbFunctionProps', {
       depsLockFilePath: lockFile,
     })]));
-    expect(e.message).toMatch(/^Py\/Ingest: entry /);
+    expect(e.message).toMatch(/^Py\/Ingest: entry is not set, and is required from a Python\/3\.11\.2 app: /);
     expect(e.message).toContain(AGENT);
     expect(e.message).toContain(appDir);
     // Nothing of the kernel's own files: its bundle, its temp folder, its package cache.
