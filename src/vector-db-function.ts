@@ -77,7 +77,8 @@ export interface VectorDbFunctionProps extends nodejs.NodejsFunctionProps {
  * and what would fail at run time is refused at synth time.
  *
  * A drop-in for `NodejsFunction`: the same props, the same entry lookup
- * (`<file>.<id>.ts` and the like beside the file that creates the function),
+ * (`<file>.<id>.ts` and the like beside the file that creates the function;
+ * from Python, Java, .NET or Go, which have no such file, `entry` is required),
  * the same template, except for the layer in `Layers`, the SDK and
  * apache-arrow kept external, the `VECTORDB_URI` and `VECTORDB_SDK`
  * environment variables, and the default runtime (the newest one the layer
