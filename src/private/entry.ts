@@ -94,8 +94,9 @@ export function findEntry(where: string, id: string, entry: string | undefined, 
 /**
  * The language of the app when it drives this library through the jsii
  * kernel: the `JSII_AGENT` that the Python, Java, .NET and Go runtimes set
- * for the kernel process (`Python/3.11.2`, `Java/17.0.9`, `DotNet/8.0.1`,
- * `golang/go1.22.1`); undefined in a JavaScript app.
+ * for the kernel process (`Python/3.11.2`, `Java/17.0.9`, `DotNet/...`,
+ * `go1.22.1/linux/amd64`; the kernel itself sets none); undefined in a
+ * JavaScript app.
  */
 export function jsiiHost(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const agent = env.JSII_AGENT?.trim();
