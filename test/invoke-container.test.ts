@@ -86,7 +86,8 @@ describe('which host runs a function in a container', () => {
     const engine = fakeEngine('podman');
     const plan = containerFor({ fn: fnOf('arm64'), host: darwin, engine: () => engine.probe })!;
     const layout = { root: '/w/env-1', task: '/w/env-1/task', opt: '/w/env-1/opt', tmp: '/w/env-1/tmp', runtime: '/w/env-1/runtime' };
-    const { file, args } = plan.command(layout, ['--require', 'x.cjs', 'boot.cjs'], { A: 'a b; $(rm -rf /)', _HANDLER: 'index.handler' }, ['/data/db']);
+    const env = { A: 'a b; $(rm -rf /)', _HANDLER: 'index.handler', LD_LIBRARY_PATH: '/var/task:/var/task/lib:/opt/lib' };
+    const { file, args } = plan.command(layout, ['--require', 'x.cjs', 'boot.cjs'], env, ['/data/db']);
     expect(file).toBe(engine.probe.executable);
     const image = args.indexOf('public.ecr.aws/lambda/nodejs:22');
     expect(args.slice(image + 1)).toEqual(['--require', 'x.cjs', 'boot.cjs']);
@@ -94,7 +95,8 @@ describe('which host runs a function in a container', () => {
     expect(options).toMatch(/^run --rm --name cdk-vectordb-layer-invoke-\d+-[0-9a-f]{8} --platform linux\/arm64 --read-only --tmpfs \/tmp:rw,exec,mode=1777 /);
     expect(options).toContain('-v /w/env-1/task:/var/task:ro -v /w/env-1/opt:/opt:ro -v /w/env-1:/var/cdk-vectordb-layer:ro');
     expect(options).toContain('-v /data/db:/data/db ');
-    expect(options).toContain(` -w /var/task -e A=a b; $(rm -rf /) -e _HANDLER=index.handler --entrypoint ${process.execPath}`);
+    expect(options).toContain(' -w /var/task -e A=a b; $(rm -rf /) -e _HANDLER=index.handler '
+      + `-e LD_LIBRARY_PATH=/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib --entrypoint ${process.execPath}`);
     expect(args).toContain('A=a b; $(rm -rf /)');
     expect(args).not.toContain('--network');
     expect(plan.runtimeApi('127.0.0.1:5')).toBe('host.containers.internal:5');

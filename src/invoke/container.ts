@@ -44,6 +44,15 @@ export const CONTAINER_LAYOUT: Layout = {
   runtime: '/var/cdk-vectordb-layer/runtime',
 };
 
+/**
+ * LD_LIBRARY_PATH as Lambda's Node.js images set it: the image's own
+ * libraries (/var/lang/lib) first, then the task's and the layers'.
+ */
+export const CONTAINER_LD_LIBRARY_PATH = '/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib';
+
+/** The invoker's own LD_LIBRARY_PATH for a run on the host, as the container's paths give it. */
+const HOST_LD_LIBRARY_PATH = '/var/task:/var/task/lib:/opt/lib';
+
 /** Lambda's runtime folder in the container (the base image's: its modules are on NODE_PATH, as on Lambda). */
 export const CONTAINER_RUNTIME_DIR = '/var/runtime';
 
@@ -218,7 +227,9 @@ function runArgs(r: RunArgs): string[] {
     ...r.sharedDirs.flatMap((d) => ['-v', volume(d, d, false)]),
     ...(user.uid >= 0 ? ['--user', `${user.uid}:${user.gid}`] : []),
     '-w', CONTAINER_LAYOUT.task,
-    ...Object.entries(r.env).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
+    // Lambda's LD_LIBRARY_PATH, unless the function sets its own.
+    ...Object.entries({ ...r.env, ...(r.env.LD_LIBRARY_PATH === HOST_LD_LIBRARY_PATH ? { LD_LIBRARY_PATH: CONTAINER_LD_LIBRARY_PATH } : {}) })
+      .flatMap(([k, v]) => ['-e', `${k}=${v}`]),
     '--entrypoint', r.node,
     r.image,
     ...r.args,
