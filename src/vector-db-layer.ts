@@ -430,7 +430,7 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
       method: buildMethod,
       architecture: arch,
       strip,
-      npmCanBuild: buildMethod === LayerBuildMethod.DOCKER || hostCanBuildWithoutDocker(),
+      npmCanBuild: buildMethod !== LayerBuildMethod.AUTO || hostCanBuildWithoutDocker(),
     });
     const inDocker = choice.inDocker;
     const image = inDocker ? props.dockerImage ?? defaultBuildImage() : HOST_BUILD_IMAGE;
