@@ -6,6 +6,7 @@ import { layerAssetHash, stagedAssetHash } from './private/asset-hash';
 import { compatibleRuntimes, LayerFacts, tableFacts } from './private/compatibility';
 import { bundlingOptions, defaultBuildImage, isImageReference } from './private/docker';
 import { constructError, pathOf, propError } from './private/errors';
+import { chooseBuild } from './private/host-build';
 import { importedLayerFacts } from './private/imported-layer';
 import { checkLayerDir, ExpectedLayer, readManifest } from './private/layer-dir';
 import { bundlingFailure, PreparedAsset, prepareAssetFolder, StagingError } from './private/layer-staging';
@@ -23,7 +24,10 @@ import { VectorDbSdk } from './sdk';
 export enum LayerBuildMethod {
   /**
    * On the host when its npm can install another platform's packages
-   * (npm >= 10.4), else in Docker.
+   * (npm >= 10.4) and it makes the canonical layer (a `strip` for the target
+   * on PATH, and Linux, where the built layer is load-checked); else in Docker
+   * when an engine answers (a note says why); else on the host, with a warning
+   * and, for an unstripped binary, an asset hash of its own.
    */
   AUTO = 'auto',
 
@@ -204,8 +208,10 @@ export interface VectorDbLayerProps extends lambda.LayerVersionOptions {
 
   /**
    * Strip the native binary's symbols (`strip --strip-unneeded`), which takes
-   * 10-20% off the layer. Skipped, with a note in the synth output, when no
-   * `strip` that understands the target architecture is present.
+   * 10-20% off the layer. Where the host has no `strip` for the target
+   * architecture, `LayerBuildMethod.AUTO` builds in Docker when an engine
+   * answers; else the binary stays as published, with a warning and an asset
+   * hash of its own (never the stripped layer's).
    *
    * @default true
    */
@@ -416,14 +422,22 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
 
     const before: LayerFacts = tableFacts(sdk.packageName, version, arch) ?? { sdk: sdk.packageName, version, architecture: arch, known: false };
     const runtimes = compatibleRuntimes(before);
-    // AUTO is decided now: on the host when its npm can, else in Docker. A host
-    // build's bundling options name no real image, so the asset's hash (which CDK
-    // mixes with them) does not move when aws-cdk-lib's newest runtime image does.
-    const inDocker = buildMethod === LayerBuildMethod.DOCKER || (buildMethod === LayerBuildMethod.AUTO && !hostCanBuildWithoutDocker());
+    // AUTO is decided now: on the host when its npm can and it makes the
+    // canonical layer (host-build.ts), else in Docker when an engine answers. A
+    // host build's bundling options name no real image, so the asset's hash (which
+    // CDK mixes with them) does not move when aws-cdk-lib's newest runtime image does.
+    const choice = chooseBuild({
+      method: buildMethod,
+      architecture: arch,
+      strip,
+      npmCanBuild: buildMethod !== LayerBuildMethod.AUTO || hostCanBuildWithoutDocker(),
+    });
+    const inDocker = choice.inDocker;
     const image = inDocker ? props.dockerImage ?? defaultBuildImage() : HOST_BUILD_IMAGE;
     const build = { sdk: sdk.packageName, version, architecture: arch, strip, ...(compress ? { compress } : {}) };
     const local = inDocker ? undefined : new LocalLayerBuild({ ...build, dockerFallback: false });
-    const assetHash = layerAssetHash({ ...build, dockerImage: inDocker ? image.image : undefined });
+    const unstripped = choice.unstripped ? { unstripped: true } : {};
+    const assetHash = layerAssetHash({ ...build, dockerImage: inDocker ? image.image : undefined, ...unstripped });
     const bundling: BundlingOptions = { ...bundlingOptions({ image, ...build }), local };
     const code = lambda.Code.fromAsset(ASSETS_DIR, { assetHashType: AssetHashType.CUSTOM, assetHash, bundling });
 
@@ -450,10 +464,16 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
     }
     try {
       const staging = this.node.tryFindChild('Code')?.node.tryFindChild('Stage');
-      if (prepared.store && staging instanceof AssetStaging && fs.existsSync(staging.absoluteStagedPath)) prepared.store(staging.absoluteStagedPath);
+      if (prepared.store && staging instanceof AssetStaging && fs.existsSync(staging.absoluteStagedPath)) {
+        // Only a layer whose bytes are what its hash says reaches the machine-wide cache.
+        checkStripAsHashed(where, staging.absoluteStagedPath, choice.unstripped);
+        prepared.store(staging.absoluteStagedPath);
+      }
     } finally {
       prepared.release();
     }
+    for (const info of choice.infos) Annotations.of(this).addInfo(info);
+    if (choice.warning) Annotations.of(this).addWarningV2('cdk-vectordb-layer:unstripped-layer', choice.warning);
 
     this.sdk = sdk;
     this.version = version;
@@ -516,6 +536,21 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
       Annotations.of(this).addWarningV2('cdk-vectordb-layer:large-layer', `the layer is ${manifest.unzippedBytes} bytes unzipped, leaving ${LIMIT - manifest.unzippedBytes} bytes of Lambda's ${LIMIT} for the function and its other layers${manifest.strip.applied ? '' : '; strip (binutils for the target) would make it smaller'}`);
     }
   }
+}
+
+/**
+ * The build stripped the binary exactly when the hash says so (the host's
+ * strip lookup and the recipe's agree); else the folder is removed and synth
+ * stops, as a layer under another layer's hash would be cached and deployed.
+ */
+function checkStripAsHashed(where: string, dir: string, unstripped: boolean) {
+  const manifest = readManifest(dir);
+  // No manifest: the folder check that follows says so.
+  if (!manifest || !manifest.strip.requested || manifest.strip.applied !== unstripped) return;
+  fs.rmSync(dir, { recursive: true, force: true });
+  const said = manifest.strip.applied ? `stripped it with ${manifest.strip.tool}` : `did not strip it (${manifest.strip.reason})`;
+  const made = unstripped ? 'an unstripped' : 'a stripped';
+  throw constructError(where, `the asset hash was made for ${made} binary (strip lookup on PATH) but the build ${said}; make \`strip --version\` of the strip on PATH work, or set strip to false`);
 }
 
 /** The facts the built binary and its manifest tell, over the table's. */

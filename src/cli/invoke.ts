@@ -11,8 +11,8 @@ import { InvokeResult, IsolationMode, listFunctions, localInvoke, LocalInvokeErr
 
 const USAGE = `usage: cdk-vectordb-layer invoke <cdk.out> [<function>] [options]
 
-Runs a function of a synthesized app locally as Lambda would, with no Docker
-and no AWS: its code asset in task/, its layers merged in opt/, its own empty
+Runs a function of a synthesized app locally as Lambda would, with no AWS (and
+no Docker on Linux; in a Linux container on macOS and Windows): its code asset in task/, its layers merged in opt/, its own empty
 /tmp and nothing else writable, Lambda's environment and Node.js flags, ES
 imports resolved through NODE_PATH, and the Lambda runtime interface client
 (aws-lambda-ric when installed, else a built-in bootstrap) against a local
@@ -44,6 +44,13 @@ options:
                            libc6-arm64-cross, or /usr/x86_64-linux-gnu); --node is then
                            a build for its architecture (default: npm pack
                            node-linux-<cpu>@<major>, fetched once into the layer cache)
+  --container              run it in a Linux container (docker or podman: CDK_DOCKER, else
+                           docker, else podman): task and layers read-only at /var/task
+                           and /opt, its own /tmp, the function's architecture as the
+                           platform (default: where this host cannot load Linux
+                           binaries, i.e. macOS and Windows)
+  --image <image>          the container's image, with node on its PATH (implies
+                           --container; default public.ecr.aws/lambda/nodejs:<major>)
   --json                   print one JSON object on stdout (result, error, times, logs)
   --keep                   keep the layout (task/, opt/, tmp/) and print its folder
   --quiet                  do not echo the function's output on stderr
@@ -72,6 +79,8 @@ const OPTIONS = {
   'work-dir': { type: 'string' },
   'node': { type: 'string' },
   'sysroot': { type: 'string' },
+  'container': { type: 'boolean' },
+  'image': { type: 'string' },
   'json': { type: 'boolean' },
   'keep': { type: 'boolean' },
   'quiet': { type: 'boolean' },
@@ -178,6 +187,8 @@ function parse(argv: string[]): Parsed {
       workDir: v['work-dir'],
       node: v.node,
       sysroot: v.sysroot,
+      container: v.container === true ? true : undefined,
+      image: v.image,
       keepLayout: v.keep === true,
     },
   };
@@ -203,8 +214,9 @@ function report(r: InvokeResult): string[] {
     else lines.push(`invoke ${ms(inv.invokeMs)} ms${status} (warm, ${i + 1}/${n})`);
   });
   const client = r.runtimeClientVersion ? `${r.runtimeClient} ${r.runtimeClientVersion}` : r.runtimeClient;
-  const tmp = r.isolation.mode === 'namespace' ? `own /tmp (namespace ${ms(r.isolation.setupMs)} ms)` : 'host /tmp (not isolated)';
-  const emulated = r.emulation ? ` ${r.emulation.arch} under qemu` : '';
+  const tmp = r.isolation.mode === 'namespace' ? `own /tmp (namespace ${ms(r.isolation.setupMs)} ms)`
+    : r.isolation.mode === 'container' ? 'own /tmp (container)' : 'host /tmp (not isolated)';
+  const emulated = r.emulation ? ` ${r.emulation.arch} under qemu` : r.container ? ` in ${r.container.image} (${r.container.platform})` : '';
   lines.push(`runtime client: ${client} on Node.js ${r.nodeVersion}${emulated}; ${tmp}; layout ${ms(r.layoutMs)} ms`);
   if (r.error) lines.push(`${r.errorPhase === 'init' ? 'init failed' : 'the function failed'}: ${r.error.errorType}: ${r.error.errorMessage}`);
   if (r.layoutDir) lines.push(`layout kept at ${r.layoutDir}`);
@@ -227,6 +239,7 @@ function asJson(r: InvokeResult): string {
     runtimeClientVersion: r.runtimeClientVersion,
     nodeVersion: r.nodeVersion,
     emulation: r.emulation,
+    container: r.container,
     isolation: r.isolation,
     layoutMs: r.layoutMs,
     layoutDir: r.layoutDir,
@@ -281,6 +294,6 @@ async function run(argv: string[]): Promise<number> {
 }
 
 export const command: Command = {
-  summary: 'run a synthesized Lambda function locally as Lambda would (no Docker, no AWS); list them',
+  summary: 'run a synthesized Lambda function locally as Lambda would (no AWS; in a Linux container on macOS and Windows); list them',
   run,
 };

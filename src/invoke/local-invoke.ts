@@ -14,6 +14,8 @@
  * - environment.ts: Lambda's variables, NODE_PATH and Node.js flags;
  * - runtime-client.ts: aws-lambda-ric (3.x or 4.x) or the built-in bootstrap;
  * - emulation.ts: a function of another architecture under qemu-user (or why not);
+ * - container.ts: the same layout in a Linux container (Docker or podman), for
+ *   a host that cannot load Linux binaries, or when asked;
  * - runtime-api.ts: the Lambda Runtime API on 127.0.0.1 and its mailbox;
  * - run.ts: one execution environment: the child, init, the events;
  * - scripts/: the JavaScript the child runs (read-only fs preload, ES module
@@ -24,17 +26,19 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { findFunction, label } from './cloud-assembly';
+import { CONTAINER_LAYOUT, ContainerPlan, containerFor, osMismatchWarning } from './container';
 import { checkDatabase } from './database';
 import { Emulation, emulationFor } from './emulation';
 import { NodeInfo, nodeInfo, nodeMajorOf, runtimeMajor } from './environment';
 import { isolate, Isolation, notIsolatedWarning } from './isolation';
-import { createLayout, fillLayout, Layout, removeLayout, resetTmp } from './layout';
+import { createLayout, fillLayout, Layout, removeLayout, resetTmp, SCRIPTS } from './layout';
 import { RunOutcome, runEnvironment } from './run';
 import { bootstrapChoice, ClientChoice, findRic, ricChoice, RicLookup } from './runtime-client';
 import { FunctionInfo, InvokeResult, LocalInvokeError, LocalInvokeOptions } from './types';
 import { resolveWorkDir, WorkDir } from './work-dir';
 
 export * from './types';
+export type { ContainerInfo } from './container';
 export { findFunction, listFunctions } from './cloud-assembly';
 export { defaultWorkDir } from './work-dir';
 export { ricAdvice } from './runtime-client';
@@ -59,11 +63,18 @@ export async function localInvoke(options: LocalInvokeOptions): Promise<InvokeRe
   const sharedDirs = (options.sharedDirs ?? []).map((d) => path.resolve(d));
   // Before anything is made, fetched or said: a database that is not here stops the invoke.
   checkDatabase(fn, options.env ?? {}, sharedDirs);
-  // Another architecture runs under qemu, or is refused here, before anything runs.
-  const emulation = emulationFor({ fn, node: options.node, sysroot: options.sysroot });
-  const node = emulation?.node ?? nodeInfo(options.node);
+  // A host that cannot load Linux binaries (or the caller) runs it in a container; else another
+  // architecture runs under qemu, or is refused here, before anything runs.
+  const container = containerFor({ fn, container: options.container, image: options.image });
+  if (container && (options.node !== undefined || options.sysroot !== undefined)) {
+    throw new LocalInvokeError(`${options.node !== undefined ? 'node (CLI --node)' : 'sysroot (CLI --sysroot)'} is for a run on this host, but the function runs in a container (${container.info.why}), on the image's Node.js; remove it, or choose the image (CLI --image)`, 'BAD_INPUT');
+  }
+  const emulation = container ? undefined : emulationFor({ fn, node: options.node, sysroot: options.sysroot });
+  const node = container?.node ?? emulation?.node ?? nodeInfo(options.node);
   const wanted = options.runtimeClient ?? 'auto';
-  const ric: RicLookup = wanted === 'bootstrap' ? { why: 'runtimeClient is bootstrap' } : emulation ? { why: emulation.ricWhy } : findRic(node.major);
+  const ric: RicLookup = wanted === 'bootstrap' ? { why: 'runtimeClient is bootstrap' }
+    : container ? { why: 'the function runs in a Linux container, where the host\'s aws-lambda-ric (its native client built for this host) does not' }
+      : emulation ? { why: emulation.ricWhy } : findRic(node.major);
   if (wanted === 'aws-lambda-ric' && !ric.found) throw new LocalInvokeError(`runtimeClient is aws-lambda-ric but ${ric.why}`, 'NO_RUNTIME_CLIENT');
   for (const d of sharedDirs) fs.mkdirSync(d, { recursive: true });
 
@@ -77,22 +88,24 @@ export async function localInvoke(options: LocalInvokeOptions): Promise<InvokeRe
   const layout = createLayout(workDir.dir);
   let isolation: Isolation | undefined;
   try {
-    isolation = await isolate({
+    isolation = container ? containerIsolation(container) : await isolate({
       mode: options.isolation ?? 'auto',
       tmp: layout.tmp,
       shared: sharedDirs,
       layoutRoot: layout.root,
       needed: [node.path, ...(ric.found ? [path.dirname(ric.found.entry)] : []), ...(emulation ? [emulation.info.qemu, emulation.info.sysroot] : [])],
     });
-    // The emulation line first, then the isolation warning, before anything else and before any output of the function.
+    // The container or emulation line first, then the isolation warning, before anything else and before any output of the function.
+    if (container) warn(container.note);
     if (emulation) warn(emulation.note);
     const notIsolated = notIsolatedWarning(isolation.info);
     if (notIsolated) warn(notIsolated);
-    for (const w of hostWarnings(fn, node)) warn(w);
+    for (const w of hostWarnings(fn, node, container !== undefined)) warn(w);
     if (ric.found === undefined && wanted === 'auto') warn(`ran the bootstrap runtime client: ${ric.why}`);
-    fillLayout(fn, layout, { layerDirs: options.layerDirs ?? {}, link: isolation.info.mode === 'namespace' && !options.keepLayout });
+    // Hard links are safe where the child sees the layout read-only (a namespace, a container).
+    fillLayout(fn, layout, { layerDirs: options.layerDirs ?? {}, link: isolation.info.mode !== 'none' && !options.keepLayout });
     const layoutMs = round(performance.now() - layoutStarted - isolation.info.setupMs);
-    return await runWithFallback({ options, fn, node, emulation, layout, workDir, isolation, ric, sharedDirs, warnings, warn, layoutMs });
+    return await runWithFallback({ options, fn, node, emulation, container, layout, workDir, isolation, ric, sharedDirs, warnings, warn, layoutMs });
   } finally {
     isolation?.close();
     if (!options.keepLayout) removeLayout(layout);
@@ -115,9 +128,20 @@ function validate(options: LocalInvokeOptions): void {
   if (options.workDir !== undefined && (typeof options.workDir !== 'string' || options.workDir === '')) throw new LocalInvokeError('workDir must be a folder', 'BAD_INPUT');
 }
 
-/** What differs between the function's runtime and this host. */
-function hostWarnings(fn: FunctionInfo, node: NodeInfo): string[] {
+/** A container run's isolation: its own /tmp and a read-only root; closing removes the container if a timeout left it. */
+function containerIsolation(container: ContainerPlan): Isolation {
+  return {
+    info: { mode: 'container', tmpdir: '/tmp', setupMs: 0 },
+    command: (file, args) => ({ file, args: [...args] }),
+    close: () => container.remove(),
+  };
+}
+
+/** What differs between the function's runtime and this host (or the container's Node.js). */
+function hostWarnings(fn: FunctionInfo, node: NodeInfo, inContainer: boolean): string[] {
   const out: string[] = [];
+  const os = inContainer ? undefined : osMismatchWarning(fn, process.platform);
+  if (os) out.push(os);
   const major = nodeMajorOf(fn.runtime);
   if (major !== undefined && major !== node.major) {
     out.push(`the function's runtime is ${fn.runtime}; it runs here on Node.js ${node.version}${node.path === process.execPath ? ' (this host\'s; give node to run another)' : ''}`);
@@ -132,6 +156,7 @@ interface Prepared {
   readonly fn: FunctionInfo;
   readonly node: NodeInfo;
   readonly emulation?: Emulation;
+  readonly container?: ContainerPlan;
   readonly layout: Layout;
   readonly workDir: WorkDir;
   readonly isolation: Isolation;
@@ -152,12 +177,13 @@ async function runWithFallback(p: Prepared): Promise<InvokeResult> {
   const events = (options.events ?? Array.from({ length: options.invocations ?? 1 }, () => options.event ?? {}))
     .map((e) => JSON.stringify(e === undefined ? null : e));
   // Under emulation the defaults (the function's Timeout, Lambda's 10 s init) stretch; given values do not.
-  const factor = p.emulation?.info.timeFactor ?? 1;
+  const factor = p.emulation?.info.timeFactor ?? p.container?.info.timeFactor ?? 1;
   const run = (client: ClientChoice, warn: (m: string) => void) => runEnvironment({
     client,
     fn,
     node: p.node,
     emulation: p.emulation,
+    container: p.container,
     layout,
     isolation: p.isolation,
     events,
@@ -170,7 +196,7 @@ async function runWithFallback(p: Prepared): Promise<InvokeResult> {
     log: options.onLog ?? (() => undefined),
   });
 
-  let client = p.ric.found ? ricChoice(p.ric.found, layout) : bootstrapChoice(layout);
+  let client = p.container ? containerBootstrap() : p.ric.found ? ricChoice(p.ric.found, layout) : bootstrapChoice(layout);
   let outcome = await run(client, p.warn);
   const rerun = client.client === 'aws-lambda-ric' && (options.runtimeClient ?? 'auto') === 'auto' ? rerunReason(outcome, fn) : undefined;
   if (rerun) {
@@ -180,6 +206,12 @@ async function runWithFallback(p: Prepared): Promise<InvokeResult> {
     outcome = await run(client, () => undefined);
   }
   return result(p, client, outcome);
+}
+
+/** The built-in bootstrap where the container sees the layout's runtime folder. */
+function containerBootstrap(): ClientChoice {
+  const entry = path.posix.join(CONTAINER_LAYOUT.runtime, SCRIPTS.bootstrap);
+  return { client: 'bootstrap', entry, argv: [entry] };
 }
 
 /** Why the bootstrap must run instead of the ric that just ran, or undefined. */
@@ -210,6 +242,7 @@ function result(p: Prepared, client: ClientChoice, run: RunOutcome): InvokeResul
     isolation: p.isolation.info,
     nodeVersion: p.node.version,
     emulation: p.emulation?.info,
+    container: p.container?.info,
     logs: run.output,
     layoutMs: p.layoutMs,
     layoutDir: p.options.keepLayout ? p.layout.root : undefined,

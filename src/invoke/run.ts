@@ -6,6 +6,7 @@ import { ChildProcess, spawn } from 'child_process';
 import { randomBytes, randomUUID } from 'crypto';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
+import { CONTAINER_LAYOUT, CONTAINER_RUNTIME_DIR, ContainerPlan } from './container';
 import { Emulation } from './emulation';
 import { ACCOUNT, lambdaEnv, lambdaNodeFlags, NodeInfo, nodePathEntries, runtimeMajor } from './environment';
 import { Isolation } from './isolation';
@@ -23,6 +24,8 @@ export interface RunOptions {
   readonly node: NodeInfo;
   /** Set when the function's architecture is not the host's: node runs under qemu. */
   readonly emulation?: Pick<Emulation, 'command'>;
+  /** Set when the function runs in a Linux container: the layout is mounted there, the engine runs node. */
+  readonly container?: Pick<ContainerPlan, 'command' | 'runtimeApi'>;
   readonly fn: FunctionInfo;
   readonly layout: Layout;
   readonly isolation: Isolation;
@@ -80,14 +83,15 @@ export async function runEnvironment(o: RunOptions): Promise<RunOutcome> {
 /** The child's node arguments: Lambda's flags, the task root as working folder, the read-only preload, the ES module NODE_PATH hook, the client. */
 function nodeArgs(o: RunOptions, env: Record<string, string>): string[] {
   const flags = lambdaNodeFlags(runtimeMajor(o.fn), env.NODE_OPTIONS, o.node.knows);
+  const scripts = o.container ? CONTAINER_LAYOUT.runtime : o.layout.runtime;
   return [
     ...flags,
     '--expose-gc',
     '--max-http-header-size=81920',
-    '--require', path.join(o.layout.runtime, SCRIPTS.taskRoot),
-    '--require', path.join(o.layout.runtime, SCRIPTS.readOnlyFs),
+    '--require', path.posix.join(scripts, SCRIPTS.taskRoot),
+    '--require', path.posix.join(scripts, SCRIPTS.readOnlyFs),
     // Node.js < 18.18 / 20.0 has no --import (startSession warns).
-    ...(o.node.knows('--import') ? ['--import', path.join(o.layout.runtime, SCRIPTS.registerNodePath)] : []),
+    ...(o.node.knows('--import') ? ['--import', path.posix.join(scripts, SCRIPTS.registerNodePath)] : []),
     ...o.client.argv,
   ];
 }
@@ -95,17 +99,32 @@ function nodeArgs(o: RunOptions, env: Record<string, string>): string[] {
 /** The folders the read-only preload lets the handler write: its /tmp and the shared folders; the layout is read-only. */
 function writableConfig(o: RunOptions): string {
   const tmp = o.isolation.info.tmpdir;
+  if (o.container) {
+    return JSON.stringify({ writable: [tmp, ...o.sharedDirs], readOnly: [CONTAINER_LAYOUT.root, CONTAINER_LAYOUT.task, CONTAINER_LAYOUT.opt] });
+  }
   // Without isolation a literal /tmp is the host's, writable as on Lambda (and shared: the warning says so).
   const writable = o.isolation.info.mode === 'namespace' ? [tmp, ...o.sharedDirs] : [tmp, '/tmp', ...o.sharedDirs];
   return JSON.stringify({ writable, readOnly: [o.layout.root] });
 }
 
+/** A folder of the layout, as the container sees it (the layout's root is mounted at CONTAINER_LAYOUT.root). */
+function inContainer(layout: Layout, dir: string): string {
+  return path.posix.join(CONTAINER_LAYOUT.root, ...path.relative(layout.root, dir).split(path.sep));
+}
+
 async function startSession(o: RunOptions): Promise<Session> {
   const mailbox = new Mailbox();
   const api = new RuntimeApi(mailbox);
-  const runtimeApi = await api.listen();
-  const paths = { task: o.layout.task, opt: o.layout.opt, runtime: o.layout.runtime, tmpdir: o.isolation.info.tmpdir };
-  const links = linkNodePath(o.layout, nodePathEntries(paths, runtimeMajor(o.fn)));
+  const listening = await api.listen();
+  const runtimeApi = o.container ? o.container.runtimeApi(listening) : listening;
+  const paths = o.container
+    ? { task: CONTAINER_LAYOUT.task, opt: CONTAINER_LAYOUT.opt, runtime: CONTAINER_RUNTIME_DIR, tmpdir: o.isolation.info.tmpdir }
+    : { task: o.layout.task, opt: o.layout.opt, runtime: o.layout.runtime, tmpdir: o.isolation.info.tmpdir };
+  const hostLinks = linkNodePath(o.layout, nodePathEntries(paths, runtimeMajor(o.fn)));
+  // In a container the links' folder is the layout's, mounted at CONTAINER_LAYOUT.root.
+  const links = o.container
+    ? Object.fromEntries(Object.entries(hostLinks).map(([entry, dir]) => [entry, inContainer(o.layout, dir)]))
+    : hostLinks;
   const env = lambdaEnv({
     fn: o.fn,
     node: o.node.path,
@@ -118,12 +137,16 @@ async function startSession(o: RunOptions): Promise<Session> {
     nodePathLinks: JSON.stringify(links),
   });
   if (!o.node.knows('--import')) o.warn(`Node.js ${o.node.version} has no --import: ES module imports do not search NODE_PATH here as they do on Lambda's Node.js 18+ runtimes`);
-  const launch = o.emulation ? o.emulation.command(nodeArgs(o, env)) : { file: o.node.path, args: nodeArgs(o, env) };
+  const launch = o.container
+    ? o.container.command(o.layout, nodeArgs(o, env), env, o.sharedDirs)
+    : o.emulation ? o.emulation.command(nodeArgs(o, env)) : { file: o.node.path, args: nodeArgs(o, env) };
   const command = o.isolation.command(launch.file, launch.args);
+  // The engine's client runs with this process's environment; the function's is in its -e arguments.
+  const spawnEnv = o.container ? process.env : env;
   let output = '';
   let exited = false;
   const started = performance.now();
-  const child = spawn(command.file, command.args, { cwd: o.layout.task, env, shell: false, windowsHide: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command.file, command.args, { cwd: o.layout.task, env: spawnEnv, shell: false, windowsHide: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const capture = (chunk: Buffer) => {
     const text = chunk.toString('utf-8');
     output = (output + text).slice(-MAX_LOG_CHARS);

@@ -3,6 +3,7 @@
  * what it reads from a cloud assembly. See local-invoke.ts for the run itself.
  */
 
+import type { ContainerInfo } from './container';
 import type { EmulationInfo } from './emulation';
 
 /** A JSON value, as a Lambda response is parsed. */
@@ -114,6 +115,20 @@ export interface LocalInvokeOptions {
    * libc6-arm64-cross, `/usr/x86_64-linux-gnu` from libc6-amd64-cross) when it holds the loader
    */
   readonly sysroot?: string;
+  /**
+   * Run the function in a Linux container (Docker or podman: `CDK_DOCKER`,
+   * else docker, else podman): task and layers read-only at /var/task and
+   * /opt, its own /tmp, the function's architecture as the container's
+   * platform, the image's Node.js. `false`: never (a host that is not Linux
+   * then runs it natively, with a warning that its Linux binaries do not load).
+   * @default - in a container where the host cannot load the function's Linux binaries (not Linux), else natively
+   */
+  readonly container?: boolean;
+  /**
+   * The container's image (implies `container`); it needs `node` on its PATH.
+   * @default `public.ecr.aws/lambda/nodejs:<the runtime's major>`, the runtime's Lambda base image
+   */
+  readonly image?: string;
   /** Which runtime client to run. @default 'auto': aws-lambda-ric when it can be found and loads, else the bootstrap */
   readonly runtimeClient?: RuntimeClient | 'auto';
   /** Keep the layout (task/, opt/, tmp/) for debugging; its folder is in the result. @default false */
@@ -154,8 +169,11 @@ export type IsolationMode = 'auto' | 'namespace' | 'none';
 
 /** How /tmp and the file system were set up for the run. */
 export interface IsolationInfo {
-  /** `namespace`: the handler's /tmp is its own and the rest is read-only; `none`: TMPDIR is its own, the literal /tmp is the host's. */
-  readonly mode: 'namespace' | 'none';
+  /**
+   * `namespace`: the handler's /tmp is its own and the rest is read-only; `none`: TMPDIR is its own, the literal /tmp is the host's;
+   * `container`: a Linux container with its own /tmp (tmpfs) and a read-only root.
+   */
+  readonly mode: 'namespace' | 'none' | 'container';
   /** Why the run is not isolated (mode `none`). */
   readonly reason?: string;
   /** The handler's TMPDIR: `/tmp`, or the environment's folder when not isolated. */
@@ -202,6 +220,8 @@ export interface InvokeResult {
   readonly nodeVersion: string;
   /** Set when the function's architecture is not the host's: qemu, the sysroot and the Node.js build that ran it. */
   readonly emulation?: EmulationInfo;
+  /** Set when the function ran in a Linux container: the engine, image, platform and node. */
+  readonly container?: ContainerInfo;
   /** The function's output: child stdout and stderr. */
   readonly logs: string;
   /** Time to lay out task/ and opt/ (linking or copying the assets). */

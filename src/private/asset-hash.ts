@@ -8,7 +8,9 @@
  * - the selected version's pin, when it has one (`pins/<slug>-<version>-<arch>/`
  *   package.json and package-lock.json)
  * - the build options: SDK, version, architecture, strip, and the image when
- *   Docker is asked for by name (LayerBuildMethod.DOCKER)
+ *   the build runs in Docker; `unstripped` when strip is on but the host has
+ *   no strip for the target (src/private/host-build.ts): other bytes, so
+ *   another hash
  *
  * So editing host code, docs or tests, or adding a pin for another version,
  * moves no existing layer's hash (no rebuild, no redeploy for anyone), while
@@ -30,6 +32,12 @@ export interface LayerHashInputs {
   readonly dockerImage?: string;
   /** The binary ships compressed (in the hash only when true: an option left off moves no hash). */
   readonly compress?: boolean;
+  /**
+   * Strip is on but this host has no strip for the target, so the binary stays
+   * as published: other bytes than a host with strip makes, so another hash
+   * (in the hash only when true).
+   */
+  readonly unstripped?: boolean;
 }
 
 const fingerprints = new Map<string, string>();
@@ -85,8 +93,9 @@ export function layerAssetHash(inputs: LayerHashInputs, assetsDir: string = ASSE
   if (fs.existsSync(path.join(pin, 'package-lock.json'))) {
     for (const f of ['package.json', 'package-lock.json']) addFile(hash, `pins/${pinName}/${f}`, path.join(pin, f));
   }
-  const { compress, ...options } = inputs;
-  hash.update(`\0options:${canonical({ ...options, dockerImage: options.dockerImage ?? null, ...(compress ? { compress: true } : {}) })}`);
+  const { compress, unstripped, ...options } = inputs;
+  const flags = { ...(compress ? { compress: true } : {}), ...(unstripped ? { unstripped: true } : {}) };
+  hash.update(`\0options:${canonical({ ...options, dockerImage: options.dockerImage ?? null, ...flags })}`);
   return hash.digest('hex');
 }
 
