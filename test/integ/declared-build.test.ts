@@ -17,8 +17,8 @@
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { FIXTURES, stagedLayerDir, tempDir } from '../helpers';
 import { nativeBuild } from '../../src/private/sdk-facts';
+import { FIXTURES, stagedLayerDir, tempDir } from '../helpers';
 import { installVerdaccio, LocalRegistry, republish, startLocalRegistry } from '../support/local-registry';
 import { available, nodeBinary, searchWith } from '../support/platforms';
 import { packTarball } from './fixtures/ground-truth';
