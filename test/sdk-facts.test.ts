@@ -9,9 +9,10 @@ import * as path from 'path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { glibcSatisfied, knownLambdaOses, lambdaOsFor, missingSonames } from '../src/private/lambda-os';
 import { hasNativeBuild } from '../src/private/layer-choice';
+import { recipeNpm } from '../src/private/recipe';
 import { FACTS_SOURCE, FactArchitecture, NativeBuildState, knownVersions, nativeBuild, versionFacts } from '../src/private/sdk-facts';
 import { SDK_FACTS_TABLE } from '../src/private/sdk-facts.generated';
-import { knownVersionProblem } from '../src/private/version-problems';
+import { explainRecipeFailure, knownVersionProblem } from '../src/private/version-problems';
 import { VectorDbSdk } from '../src/sdk';
 
 const SDKS = ['vectordb', '@lancedb/lancedb'];
@@ -315,5 +316,43 @@ describe("Lambda's operating systems", () => {
     ];
     expect(lacking(al2023)).toEqual(expected);
     expect(lacking(al2)).toEqual(expected);
+  });
+});
+
+describe('a declared build the user\'s registry lacks (the recipe\'s NO_NATIVE_BUILD)', () => {
+  const names = { sdk: 'sdk', version: 'version', architecture: 'architecture' };
+  const failure = (served: string[]) => ({
+    code: 'NO_NATIVE_BUILD',
+    message: 'architecture arm64 has no native build for @lancedb/lancedb 0.39.0: it names @lancedb/lancedb-linux-arm64-gnu@0.39.0, which is not on the npm registry',
+    details: { sdk: '@lancedb/lancedb', version: '0.39.0', architecture: 'arm64', nativePackage: '@lancedb/lancedb-linux-arm64-gnu', nativeVersion: '0.39.0', nativeVersions: served },
+  });
+  let npmCalls: string[][] = [];
+  beforeEach(() => {
+    npmCalls = [];
+    // the registry's answer, as npm prints it for a version it does not have (measured: npm 11 against this registry)
+    jest.spyOn(recipeNpm, 'runNpm').mockImplementation((args: string[]) => {
+      npmCalls.push(args);
+      const stdout = JSON.stringify({ error: { code: 'E404', summary: 'No match found for version 0.39.0', detail: '' } });
+      const stderr = 'npm http fetch GET 200 http://127.0.0.1:4873/@lancedb%2flancedb-linux-arm64-gnu 12ms (cache miss)\nnpm error code E404\n';
+      return { status: 1, signal: null, error: undefined, stdout, output: `${stdout}${stderr}` } as ReturnType<typeof recipeNpm.runNpm>;
+    });
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  test('names the registry\'s answer and the versions whose build that registry serves, newest first', () => {
+    const p = explainRecipeFailure(failure(['0.29.0', '0.30.0', '0.31.0', '0.33.0']), { sdk: '@lancedb/lancedb', version: '0.39.0', architecture: 'arm64' }, names)!;
+    // one npm call: its answer, and from its fetch line the registry that gave it
+    expect(npmCalls).toHaveLength(1);
+    expect(npmCalls[0].slice(0, 4)).toEqual(['view', '@lancedb/lancedb-linux-arm64-gnu@0.39.0', 'version', '--json']);
+    expect(p.prop).toBe('architecture');
+    expect(p.problem).toBe('has no native build for @lancedb/lancedb 0.39.0 on the npm registry http://127.0.0.1:4873/');
+    expect(p.why).toBe('@lancedb/lancedb 0.39.0 declares @lancedb/lancedb-linux-arm64-gnu@0.39.0 (optionalDependencies), and the registry answered: E404: No match found for version 0.39.0');
+    expect(p.fix).toBe('set version to one whose build it serves (nearest: 0.30.0, 0.31.0, 0.33.0; newest: 0.33.0), or set architecture to x86_64, '
+      + 'or make @lancedb/lancedb-linux-arm64-gnu@0.39.0 available on the registry npm uses (npm\'s `registry` setting, or npm_config_registry)');
+  });
+
+  test('a registry that serves no arm64 build at all: the other architecture, or serving the build', () => {
+    const p = explainRecipeFailure(failure([]), { sdk: '@lancedb/lancedb', version: '0.39.0', architecture: 'arm64' }, names)!;
+    expect(p.fix).toMatch(/^set architecture to x86_64, or make @lancedb\/lancedb-linux-arm64-gnu@0\.39\.0 available/);
   });
 });

@@ -7,7 +7,6 @@
 import { compatibleRuntimes, tableFacts, workingVersions } from './compatibility';
 import { knownLambdaOses, missingSonames } from './lambda-os';
 import { RecipeFailure } from './local-build';
-import { recipeNpm } from './recipe';
 import { registryAnswer } from './registry-answer';
 import { knownVersions, nativeBuild, versionFacts } from './sdk-facts';
 import { compareVersions, nearestVersions } from './versions';
@@ -84,8 +83,9 @@ function declaredButMissing(req: LayerRequest, names: InputNames, details: Recor
   const pkg = String(details.nativePackage);
   const version = String(details.nativeVersion);
   const served = Array.isArray(details.nativeVersions) ? details.nativeVersions.map(String) : [];
-  const registry = typeof details.registry === 'string' ? details.registry : recipeNpm.registryUrl();
-  const answer = registryAnswer(pkg, version) ?? recipeMessage;
+  const asked = registryAnswer(pkg, version);
+  const registry = asked.registry;
+  const answer = asked.answer ?? recipeMessage;
   const others = servedVersions(req, served);
   const ways = [
     ...(others.length > 0 ? [`set ${names.version} to one whose build it serves (nearest: ${someVersions(others, req.version)}; newest: ${others[0]})`] : []),
