@@ -128,9 +128,11 @@ export async function startLocalRegistry(options: { uplink?: string } = {}): Pro
   const log = () => output;
   const stop = async () => {
     if (child.exitCode === null) {
+      let timer: NodeJS.Timeout | undefined;
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      await Promise.race([exited, new Promise((r) => { timer = setTimeout(r, 5000); })]);
+      clearTimeout(timer);
       if (child.exitCode === null) child.kill('SIGKILL');
     }
     fs.rmSync(dir, { recursive: true, force: true });
@@ -157,20 +159,27 @@ export async function startLocalRegistry(options: { uplink?: string } = {}): Pro
  * Republishes a real package tarball (`tgz`, e.g. from `npm pack`) to
  * `registry` as `version`, with nothing else changed: the same files, the
  * same binary. For a build an SDK version declares that the registry here lacks.
+ * The repacked tarball is kept beside `tgz` (packing a 150 MB binary takes
+ * a while), and `npm publish` sends it as it is.
  */
 export function republish(registry: LocalRegistry, tgz: string, version: string): void {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'republish-'));
-  try {
-    run('tar', ['-xzf', tgz, '-C', work, '--no-same-owner']);
-    const pkgDir = path.join(work, 'package');
-    const pkgFile = path.join(pkgDir, 'package.json');
-    const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf-8'));
-    pkg.version = version;
-    delete pkg.publishConfig;
-    delete pkg.scripts;
-    fs.writeFileSync(pkgFile, `${JSON.stringify(pkg, null, 2)}\n`);
-    run('npm', ['publish', pkgDir, '--registry', registry.url, '--ignore-scripts', '--tag', 'republished', '--no-provenance', ...registry.authFlags], { cwd: work });
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
+  const repacked = tgz.replace(/\.tgz$/, `.as-${version}.tgz`);
+  if (!fs.existsSync(repacked)) {
+    const work = fs.mkdtempSync(path.join(path.dirname(tgz), '.republish-'));
+    try {
+      run('tar', ['-xzf', tgz, '-C', work, '--no-same-owner']);
+      const pkgDir = path.join(work, 'package');
+      const pkgFile = path.join(pkgDir, 'package.json');
+      const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf-8'));
+      pkg.version = version;
+      delete pkg.publishConfig;
+      delete pkg.scripts;
+      fs.writeFileSync(pkgFile, `${JSON.stringify(pkg, null, 2)}\n`);
+      const packed = JSON.parse(run('npm', ['pack', pkgDir, '--json', '--ignore-scripts', '--pack-destination', work], { cwd: work })) as Array<{ filename: string }>;
+      fs.renameSync(path.join(work, packed[0].filename), repacked);
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
   }
+  run('npm', ['publish', repacked, '--registry', registry.url, '--ignore-scripts', '--tag', 'republished', '--no-provenance', ...registry.authFlags], { cwd: os.tmpdir() });
 }
