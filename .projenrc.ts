@@ -184,6 +184,8 @@ project.addTask('facts', {
   exec: 'ts-node --transpile-only --project tsconfig.dev.json build-tools/sdk-facts.ts',
   receiveArgs: true,
 });
+// Generated, as projen marks its own files: GitHub folds it in diffs and leaves it out of language stats.
+project.gitattributes.addAttributes('/src/private/sdk-facts.generated.ts', 'linguist-generated');
 
 // The main job: synthesize the example with a real layer build, then ingest and
 // search through the local invoker. No Docker, no AWS.

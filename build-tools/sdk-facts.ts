@@ -2,14 +2,19 @@
  * `npx projen facts` (or `npx ts-node --transpile-only --project tsconfig.dev.json build-tools/sdk-facts.ts`):
  * writes src/private/sdk-facts.generated.ts, the facts of every published
  * version of each LanceDB JS SDK, read from the npm registry and from the
- * native binaries themselves.
+ * native binaries themselves, in two kinds (one type: SdkFactsTable in
+ * src/private/sdk-facts.ts):
+ * - `declared`: what the SDK version's metadata says (engines, unpacked size,
+ *   the linux-gnu native package and exact version its optionalDependencies name);
+ * - `observed`: what readelf read from a binary this registry served. A declared
+ *   build this registry does not serve is not observed: no fact about the world.
  *
  * For `vectordb` and `@lancedb/lancedb`, every version the registry has
  * (prereleases too):
  * - registry metadata (`npm view`): `engines.node` and, from that version's
  *   `optionalDependencies`, the linux-x64-gnu and linux-arm64-gnu native
  *   package and the exact version the SDK names (not assumed equal to the SDK's);
- *   whether that package version is published (`npm view <pkg> versions`);
+ *   whether this registry serves that package version (`npm view <pkg> versions`);
  * - the SDK's own tarball (`npm pack`, small): its unpacked size, and any
  *   linux `.node` binary shipped inside it (vectordb 0.1.x name no native package);
  * - every distinct published native package version an SDK version names:
@@ -36,6 +41,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as semver from 'semver';
 import { recipeElf } from '../src/private/recipe';
+import type { DeclaredNative, ObservedBinary, SdkFactsTable, SdkVersionFact } from '../src/private/sdk-facts';
 import { compareVersions } from '../src/private/versions';
 
 const root = path.resolve(__dirname, '..');
@@ -51,21 +57,10 @@ const NPM_CPU: Record<Arch, string> = { x86_64: 'x64', arm64: 'arm64' };
 /** readelf's `Machine:` text of each architecture. */
 const ELF_MACHINE: Record<string, Arch> = { 'Advanced Micro Devices X86-64': 'x86_64', 'AArch64': 'arm64' };
 
-interface NativeOut {
-  package?: string;
-  version?: string;
-  published: boolean;
-  binary?: string;
-  machine?: Arch;
-  glibc?: string;
-  needed?: string[];
-  bytes?: number;
-}
-interface VersionOut {
-  engines?: string;
-  unpackedSize?: number;
-  x86_64?: NativeOut;
-  arm64?: NativeOut;
+type Observed = Omit<ObservedBinary, 'source'>;
+interface MutableVersion {
+  declared: { engines?: string; unpackedSize?: number; native: Partial<Record<Arch, DeclaredNative>> };
+  observed: Partial<Record<Arch, ObservedBinary>>;
 }
 interface ElfFacts { machine: Arch | string; glibc?: string; needed: string[] }
 
@@ -244,7 +239,7 @@ function readElf(file: string): ElfFacts | undefined {
   return { machine: ELF_MACHINE[machine] ?? machine, glibc, needed };
 }
 
-function nativeFromElf(binary: string, file: string, elf: ElfFacts): Omit<NativeOut, 'package' | 'version' | 'published'> {
+function nativeFromElf(binary: string, file: string, elf: ElfFacts): Observed {
   return {
     binary,
     machine: elf.machine as Arch,
@@ -255,7 +250,7 @@ function nativeFromElf(binary: string, file: string, elf: ElfFacts): Omit<Native
 }
 
 /** Downloads a native package version and reads its one linux `.node` binary. */
-function readNativePackage(name: string, version: string, arch: Arch, work: string): Omit<NativeOut, 'package' | 'version' | 'published'> {
+function readNativePackage(name: string, version: string, arch: Arch, work: string): Observed {
   const dir = fs.mkdtempSync(path.join(work, 'native-'));
   try {
     const [p] = pack([`${name}@${version}`], dir);
@@ -273,7 +268,7 @@ function readNativePackage(name: string, version: string, arch: Arch, work: stri
 }
 
 /** The SDK tarballs: unpacked size, and the linux binaries shipped inside (by architecture). */
-interface SdkTarball { unpackedSize: number; binaries: Partial<Record<Arch, NativeOut>> }
+interface SdkTarball { unpackedSize: number; binaries: Partial<Record<Arch, Observed>> }
 
 function readSdkTarballs(sdk: string, versions: string[], work: string): Map<string, SdkTarball> {
   const out = new Map<string, SdkTarball>();
@@ -284,7 +279,7 @@ function readSdkTarballs(sdk: string, versions: string[], work: string): Map<str
       const batch = versions.slice(i, i + 8);
       const packed = pack(batch.map((v) => `${sdk}@${v}`), dir);
       packed.forEach((p, j) => {
-        const binaries: Partial<Record<Arch, NativeOut>> = {};
+        const binaries: Partial<Record<Arch, Observed>> = {};
         for (const f of p.files.filter((x) => x.path.endsWith('.node'))) {
           const file = extract(p.tgz, f.path, path.join(dir, 'x'));
           const elf = readElf(file);
@@ -293,7 +288,7 @@ function readSdkTarballs(sdk: string, versions: string[], work: string): Map<str
           if (!elf || !fact) continue; // macOS or Windows binary
           if (elf.machine !== 'x86_64' && elf.machine !== 'arm64') continue;
           if (binaries[elf.machine]) throw new Error(`${sdk}@${batch[j]} ships two ${elf.machine} ELF binaries (${binaries[elf.machine]!.binary}, ${f.path})`);
-          binaries[elf.machine] = { published: true, ...fact };
+          binaries[elf.machine] = fact;
         }
         fs.rmSync(p.tgz, { force: true });
         out.set(batch[j], { unpackedSize: p.unpackedSize, binaries });
@@ -309,47 +304,29 @@ function readSdkTarballs(sdk: string, versions: string[], work: string): Map<str
 
 const HEADER_DATE = /^\/\/ Generated on (\d{4}-\d{2}-\d{2}) /m;
 
-function render(table: Record<string, Record<string, VersionOut>>, registry: string, date: string, readelfVersion: string): string {
+/** The generated file: a header, then the table as data of the one type SdkFactsTable. */
+export function render(table: SdkFactsTable): string {
   const lines: string[] = [];
   lines.push('// ~~ Generated by build-tools/sdk-facts.ts (`npx projen facts`). Do not edit by hand: run it again.');
-  lines.push(`// Generated on ${date} from the npm registry ${registry}: \`npm view\` (engines, optionalDependencies,`);
-  lines.push('// published versions) and `npm pack` of every SDK version and of every native package version one names,');
-  lines.push(`// whose .node binary was read with binutils readelf (${readelfVersion}): ELF machine, highest GLIBC_x.y`);
-  lines.push('// version need, DT_NEEDED sonames, size. The date only moves when the facts change.');
+  lines.push(`// Generated on ${table.generatedAt} from the npm registry ${table.registry}. Per SDK version:`);
+  lines.push('// - declared: its own metadata (`npm view`): engines.node, unpacked size, and the linux-gnu native');
+  lines.push('//   package and exact version its optionalDependencies name. True wherever it is installed from.');
+  lines.push('// - observed: the .node binary of that package (or of the SDK tarball) as this registry served it');
+  lines.push(`//   (\`npm pack\`), read with binutils readelf (${table.readelf}): ELF machine, highest GLIBC_x.y`);
+  lines.push('//   version need, DT_NEEDED sonames, size. A declared build this registry does not serve is absent');
+  lines.push('//   here: that is a fact about this registry, not about the user\'s. The date only moves when the facts change.');
   lines.push('/* eslint-disable */');
+  lines.push("import type { SdkFactsTable } from './sdk-facts';");
   lines.push('');
-  lines.push('/** One linux-gnu native build of an SDK version (see NativeBuildFact in ./sdk-facts). */');
-  lines.push('export interface GeneratedNativeFact {');
-  lines.push('  readonly package?: string;');
-  lines.push('  readonly version?: string;');
-  lines.push('  readonly published: boolean;');
-  lines.push('  readonly binary?: string;');
-  lines.push("  readonly machine?: 'x86_64' | 'arm64';");
-  lines.push('  readonly glibc?: string;');
-  lines.push('  readonly needed?: readonly string[];');
-  lines.push('  readonly bytes?: number;');
-  lines.push('}');
-  lines.push('');
-  lines.push('/** One published SDK version. */');
-  lines.push('export interface GeneratedVersionFact {');
-  lines.push('  readonly engines?: string;');
-  lines.push('  readonly unpackedSize?: number;');
-  lines.push('  readonly x86_64?: GeneratedNativeFact;');
-  lines.push('  readonly arm64?: GeneratedNativeFact;');
-  lines.push('}');
-  lines.push('');
-  lines.push('export const SDK_FACTS_TABLE: {');
-  lines.push('  readonly generatedAt: string;');
-  lines.push('  readonly registry: string;');
-  lines.push('  readonly sdks: { readonly [sdk: string]: { readonly [version: string]: GeneratedVersionFact } };');
-  lines.push('} = {');
-  lines.push(`  generatedAt: ${JSON.stringify(date)},`);
-  lines.push(`  registry: ${JSON.stringify(registry)},`);
+  lines.push('export const SDK_FACTS_TABLE: SdkFactsTable = {');
+  lines.push(`  generatedAt: ${JSON.stringify(table.generatedAt)},`);
+  lines.push(`  registry: ${JSON.stringify(table.registry)},`);
+  lines.push(`  readelf: ${JSON.stringify(table.readelf)},`);
   lines.push('  sdks: {');
-  for (const sdk of Object.keys(table).sort()) {
+  for (const sdk of Object.keys(table.sdks).sort()) {
     lines.push(`    ${JSON.stringify(sdk)}: {`);
-    for (const v of Object.keys(table[sdk]).sort(compareVersions)) {
-      lines.push(`      ${JSON.stringify(v)}: ${JSON.stringify(table[sdk][v])},`);
+    for (const v of Object.keys(table.sdks[sdk]).sort(compareVersions)) {
+      lines.push(`      ${JSON.stringify(v)}: ${JSON.stringify(ordered(table.sdks[sdk][v]))},`);
     }
     lines.push('    },');
   }
@@ -359,17 +336,33 @@ function render(table: Record<string, Record<string, VersionOut>>, registry: str
   return lines.join('\n');
 }
 
-function ordered(n: NativeOut): NativeOut {
-  // fixed key order, whatever the order the facts were gathered in
+/** Fixed key order, whatever the order the facts were gathered in. */
+export function ordered(f: SdkVersionFact): SdkVersionFact {
+  const d = f.declared;
+  const native: Partial<Record<Arch, DeclaredNative>> = {};
+  const observed: Partial<Record<Arch, ObservedBinary>> = {};
+  for (const arch of ARCHES) {
+    const n = d.native[arch];
+    if (n) native[arch] = { package: n.package, version: n.version };
+    const o = f.observed[arch];
+    if (o) {
+      observed[arch] = {
+        source: o.source,
+        binary: o.binary,
+        machine: o.machine,
+        ...(o.glibc !== undefined ? { glibc: o.glibc } : {}),
+        needed: o.needed,
+        bytes: o.bytes,
+      };
+    }
+  }
   return {
-    ...(n.package !== undefined ? { package: n.package } : {}),
-    ...(n.version !== undefined ? { version: n.version } : {}),
-    published: n.published,
-    ...(n.binary !== undefined ? { binary: n.binary } : {}),
-    ...(n.machine !== undefined ? { machine: n.machine } : {}),
-    ...(n.glibc !== undefined ? { glibc: n.glibc } : {}),
-    ...(n.needed !== undefined ? { needed: n.needed } : {}),
-    ...(n.bytes !== undefined ? { bytes: n.bytes } : {}),
+    declared: {
+      ...(d.engines !== undefined ? { engines: d.engines } : {}),
+      ...(d.unpackedSize !== undefined ? { unpackedSize: d.unpackedSize } : {}),
+      native,
+    },
+    observed,
   };
 }
 
@@ -403,44 +396,49 @@ function main(): void {
   if (!readelfVersion) throw new Error('binutils readelf is not on PATH (Debian: apt-get install binutils)');
 
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sdk-facts-'));
-  const table: Record<string, Record<string, VersionOut>> = {};
-  const nativeCache = new Map<string, Omit<NativeOut, 'package' | 'version' | 'published'>>();
-  const publishedCache = new Map<string, Set<string>>();
+  const sdks: Record<string, Record<string, SdkVersionFact>> = {};
+  const nativeCache = new Map<string, Observed>();
+  const servedCache = new Map<string, Set<string>>();
+  let notServed = 0;
   try {
     for (const sdk of SDKS) {
       const metas = sdkMetadata(sdk);
       const versions = [...metas.keys()].sort(compareVersions);
       say(`${sdk}: ${versions.length} versions on ${registryText}`);
       const tarballs = readSdkTarballs(sdk, versions, work);
-      table[sdk] = {};
+      sdks[sdk] = {};
       for (const v of versions) {
         const meta = metas.get(v)!;
-        const entry: VersionOut = {};
+        const entry: MutableVersion = { declared: { native: {} }, observed: {} };
         const engines = enginesNode(meta.engines);
-        if (engines) entry.engines = engines;
+        if (engines) entry.declared.engines = engines;
         const unpacked = meta['dist.unpackedSize'] ?? tarballs.get(v)?.unpackedSize;
-        if (typeof unpacked === 'number') entry.unpackedSize = unpacked;
+        if (typeof unpacked === 'number') entry.declared.unpackedSize = unpacked;
         for (const arch of ARCHES) {
           const dep = nativeDependency(sdk, meta, arch);
           const inside = tarballs.get(v)?.binaries[arch];
           if (dep) {
+            entry.declared.native[arch] = { package: dep.name, version: dep.version };
             if (inside) say(`  note: ${sdk}@${v} names ${dep.name}@${dep.version} and also ships ${inside.binary}; the table records the package`);
-            if (!publishedCache.has(dep.name)) publishedCache.set(dep.name, new Set(registryVersions(dep.name)));
-            const published = publishedCache.get(dep.name)!.has(dep.version);
+            if (!servedCache.has(dep.name)) servedCache.set(dep.name, new Set(registryVersions(dep.name)));
             const key = `${dep.name}@${dep.version}`;
-            if (published && !nativeCache.has(key)) {
+            if (!servedCache.get(dep.name)!.has(dep.version)) {
+              notServed += 1;
+              continue; // declared, not observed: this registry does not serve it
+            }
+            if (!nativeCache.has(key)) {
               const t = Date.now();
               nativeCache.set(key, readNativePackage(dep.name, dep.version, arch, work));
               const f = nativeCache.get(key)!;
-              say(`  ${key}: ${f.binary} ${f.bytes} B, glibc ${f.glibc ?? '-'}, needs ${f.needed!.join(' ')} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+              say(`  ${key}: ${f.binary} ${f.bytes} B, glibc ${f.glibc ?? '-'}, needs ${f.needed.join(' ')} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
             }
-            entry[arch] = ordered({ package: dep.name, version: dep.version, published, ...(published ? nativeCache.get(key) : {}) });
+            entry.observed[arch] = { source: 'native-package', ...nativeCache.get(key)! };
           } else if (inside) {
-            say(`  ${sdk}@${v} ships ${inside.binary} (${arch}) in its own tarball: glibc ${inside.glibc ?? '-'}, needs ${inside.needed!.join(' ')}`);
-            entry[arch] = ordered(inside);
+            say(`  ${sdk}@${v} ships ${inside.binary} (${arch}) in its own tarball: glibc ${inside.glibc ?? '-'}, needs ${inside.needed.join(' ')}`);
+            entry.observed[arch] = { source: 'sdk-tarball', ...inside };
           }
         }
-        table[sdk][v] = entry;
+        sdks[sdk][v] = entry;
       }
     }
   } finally {
@@ -452,18 +450,21 @@ function main(): void {
   const today = new Date().toISOString().slice(0, 10);
   const seconds = ((Date.now() - t0) / 1000).toFixed(0);
   const mb = (bytesDownloaded / 1e6).toFixed(0);
-  if (previous !== undefined && previousDate && render(table, registryText, previousDate, readelfVersion) === previous) {
+  const table = (date: string): SdkFactsTable => ({ generatedAt: date, registry: registryText, readelf: readelfVersion, sdks });
+  if (previous !== undefined && previousDate && render(table(previousDate)) === previous) {
     say(`unchanged: ${path.relative(root, OUT)} (facts as of ${previousDate}); ${seconds} s, ${mb} MB downloaded`);
     return;
   }
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
-  fs.writeFileSync(OUT, render(table, registryText, today, readelfVersion));
-  say(`wrote ${path.relative(root, OUT)}: ${SDKS.map((s) => `${s} ${Object.keys(table[s]).length}`).join(', ')} versions; ${nativeCache.size} native builds read; ${seconds} s, ${mb} MB downloaded`);
+  fs.writeFileSync(OUT, render(table(today)));
+  say(`wrote ${path.relative(root, OUT)}: ${SDKS.map((s) => `${s} ${Object.keys(sdks[s]).length}`).join(', ')} versions; ${nativeCache.size} native builds observed, ${notServed} declared ones this registry does not serve; ${seconds} s, ${mb} MB downloaded`);
 }
 
-try {
-  main();
-} catch (e) {
-  process.stderr.write(`sdk-facts: ${(e as Error).message}\n`);
-  process.exitCode = 1;
+if (require.main === module) {
+  try {
+    main();
+  } catch (e) {
+    process.stderr.write(`sdk-facts: ${(e as Error).message}\n`);
+    process.exitCode = 1;
+  }
 }

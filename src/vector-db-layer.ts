@@ -13,6 +13,7 @@ import { bundlingFailure, PreparedAsset, prepareAssetFolder, StagingError } from
 import { hostCanBuildWithoutDocker, LocalLayerBuild } from './private/local-build';
 import { SHELL_META } from './private/messages';
 import { ASSETS_DIR, LAMBDA_UNZIPPED_LIMIT_BYTES as LIMIT, LayerManifest, recipeSdks } from './private/recipe';
+import { versionFacts } from './private/sdk-facts';
 import { explainRecipeFailure, InputNames, knownVersionProblem } from './private/version-problems';
 import { isExactVersion } from './private/versions';
 import { VectorDbSdk } from './sdk';
@@ -420,7 +421,9 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
     refuseKnownProblem(where, names, sdk, version, architecture);
     const arch = architecture.name as 'x86_64' | 'arm64';
 
-    const before: LayerFacts = tableFacts(sdk.packageName, version, arch) ?? { sdk: sdk.packageName, version, architecture: arch, known: false };
+    // A binary the facts did not observe is read after the build; its declared engines.node counts already.
+    const before: LayerFacts = tableFacts(sdk.packageName, version, arch)
+      ?? { sdk: sdk.packageName, version, architecture: arch, engines: versionFacts(sdk.packageName, version)?.declared.engines, known: false };
     const runtimes = compatibleRuntimes(before);
     // AUTO is decided now: on the host when its npm can and it makes the
     // canonical layer (host-build.ts), else in Docker when an engine answers. A

@@ -124,8 +124,8 @@ describe('cdk-vectordb-layer build refuses bad input: exit 2, one line, nothing 
     ['a value given twice', ['--version', '0.4.2', '--version', '0.21.2'], /--version is given twice, got "0\.21\.2"; give --version once/],
     ['--image without --docker', ['--image', 'node:22'], /--image is for --docker builds, got "node:22"/],
     ['an image with shell syntax', ['--docker', '--image', 'node:22;id'], /--image must be an image reference .*got "node:22;id"/],
-    ['an architecture without a native build (known before any build)', ['--version', '0.21.2', '--arch', 'arm64'],
-      /--arch has no native build for vectordb 0\.21\.2, got "arm64": it names @lancedb\/vectordb-linux-arm64-gnu@0\.21\.2, which is not published; set --version to one that has \(nearest: .*0\.4\.2.*\), or --arch to x86_64/],
+    ['an architecture the version declares no native build for (known before any build)', ['--version', '0.1.8', '--arch', 'arm64'],
+      /--arch has no native build for vectordb 0\.1\.8, got "arm64": it names no linux-gnu native package for arm64; set --version to one that has \(nearest: .*0\.1\.19.*\), or --arch to x86_64/],
     ['a version whose binary no Lambda OS can load', ['--version', '0.1.8'], /--version 0\.1\.8 ships its native binary inside the SDK package.*GLIBC|glibc 2\.35/],
   ];
   let results: BatchResult[] = [];

@@ -221,9 +221,18 @@ describe('the version follows the app', () => {
   });
 
   test.each([
-    ['lancedb-039', 'src/search.mts', '@lancedb/lancedb', '0.39.0', '0.31.0'],
-    ['vectordb-0212', 'src/search.js', 'vectordb', '0.21.2', '0.4.2'],
-  ])('arm64 with a version without an arm64 build (%s): the pinned default for arm64 and one warning naming both', (app, entry, sdk, appVersion, layerVersion) => {
+    ['lancedb-039', 'src/search.mts', '@lancedb/lancedb 0.39.0 arm64'],
+    ['vectordb-0212', 'src/search.js', 'vectordb 0.21.2 arm64'],
+  ])('arm64 with a version that declares an arm64 build this library has not read (%s): that version, no warning', (app, entry, layer) => {
+    // the build fetches it from the user's registry and checks it; it is never swapped for another version
+    const { fn, warnings } = fnFor(app, entry, { architecture: lambda.Architecture.ARM_64 });
+    expect(layerOf(fn)).toBe(layer);
+    expect(warnings).toEqual([]);
+  });
+
+  test.each([
+    ['vectordb-018', 'src/search.js', 'vectordb', '0.1.8', '0.4.2'],
+  ])('arm64 with a version that declares no arm64 build (%s): the pinned default for arm64 and one warning naming both', (app, entry, sdk, appVersion, layerVersion) => {
     const { fn, warnings } = fnFor(app, entry, { architecture: lambda.Architecture.ARM_64 });
     expect(layerOf(fn)).toBe(`${sdk} ${layerVersion} arm64`);
     expect(warnings).toHaveLength(1);

@@ -2,7 +2,8 @@
  * `cdk-vectordb-layer versions [--sdk <name>] [--json]`: the SDK versions on the
  * npm registry and, for each, the Lambda native package it names for x86_64
  * and arm64 (from that version's own optionalDependencies) and whether that
- * package is published: a layer can only be built where it is.
+ * registry serves that package version: a synth builds the declared one from
+ * the registry npm uses, and stops with its answer when that registry lacks it.
  *
  * Per SDK: one `npm view <sdk>@>=0.0.0-0 version optionalDependencies engines`
  * and one `npm view <native> versions` per architecture, through the recipe's
@@ -22,9 +23,9 @@ export type Architecture = typeof ARCHITECTURES[number];
 
 /** A native build of one SDK version for one architecture. */
 export interface NativeCell {
-  /** The native package's version the SDK version names, when it names one. */
+  /** The native package's version the SDK version declares (optionalDependencies), when it names one. */
   readonly version?: string;
-  /** Whether that package version is on the registry. */
+  /** Whether the registry asked serves that package version. */
   readonly published: boolean;
 }
 
@@ -76,7 +77,7 @@ export function sdkVersions(sdk: string): SdkVersions {
   const versions = [...published].sort((a, b) => compareVersions(b, a)).map((version): VersionRow => {
     const release = named.get(version);
     const cell = (arch: Architecture): NativeCell => {
-      const v = release ? release.natives[nativePackages[arch]] : versionFacts(sdk, version)?.native[arch]?.version;
+      const v = release ? release.natives[nativePackages[arch]] : versionFacts(sdk, version)?.declared.native[arch]?.version;
       return { version: v, published: v !== undefined && nativeVersions[arch].has(v) };
     };
     const runtimes: Partial<Record<Architecture, string[]>> = {};
@@ -88,7 +89,7 @@ export function sdkVersions(sdk: string): SdkVersions {
       version,
       x86_64: cell('x86_64'),
       arm64: cell('arm64'),
-      engines: release?.engines ?? versionFacts(sdk, version)?.engines,
+      engines: release?.engines ?? versionFacts(sdk, version)?.declared.engines,
       default: version === defaultVersion,
       pinned: ARCHITECTURES.filter((a) => pinnedVersions(sdk, a).includes(version)),
       runtimes,
@@ -102,7 +103,8 @@ const USAGE = `usage: cdk-vectordb-layer versions [--sdk <name>] [--json]
 Lists the versions of an SDK on the npm registry (npm's \`registry\` setting)
 and, for each, the Lambda native package it names for x86_64 (linux-x64-gnu)
 and arm64 (linux-arm64-gnu) in its own optionalDependencies and whether that
-package is published: a layer can only be built where it is. Marks this
+registry serves it: yes, missing (declared, not on this registry: a synth
+stops with the registry's answer) or - (none declared). Marks this
 library's default version, the versions pinned by a lockfile, and the Lambda
 runtimes each binary can load where this library's facts know it.
 
@@ -114,7 +116,7 @@ options:
 Exit codes: 0 success, 1 the registry could not be asked, 2 bad usage or input.`;
 
 function cellText(c: NativeCell, sdkVersion: string): string {
-  if (!c.published) return '-';
+  if (!c.published) return c.version === undefined ? '-' : 'missing';
   return c.version === sdkVersion ? 'yes' : `yes (${c.version})`;
 }
 
@@ -128,17 +130,19 @@ function table(s: SdkVersions): string {
       const r = v.runtimes[arch];
       if (r && v[arch].published) notes.push(`${arch}: ${r.length > 0 ? r.join(' ') : 'no Lambda runtime can load it'}`);
     }
-    if (!v.x86_64.published && !v.arm64.published) notes.push('no Lambda native build');
+    if (v.x86_64.version === undefined && v.arm64.version === undefined) notes.push('no Lambda native build declared');
     return [v.version, cellText(v.x86_64, v.version), cellText(v.arm64, v.version), notes.join('; ')];
   });
   const head = ['VERSION', 'x86_64', 'arm64', 'NOTES'];
   const width = [0, 1, 2].map((i) => Math.max(head[i].length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((c, i) => (i < 3 ? c.padEnd(width[i]) : c)).join('  ').trimEnd();
   const count = (a: Architecture) => s.versions.filter((v) => v[a].published).length;
+  const missing = s.versions.some((v) => ARCHITECTURES.some((a) => v[a].version !== undefined && !v[a].published));
   return [
-    `${s.sdk}: ${s.versions.length} versions; native builds: x86_64 ${count('x86_64')} (${s.nativePackages.x86_64}), arm64 ${count('arm64')} (${s.nativePackages.arm64})`,
+    `${s.sdk}: ${s.versions.length} versions; native builds on this registry: x86_64 ${count('x86_64')} (${s.nativePackages.x86_64}), arm64 ${count('arm64')} (${s.nativePackages.arm64})`,
     line(head),
     ...rows.map(line),
+    ...(missing ? [`missing: the version declares that build and this registry (${recipeNpm.registryUrl()}) does not serve it; a synth fetches it from the registry npm uses and stops with that registry's answer when it lacks it too`] : []),
   ].join('\n');
 }
 

@@ -11,7 +11,7 @@
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { glibcSatisfied, missingSonames } from './lambda-os';
 import { knownNodeRuntimes, NodeRuntimeFact, nodeRuntimeFact, runtimeConstant } from './runtimes';
-import { knownVersions, versionFacts } from './sdk-facts';
+import { knownVersions, nativeBuild, versionFacts } from './sdk-facts';
 import { enginesAllow, compareVersions } from './versions';
 
 /** What decides where a layer runs. */
@@ -89,16 +89,20 @@ export function newestCompatibleRuntime(layer: LayerFacts): lambda.Runtime | und
   return all[all.length - 1];
 }
 
-/** What the facts table (read from the registry and the binaries) says of a version, before any build. */
+/**
+ * What the facts table says of a version's binary before any build, when that
+ * binary was observed (read with readelf); undefined when the table does not
+ * know the version or only knows what it declares (the build reads it then).
+ */
 export function tableFacts(sdk: string, version: string, architecture: 'x86_64' | 'arm64'): LayerFacts | undefined {
-  const facts = versionFacts(sdk, version);
-  const native = facts?.native[architecture];
-  if (!facts || !native?.published) return undefined;
-  return { sdk, version, architecture, glibc: native.glibc, neededLibraries: native.needed, engines: facts.engines, known: true };
+  const build = nativeBuild(sdk, version, architecture);
+  if (build?.state !== 'observed') return undefined;
+  const engines = versionFacts(sdk, version)?.declared.engines;
+  return { sdk, version, architecture, glibc: build.observed.glibc, neededLibraries: build.observed.needed, engines, known: true };
 }
 
 /**
- * Published versions (from the facts table) that run on `architecture`, and on
+ * Versions whose binary the facts table observed and that run on `architecture`, and on
  * `runtime` when given, newest first; releases only unless `near` is a prerelease.
  */
 export function workingVersions(sdk: string, architecture: 'x86_64' | 'arm64', runtime?: lambda.Runtime, near?: string): string[] {

@@ -23,7 +23,7 @@ export function layerFacts(layer: RuntimeLayer): LayerFacts {
   const sdk = layer.sdk.packageName;
   const architecture = layer.architecture.name as 'x86_64' | 'arm64';
   const table = tableFacts(sdk, layer.version, architecture);
-  const engines = versionFacts(sdk, layer.version)?.engines;
+  const engines = versionFacts(sdk, layer.version)?.declared.engines;
   if (layer.glibcVersion !== undefined) {
     return { ...(table ?? { sdk, version: layer.version, architecture, engines }), glibc: layer.glibcVersion, known: true };
   }

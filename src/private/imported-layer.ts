@@ -8,6 +8,7 @@ import { Annotations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { LayerFacts, tableFacts } from './compatibility';
 import { recipeRegistry } from './recipe';
+import { versionFacts } from './sdk-facts';
 
 export interface ImportedLayerInput {
   readonly sdk: string;
@@ -21,7 +22,9 @@ export interface ImportedLayerInput {
 export function importedLayerFacts(scope: Construct, where: string, input: ImportedLayerInput): LayerFacts {
   const table = tableFacts(input.sdk, input.version, input.architecture);
   const given = input.glibc !== undefined || input.neededLibraries !== undefined;
-  const engines = input.engines ?? table?.engines ?? (table ? undefined : registryEngines(scope, where, input));
+  // engines.node is declared: the table knows it for every version it lists, observed binary or not
+  const declared = versionFacts(input.sdk, input.version)?.declared;
+  const engines = input.engines ?? (declared ? declared.engines : registryEngines(scope, where, input));
   return {
     sdk: input.sdk,
     version: input.version,

@@ -5,7 +5,7 @@ import { AppDependency, appDependency } from './app-dependencies';
 import { workingVersions } from './compatibility';
 import { propError } from './errors';
 import { SdkDetection } from './sdk-detection';
-import { FactArchitecture, versionFacts } from './sdk-facts';
+import { FactArchitecture, nativeBuild } from './sdk-facts';
 import { VectorDbSdk } from '../sdk';
 
 /**
@@ -43,14 +43,14 @@ export interface LayerChoiceInput {
 }
 
 /**
- * Whether a version has a Linux native build for the architecture. A version
- * the facts table does not know (newer than the table) counts as buildable:
- * the layer build says otherwise.
+ * Whether a version has a Linux native build for the architecture: one it
+ * declares (whether or not the registry the facts were read from serves it)
+ * or ships. A version the facts table does not know (newer than the table)
+ * counts as buildable: the layer build, against the user's registry, says otherwise.
  */
 export function hasNativeBuild(sdk: VectorDbSdk, version: string, architecture: lambda.Architecture): boolean {
-  const fact = versionFacts(sdk.packageName, version);
-  if (!fact) return true;
-  return fact.native[architecture.name as FactArchitecture]?.published === true;
+  const build = nativeBuild(sdk.packageName, version, architecture.name as FactArchitecture);
+  return build === undefined || build.state !== 'none';
 }
 
 export function chooseLayer(input: LayerChoiceInput): LayerChoice {

@@ -1,43 +1,100 @@
 /**
- * Facts of every published version of each LanceDB JS SDK, read ahead of time
- * from the npm registry and from the native binaries themselves
+ * Facts of every version of each LanceDB JS SDK, read ahead of time
  * (build-tools/sdk-facts.ts writes ./sdk-facts.generated.ts; `npx projen facts`).
  *
- * The constructs use them to refuse at synth what would fail on Lambda, also
- * for layers they did not build (`VectorDbLayer.fromLayerArn`).
+ * Two kinds, kept apart because they travel differently:
+ * - **declared**: what the SDK version itself says (its registry metadata:
+ *   `optionalDependencies`, `engines`). True wherever the version is installed from.
+ * - **observed**: what was read from a native binary fetched from the registry
+ *   named in the table (machine, glibc, NEEDED, size). That registry may be a
+ *   partial copy: a declared build it did not serve is simply not observed,
+ *   which says nothing about the user's registry.
+ *
+ * The constructs refuse at synth only what the facts prove would fail on
+ * Lambda; a declared build that was not observed is built from the user's
+ * registry and checked after install, like a version newer than the table.
  */
 import * as semver from 'semver';
-import { SDK_FACTS_TABLE, GeneratedNativeFact, GeneratedVersionFact } from './sdk-facts.generated';
+import { SDK_FACTS_TABLE } from './sdk-facts.generated';
 
 export type FactArchitecture = 'x86_64' | 'arm64';
 
-export interface NativeBuildFact {
-  /** npm package of the binary (from the SDK version's optionalDependencies); undefined when the binary ships inside the SDK's own tarball */
-  readonly package?: string;
-  /** that package's version, as the SDK names it */
-  readonly version?: string;
-  /** whether that package version is on the registry (when false, nothing below is known) */
-  readonly published: boolean;
-  /** the binary's path inside its package (or the SDK's) */
-  readonly binary?: string;
-  /** highest GLIBC_x.y the binary needs, e.g. '2.28'; undefined when it needs no versioned glibc symbol */
-  readonly glibc?: string;
-  /** DT_NEEDED sonames */
-  readonly needed?: readonly string[];
-  readonly bytes?: number;
+/** The linux-gnu native package an SDK version names in its optionalDependencies. */
+export interface DeclaredNative {
+  /** npm package name, e.g. `@lancedb/lancedb-linux-arm64-gnu` */
+  readonly package: string;
+  /** the exact version the SDK names (not always the SDK's own) */
+  readonly version: string;
 }
 
-export interface SdkVersionFact {
-  readonly version: string;
+/** What an SDK version's own metadata says. */
+export interface DeclaredFacts {
   /** the SDK's engines.node, when it declares one */
   readonly engines?: string;
-  readonly native: { readonly x86_64?: NativeBuildFact; readonly arm64?: NativeBuildFact };
+  /** the SDK tarball's unpacked size */
+  readonly unpackedSize?: number;
+  /** the linux-gnu native package per architecture, when it names one */
+  readonly native: { readonly x86_64?: DeclaredNative; readonly arm64?: DeclaredNative };
 }
+
+/** What was read from a native binary fetched from the table's registry. */
+export interface ObservedBinary {
+  /** where the binary came from: the declared native package, or the SDK's own tarball (vectordb 0.1.x) */
+  readonly source: 'native-package' | 'sdk-tarball';
+  /** its path inside that package */
+  readonly binary: string;
+  readonly machine: FactArchitecture;
+  /** highest GLIBC_x.y the binary needs; absent when it needs no versioned glibc symbol */
+  readonly glibc?: string;
+  /** DT_NEEDED sonames */
+  readonly needed: readonly string[];
+  /** the binary's size as published */
+  readonly bytes: number;
+}
+
+/** One SDK version: what it declares, and what was observed of its binaries. */
+export interface SdkVersionFact {
+  readonly declared: DeclaredFacts;
+  readonly observed: { readonly x86_64?: ObservedBinary; readonly arm64?: ObservedBinary };
+}
+
+/** The whole table, as build-tools/sdk-facts.ts writes it. */
+export interface SdkFactsTable {
+  /** the day the facts last changed (YYYY-MM-DD) */
+  readonly generatedAt: string;
+  /** the npm registry the facts were read from (observed facts are of its copies) */
+  readonly registry: string;
+  /** the readelf that read the binaries */
+  readonly readelf: string;
+  readonly sdks: { readonly [sdk: string]: { readonly [version: string]: SdkVersionFact } };
+}
+
+/**
+ * A version's native build for one architecture, as the facts know it:
+ * - `observed`: read from the binary (glibc, libraries known);
+ * - `declared`: the SDK names a package the table's registry did not serve:
+ *   unknown here, to be fetched from the user's registry and checked after install;
+ * - `none`: the SDK names no linux-gnu package and ships no linux binary for it.
+ */
+export type NativeBuildState =
+  | { readonly state: 'observed'; readonly declared?: DeclaredNative; readonly observed: ObservedBinary }
+  | { readonly state: 'declared'; readonly declared: DeclaredNative }
+  | { readonly state: 'none' };
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}
+
+const TABLE: SdkFactsTable = deepFreeze(SDK_FACTS_TABLE);
 
 /** when and from which registry the table was made */
 export const FACTS_SOURCE: { readonly generatedAt: string; readonly registry: string } = Object.freeze({
-  generatedAt: SDK_FACTS_TABLE.generatedAt,
-  registry: SDK_FACTS_TABLE.registry,
+  generatedAt: TABLE.generatedAt,
+  registry: TABLE.registry,
 });
 
 /** semver order (prereleases before their release); anything that is not a version after the versions, by string */
@@ -55,44 +112,31 @@ function cleanVersion(version: string): string {
   return version.trim().replace(/^[=v]+/, '');
 }
 
-function nativeFact(n: GeneratedNativeFact): NativeBuildFact {
-  return Object.freeze({
-    ...(n.package !== undefined ? { package: n.package } : {}),
-    ...(n.version !== undefined ? { version: n.version } : {}),
-    published: n.published,
-    ...(n.binary !== undefined ? { binary: n.binary } : {}),
-    ...(n.glibc !== undefined ? { glibc: n.glibc } : {}),
-    ...(n.needed !== undefined ? { needed: Object.freeze([...n.needed]) } : {}),
-    ...(n.bytes !== undefined ? { bytes: n.bytes } : {}),
-  });
+function versionsOf(sdk: string): SdkFactsTable['sdks'][string] | undefined {
+  return Object.prototype.hasOwnProperty.call(TABLE.sdks, sdk) ? TABLE.sdks[sdk] : undefined;
 }
 
-const cache = new Map<string, SdkVersionFact>();
-
-/** the facts of one published SDK version, or undefined when the table does not know it (newer than the table, or not published) */
+/** the facts of one SDK version, or undefined when the table does not know it (newer than the table, or not published) */
 export function versionFacts(sdk: string, version: string): SdkVersionFact | undefined {
-  const versions = Object.prototype.hasOwnProperty.call(SDK_FACTS_TABLE.sdks, sdk) ? SDK_FACTS_TABLE.sdks[sdk] : undefined;
+  const versions = versionsOf(sdk);
   if (!versions || typeof version !== 'string') return undefined;
   const v = cleanVersion(version);
-  if (!Object.prototype.hasOwnProperty.call(versions, v)) return undefined;
-  const key = `${sdk}@${v}`;
-  const hit = cache.get(key);
-  if (hit) return hit;
-  const raw: GeneratedVersionFact = versions[v];
-  const fact: SdkVersionFact = Object.freeze({
-    version: v,
-    ...(raw.engines !== undefined ? { engines: raw.engines } : {}),
-    native: Object.freeze({
-      ...(raw.x86_64 ? { x86_64: nativeFact(raw.x86_64) } : {}),
-      ...(raw.arm64 ? { arm64: nativeFact(raw.arm64) } : {}),
-    }),
-  });
-  cache.set(key, fact);
-  return fact;
+  return Object.prototype.hasOwnProperty.call(versions, v) ? versions[v] : undefined;
+}
+
+/** The native build of a version for an architecture; undefined when the table does not know the version. */
+export function nativeBuild(sdk: string, version: string, architecture: FactArchitecture): NativeBuildState | undefined {
+  const facts = versionFacts(sdk, version);
+  if (!facts) return undefined;
+  const declared = facts.declared.native[architecture];
+  const observed = facts.observed[architecture];
+  if (observed) return { state: 'observed', ...(declared ? { declared } : {}), observed };
+  if (declared) return { state: 'declared', declared };
+  return { state: 'none' };
 }
 
 /** every version the table knows for an SDK, oldest first (semver order) */
 export function knownVersions(sdk: string): string[] {
-  const versions = Object.prototype.hasOwnProperty.call(SDK_FACTS_TABLE.sdks, sdk) ? SDK_FACTS_TABLE.sdks[sdk] : undefined;
+  const versions = versionsOf(sdk);
   return versions ? Object.keys(versions).sort(compareSdkVersions) : [];
 }

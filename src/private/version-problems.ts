@@ -7,8 +7,9 @@
 import { compatibleRuntimes, tableFacts, workingVersions } from './compatibility';
 import { knownLambdaOses, missingSonames } from './lambda-os';
 import { RecipeFailure } from './local-build';
-import { knownVersions, versionFacts } from './sdk-facts';
-import { nearestVersions } from './versions';
+import { registryAnswer } from './registry-answer';
+import { knownVersions, nativeBuild, versionFacts } from './sdk-facts';
+import { compareVersions, nearestVersions } from './versions';
 
 /** How the user named the inputs: `version` on VectorDbLayer, `sdkVersion` on VectorDbFunction, `--version` for the CLI. */
 export interface InputNames {
@@ -41,16 +42,61 @@ function someVersions(versions: string[], wanted: string): string {
   return near.length > 0 ? near.join(', ') : 'none';
 }
 
-/** A version the table knows has no native build for the architecture. */
-function noNativeBuild(req: LayerRequest, names: InputNames, named?: { package?: string; version?: string }): VersionProblem {
+/** A version that declares no native build for the architecture (and ships none). */
+function noNativeBuild(req: LayerRequest, names: InputNames): VersionProblem {
   const working = workingVersions(req.sdk, req.architecture, undefined, req.version);
   return {
     prop: names.architecture,
     problem: `has no native build for ${req.sdk} ${req.version}`,
-    why: named?.package ? `it names ${named.package}@${named.version}, which is not published` : `it names no linux-gnu native package for ${req.architecture}`,
+    why: `it names no linux-gnu native package for ${req.architecture}`,
     fix: working.length > 0
       ? `set ${names.version} to one that has (nearest: ${someVersions(working, req.version)}; newest: ${working[0]}), or ${names.architecture} to ${otherArchitecture(req.architecture)}`
       : `no version of ${req.sdk} has one for ${req.architecture}: set ${names.architecture} to ${otherArchitecture(req.architecture)}`,
+  };
+}
+
+/**
+ * Versions whose declared native build the user's registry serves (its list
+ * of `nativePackage` versions, from the recipe), newest first; those this
+ * library observed must also load on some Lambda runtime.
+ */
+function servedVersions(req: LayerRequest, served: readonly string[]): string[] {
+  const has = new Set(served);
+  const prerelease = req.version.includes('-');
+  return knownVersions(req.sdk)
+    .filter((v) => prerelease || !v.includes('-'))
+    .filter((v) => {
+      const build = nativeBuild(req.sdk, v, req.architecture);
+      if (!build || build.state === 'none' || !build.declared || !has.has(build.declared.version)) return false;
+      const facts = tableFacts(req.sdk, v, req.architecture);
+      return !facts || compatibleRuntimes(facts).length > 0;
+    })
+    .sort((a, b) => compareVersions(b, a));
+}
+
+/**
+ * A declared native build the user's registry does not serve: the synth
+ * stops with the registry's answer and the ways out (a version whose build it
+ * serves, the other architecture, or serving the build).
+ */
+function declaredButMissing(req: LayerRequest, names: InputNames, details: Record<string, unknown>, recipeMessage: string): VersionProblem {
+  const pkg = String(details.nativePackage);
+  const version = String(details.nativeVersion);
+  const served = Array.isArray(details.nativeVersions) ? details.nativeVersions.map(String) : [];
+  const asked = registryAnswer(pkg, version);
+  const registry = asked.registry;
+  const answer = asked.answer ?? recipeMessage;
+  const others = servedVersions(req, served);
+  const ways = [
+    ...(others.length > 0 ? [`set ${names.version} to one whose build it serves (nearest: ${someVersions(others, req.version)}; newest: ${others[0]})`] : []),
+    `set ${names.architecture} to ${otherArchitecture(req.architecture)}`,
+    `make ${pkg}@${version} available on the registry npm uses (npm's \`registry\` setting, or npm_config_registry)`,
+  ];
+  return {
+    prop: names.architecture,
+    problem: `has no native build for ${req.sdk} ${req.version} on the npm registry ${registry}`,
+    why: `${req.sdk} ${req.version} declares ${pkg}@${version} (optionalDependencies), and the registry answered: ${answer}`,
+    fix: ways.join(', or '),
   };
 }
 
@@ -60,13 +106,12 @@ function noNativeBuild(req: LayerRequest, names: InputNames, named?: { package?:
  * load. undefined when the version looks buildable (or the table does not know it).
  */
 export function knownVersionProblem(req: LayerRequest, names: InputNames): VersionProblem | undefined {
-  const facts = versionFacts(req.sdk, req.version);
-  if (!facts) return undefined;
-  const native = facts.native[req.architecture];
-  if (!native || !native.published || native.package === undefined) {
-    if (native && native.published && native.package === undefined && native.glibc !== undefined) return bundledBinaryProblem(req, names);
-    return noNativeBuild(req, names, native);
-  }
+  const build = nativeBuild(req.sdk, req.version, req.architecture);
+  if (!build) return undefined;
+  if (build.state === 'none') return noNativeBuild(req, names);
+  // Declared but not observed (the facts' registry did not serve it): built from the user's registry, checked after install.
+  if (build.state === 'declared') return undefined;
+  if (build.observed.source === 'sdk-tarball') return bundledBinaryProblem(req, names);
   const layer = tableFacts(req.sdk, req.version, req.architecture);
   if (layer && compatibleRuntimes(layer).length === 0) {
     const working = workingVersions(req.sdk, req.architecture, undefined, req.version);
@@ -82,7 +127,7 @@ export function knownVersionProblem(req: LayerRequest, names: InputNames): Versi
 
 /** vectordb 0.1.x shipped its binary inside the SDK's own tarball: it names no native package. */
 function bundledBinaryProblem(req: LayerRequest, names: InputNames): VersionProblem {
-  const native = versionFacts(req.sdk, req.version)?.native[req.architecture];
+  const native = versionFacts(req.sdk, req.version)?.observed[req.architecture];
   const working = workingVersions(req.sdk, req.architecture, undefined, req.version);
   // The libraries that even the newest Lambda OS lacks.
   const missing = knownLambdaOses().reduce(
@@ -113,7 +158,7 @@ export function explainRecipeFailure(failure: RecipeFailure, req: LayerRequest, 
     case 'NO_NATIVE_PACKAGE':
       return knownVersionProblem(req, names) ?? noNativeBuild(req, names);
     case 'NO_NATIVE_BUILD':
-      return noNativeBuild(req, names, { package: String(details.nativePackage), version: String(details.nativeVersion) });
+      return declaredButMissing(req, names, details, failure.message);
     default:
       return undefined;
   }

@@ -161,12 +161,14 @@ describe('cdk-vectordb-layer versions', () => {
     expect(row('0.21.2').runtimes.x86_64).toEqual(['nodejs20.x', 'nodejs22.x', 'nodejs24.x']);
   });
 
-  test('a table on stdout: native builds named by each version, and the runtimes each binary can load', () => {
+  test('a table on stdout: native builds named by each version (yes, missing here, or none), and the runtimes each binary can load', () => {
     const r = cli(['versions', '--sdk', 'vectordb']);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^vectordb: \d+ versions/);
     expect(r.stdout).toMatch(/^0\.4\.2 +yes +yes +pinned x86_64, arm64; x86_64: nodejs18\.x nodejs20\.x nodejs22\.x nodejs24\.x; arm64: nodejs18\.x/m);
-    expect(r.stdout).toMatch(/^0\.21\.2 +yes +- +default; pinned x86_64; x86_64: nodejs20\.x nodejs22\.x nodejs24\.x$/m);
-    expect(r.stdout).toMatch(/^0\.9\.0 +yes \(0\.4\.20\) +- +/m);
+    expect(r.stdout).toMatch(/^0\.21\.2 +yes +missing +default; pinned x86_64; x86_64: nodejs20\.x nodejs22\.x nodejs24\.x$/m);
+    expect(r.stdout).toMatch(/^0\.9\.0 +yes \(0\.4\.20\) +missing +/m);
+    // declared builds this registry lacks are named as such, with what a synth then does
+    expect(r.stdout).toMatch(/^missing: the version declares that build and this registry \(.*\) does not serve it; a synth fetches it from the registry npm uses/m);
   });
 });
