@@ -15,6 +15,8 @@ export const ENV = {
   API_KEY_SECRET_ARN: 'VECTORDB_API_KEY_SECRET_ARN',
   /** The LanceDB Cloud region. */
   CLOUD_REGION: 'VECTORDB_CLOUD_REGION',
+  /** What the function may do to the database (`DatabaseAccess`): `READ`, `APPEND` or `MAINTAIN`. */
+  ACCESS: 'VECTORDB_ACCESS',
 } as const;
 
 /** The SDKs the helper knows how to call. */

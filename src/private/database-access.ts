@@ -1,0 +1,81 @@
+import { propError } from './errors';
+
+/** The access levels, as the values of the `DatabaseAccess` enum (kept here as strings: this folder imports nothing public). */
+export type AccessLevel = 'READ' | 'APPEND' | 'MAINTAIN';
+export const ACCESS_LEVELS: readonly AccessLevel[] = ['READ', 'APPEND', 'MAINTAIN'];
+
+/**
+ * The IAM actions each access level gets, per service. Found by recording
+ * every request both SDKs (`vectordb` 0.21.2 and `@lancedb/lancedb` 0.39.0)
+ * sent to a local S3 server for create table, add, open and search,
+ * optimize (compaction and version cleanup), create index and drop table:
+ * test/integ/s3-actions.test.ts records them and fails when a level lacks an
+ * action its operations called.
+ *
+ * - READ (open, count, search, list versions): GetObject and ListBucket.
+ * - APPEND (create table, add): also PutObject (new data files, the new
+ *   manifest with a conditional `If-None-Match: *` put, the transaction file).
+ *   No delete: an append never removes an object.
+ * - MAINTAIN (optimize, cleanup, create index, drop table): also
+ *   DeleteObject (compaction's and cleanup's old files, a dropped table).
+ */
+export const S3_OBJECT_ACTIONS: Record<AccessLevel, string[]> = {
+  READ: ['s3:GetObject'],
+  APPEND: ['s3:GetObject', 's3:PutObject'],
+  MAINTAIN: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+};
+
+/**
+ * The DynamoDB commit store's actions (Lance's external manifest store,
+ * lance-table src/io/commit/dynamodb.rs): DescribeTable (key schema check on
+ * first use), GetItem and Query (a version, the latest version) to read;
+ * PutItem (the conditional put of a new version, then its final path) to
+ * commit; DeleteItem only when a table is dropped.
+ */
+export const DYNAMODB_ACTIONS: Record<AccessLevel, string[]> = {
+  READ: ['dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Query'],
+  APPEND: ['dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'],
+  MAINTAIN: ['dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+};
+
+/**
+ * EFS knows only mount (read) and write: ClientWrite lets a client create,
+ * change and remove files alike, so APPEND and MAINTAIN get the same grant
+ * on EFS (the access level still goes to the function as VECTORDB_ACCESS).
+ */
+export const EFS_ACTIONS: Record<AccessLevel, string[]> = {
+  READ: ['elasticfilesystem:ClientMount'],
+  APPEND: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'],
+  MAINTAIN: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'],
+};
+
+/** Databases made with `readOnly: true` (kept outside the class: no jsii API for it). */
+export const READ_ONLY_DATABASES = new WeakSet<object>();
+
+/**
+ * The access a function gets: the one asked for, else APPEND (READ for a
+ * read-only database). A read-only database refuses APPEND and MAINTAIN, and
+ * anything but a DatabaseAccess value is refused, both naming `prop`.
+ */
+export function resolveAccess(where: string, prop: string, requested: unknown, database: object): AccessLevel {
+  const readOnly = READ_ONLY_DATABASES.has(database);
+  if (requested === undefined) return readOnly ? 'READ' : 'APPEND';
+  if (typeof requested !== 'string' || !(ACCESS_LEVELS as readonly string[]).includes(requested)) {
+    throw propError(where, {
+      prop,
+      problem: 'must be DatabaseAccess.READ, DatabaseAccess.APPEND or DatabaseAccess.MAINTAIN',
+      value: requested,
+      fix: 'use the constant: const { DatabaseAccess } = require(\'cdk-vectordb-layer\')',
+    });
+  }
+  if (readOnly && requested !== 'READ') {
+    throw propError(where, {
+      prop,
+      problem: `is DatabaseAccess.${requested}, but the database was made with readOnly: true`,
+      value: requested,
+      why: `${requested === 'APPEND' ? 'appending' : 'maintenance'} writes to the database, and a read-only database grants no write`,
+      fix: `set ${prop} to DatabaseAccess.READ, or make the database without readOnly (readOnly limits every function bound to it)`,
+    });
+  }
+  return requested as AccessLevel;
+}
