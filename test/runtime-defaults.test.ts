@@ -4,6 +4,8 @@ const MiB = 1024 * 1024;
 // The text Lance 12 (@lancedb/lancedb 0.39.0) and Lance 0.32 (vectordb 0.21.2) gave for a compaction racing a delete.
 const CONFLICT = 'lance error: Retryable commit conflict for version 69: This Rewrite transaction was preempted by concurrent transaction Delete at version 69. Please retry., /usr/local/cargo/registry/src/index.crates.io-1949cf8c6b5b557f/lance-12.0.0/src/io/commit/conflict_resolver.rs:969:34';
 const EXHAUSTED = 'Commit conflict for version 12: Failed to commit the transaction after 20 retries.';
+// What an append got from Lance 12 on S3 with conditional writes, 4 environments appending at once (test/integ/writers.test.ts).
+const TOO_MANY = 'lance error: Too many concurrent writers. Attempted 7 times, but failed on retry_timeout of 30.000 seconds., /usr/local/cargo/registry/src/index.crates.io-1949cf8c6b5b557f/lance-12.0.0/src/io/commit.rs:88:5';
 
 describe('cache sizes from the function\'s memory', () => {
   test.each([
@@ -81,6 +83,7 @@ describe('writes retry a commit conflict', () => {
   test('recognises Lance\'s conflict texts, and nothing else', () => {
     expect(isCommitConflict(new Error(CONFLICT))).toBe(true);
     expect(isCommitConflict(new Error(EXHAUSTED))).toBe(true);
+    expect(isCommitConflict(new Error(TOO_MANY))).toBe(true);
     expect(isCommitConflict(new Error('lance error: Not found: s3://b/p/docs.lance'))).toBe(false);
     expect(isCommitConflict(undefined)).toBe(false);
   });

@@ -68,14 +68,57 @@ function fixDelimiterListing(s: S3rverServer) {
   };
 }
 
+/** Options of `startRecordingS3`. */
+export interface RecordingS3Options {
+  /**
+   * Answer a PUT with `If-None-Match: *` on an existing key with 412
+   * Precondition Failed, as S3 has since August 2024: s3rver 3.7.1 ignores the
+   * header and overwrites. The check and the PUT are one step per key.
+   */
+  readonly conditionalWrites?: boolean;
+}
+
 /** Starts s3rver with `bucket` on a free loopback port, and the recording proxy in front of it. */
-export async function startRecordingS3(bucket: string): Promise<RecordingS3> {
+export async function startRecordingS3(bucket: string, options: RecordingS3Options = {}): Promise<RecordingS3> {
   const storeDir = tempDir('s3rver');
   const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: storeDir, configureBuckets: [{ name: bucket, configs: [] }] });
   fixDelimiterListing(server);
   const { port } = await server.run();
   const requests: S3Request[] = [];
-  const proxy = http.createServer((req, res) => {
+  /** Per key, the conditional PUT in progress. */
+  const locks = new Map<string, Promise<void>>();
+  const exists = (p: string) => new Promise<boolean>((resolve, reject) => {
+    http.request({ host: '127.0.0.1', port, method: 'HEAD', path: p }, (r) => {
+      r.resume();
+      resolve(r.statusCode === 200);
+    }).on('error', reject).end();
+  });
+  const proxy = http.createServer(async (req, res) => {
+    const conditional = options.conditionalWrites && req.method === 'PUT' && req.headers['if-none-match'] === '*';
+    if (!conditional) return forward(req, res);
+    const key = new URL(req.url ?? '/', 'http://local').pathname;
+    const before = locks.get(key) ?? Promise.resolve();
+    let release = () => {};
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    locks.set(key, before.then(() => mine));
+    await before;
+    try {
+      if (await exists(key)) {
+        req.resume();
+        requests.push({ method: 'PUT', path: decodeURIComponent(key), query: [], headers: { 'if-none-match': '*' }, status: 412 });
+        res.writeHead(412, { 'content-type': 'application/xml' });
+        res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>');
+        return;
+      }
+      await new Promise<void>((resolve) => {
+        forward(req, res);
+        res.on('close', resolve);
+      });
+    } finally {
+      release();
+    }
+  });
+  const forward = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://local');
     const headers: Record<string, string> = {};
     for (const h of ['if-none-match', 'if-match', 'x-amz-copy-source']) {
@@ -92,7 +135,7 @@ export async function startRecordingS3(bucket: string): Promise<RecordingS3> {
       res.end(String(e));
     });
     req.pipe(upstream);
-  });
+  };
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   const proxyPort = (proxy.address() as AddressInfo).port;
   return {
