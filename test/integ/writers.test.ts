@@ -79,7 +79,9 @@ async function writers(env: Record<string, string>, sharedDirs: string[] = []): 
   };
 }
 
-const expected = Array.from({ length: ENVIRONMENTS }, (_, w) => Array.from({ length: APPENDS }, (__, i) => (w + 1) * 1000 + i)).flat().sort((a, b) => a - b);
+/** Every id the writers append: environment w appends (w + 1) * 1000 + i. */
+const expected = Array.from({ length: ENVIRONMENTS }, (_, w) => Array.from({ length: APPENDS }, (__, i) => (w + 1) * 1000 + i))
+  .flat().sort((a, b) => a - b);
 const report = (name: string, o: Outcome, present: number) =>
   process.stderr.write(`[writers] ${name}: ${ENVIRONMENTS} environments x ${APPENDS} appends = ${ENVIRONMENTS * APPENDS}; appended ${o.ids.length}, failed ${o.failed.length}, retries ${o.retries}, rows present ${present}, ${o.ms} ms (synth ${synthMs} ms)\n`);
 
