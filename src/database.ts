@@ -306,13 +306,10 @@ class S3Database extends VectorDatabase {
 
     const table = this.options.commitTable;
     if (table) {
-      // What Lance's DynamoDB commit store calls (lance-table src/io/commit/dynamodb.rs,
-      // the external manifest store in both SDKs: vectordb 0.21.2 ships lance 0.32):
-      // DescribeTable (key schema check on first use), GetItem and Query
-      // (consistent reads of a version / the latest version), PutItem
-      // (conditional put of a new version), DeleteItem (when a table is dropped).
-      // The same five, and nothing else, were seen against a local DynamoDB with
-      // create, concurrent adds, open and drop, with both SDKs.
+      // What Lance's DynamoDB commit store calls, by access level, as recorded
+      // against a local DynamoDB with both SDKs (private/database-access.ts):
+      // DescribeTable, GetItem and Query to read, PutItem to commit, DeleteItem
+      // when a table is dropped (maintenance).
       fn.addToRolePolicy(new iam.PolicyStatement({
         actions: DYNAMODB_ACTIONS[access],
         resources: [table.tableArn],
@@ -320,9 +317,9 @@ class S3Database extends VectorDatabase {
       if (access === DatabaseAccess.APPEND) {
         // With a commit store every commit writes a staging manifest
         // (_versions/<n>.manifest-<uuid>), copies it to its final name and
-        // deletes it (lance-table io/commit/external_manifest.rs,
-        // finalize_manifest; older Lance fails the commit when that delete is
-        // denied): a writer may delete those, and nothing else.
+        // deletes it (recorded with both SDKs; Lance's finalize_manifest, which
+        // in older versions fails the commit when that delete is denied): a
+        // writer may delete those, and nothing else.
         fn.addToRolePolicy(new iam.PolicyStatement({
           actions: ['s3:DeleteObject'],
           resources: [this.bucket.arnForObjects(`${this.prefix ? `${this.prefix}/` : ''}${STAGING_MANIFESTS}`)],

@@ -35,14 +35,18 @@ export const S3_OBJECT_ACTIONS: Record<AccessLevel, string[]> = {
 };
 
 /**
- * The DynamoDB commit store's actions (Lance's external manifest store,
- * lance-table src/io/commit/dynamodb.rs): DescribeTable (key schema check on
- * first use), GetItem and Query (a version, the latest version) to read;
- * PutItem (the conditional put of a new version, then its final path) to
- * commit; DeleteItem when a table is dropped (its versions' items), which is
- * maintenance. The five were seen against a local DynamoDB when the commit
- * store was added (create, concurrent adds, open, drop, both SDKs); they are
- * split by level here from that source, not recorded again.
+ * The DynamoDB commit store's actions (Lance's external manifest store),
+ * recorded against dynalite (a local DynamoDB) with both SDKs, the same for
+ * both (test/integ/s3-actions.test.ts): every operation DescribeTable (key
+ * schema check) and Query (latest version); each commit (create, add,
+ * compaction, index) two PutItem (the conditional put of the staging
+ * manifest's version, then its final path); version cleanup nothing more;
+ * drop table DeleteItem, one per version. GetItem (one given version) was not
+ * called by these operations; READ keeps it for opening an older version
+ * (`checkout`), as Lance's store reads it there. With a commit table every
+ * commit also copies its staging manifest (`_versions/<n>.manifest-<uuid>`)
+ * to its final name and deletes it: a writer gets `s3:DeleteObject` on those
+ * keys only (see database.ts).
  */
 export const DYNAMODB_ACTIONS: Record<AccessLevel, string[]> = {
   READ: ['dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Query'],

@@ -31,6 +31,8 @@ export interface S3Request {
   readonly listPrefix?: string;
   /** `If-None-Match`, `If-Match` and `x-amz-copy-source`, when sent. */
   readonly headers: Record<string, string>;
+  /** The keys a DeleteObjects request (`POST /bucket?delete`) names. */
+  readonly deleteKeys?: string[];
   readonly status: number;
 }
 
@@ -125,8 +127,20 @@ export async function startRecordingS3(bucket: string, options: RecordingS3Optio
       const v = req.headers[h];
       if (typeof v === 'string') headers[h] = v;
     }
+    const chunks: Buffer[] = [];
+    const deleteObjects = req.method === 'POST' && url.searchParams.has('delete');
+    if (deleteObjects) req.on('data', (c: Buffer) => chunks.push(c));
     const upstream = http.request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers }, (up) => {
-      requests.push({ method: req.method ?? 'GET', path: decodeURIComponent(url.pathname), query: [...url.searchParams.keys()], listPrefix: url.searchParams.get('prefix') ?? undefined, headers, status: up.statusCode ?? 0 });
+      const deleteKeys = deleteObjects ? [...Buffer.concat(chunks).toString('utf-8').matchAll(/<Key>([^<]*)<\/Key>/g)].map((m) => m[1]) : undefined;
+      requests.push({
+        method: req.method ?? 'GET',
+        path: decodeURIComponent(url.pathname),
+        query: [...url.searchParams.keys()],
+        listPrefix: url.searchParams.get('prefix') ?? undefined,
+        headers,
+        status: up.statusCode ?? 0,
+        ...(deleteKeys ? { deleteKeys } : {}),
+      });
       res.writeHead(up.statusCode ?? 502, up.headers);
       up.pipe(res);
     });
@@ -178,6 +192,12 @@ export function s3Actions(r: S3Request): string[] {
     default:
       return [`unknown:${r.method}`];
   }
+}
+
+/** The keys a request deletes (`DELETE` of one object, or DeleteObjects), without the bucket. */
+export function deletedKeys(r: S3Request, bucket: string): string[] {
+  if (r.method === 'DELETE' && !r.query.includes('uploadId')) return [r.path.slice(bucket.length + 2)];
+  return r.deleteKeys ?? [];
 }
 
 /** A request in one line: `PUT /bucket/key?uploads [if-none-match=*] -> 200`. */
