@@ -24,9 +24,15 @@
  * memory size) and without overrides, LanceDB's defaults stay.
  *
  * Which SDKs: `Session` and the connection option `session` exist from
- * `@lancedb/lancedb` 0.21.2; older versions, and `vectordb` (no Session at
- * all: Lance's built-in cache defaults of its version), connect as before.
- * LanceDB Cloud (`db://`) has no local caches.
+ * `@lancedb/lancedb` 0.21.2 (0.21.0 has neither); 0.22.3 to 0.39.0 also
+ * declare `connect(uri, options, session)` but drop that third argument
+ * (measured on 0.39.0: a session passed so stayed at 152 bytes, one in the
+ * options filled to 9,308 bytes on open and search), so the helper passes it
+ * in the options. Older versions connect as before. `vectordb` has no
+ * Session and no cache option at all: its caches are the built-in defaults
+ * of the Lance it ships (0.32 for vectordb 0.21.2), and nothing here changes
+ * them; a memory-bound function on vectordb should move to
+ * `@lancedb/lancedb`. LanceDB Cloud (`db://`) has no local caches.
  */
 import { ENV } from './settings';
 
