@@ -5,9 +5,56 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { DYNAMODB_ACTIONS, EFS_ACTIONS, READ_ONLY_DATABASES, resolveAccess, S3_OBJECT_ACTIONS } from './private/database-access';
 import { propError } from './private/errors';
 import { SHELL_META } from './private/messages';
 import { ENV } from './runtime';
+
+/**
+ * What a function may do to a `VectorDatabase`: each level grants exactly the
+ * actions LanceDB calls for it (recorded against a local S3 server with both
+ * SDKs), and goes to the function as `VECTORDB_ACCESS`.
+ *
+ * | level | S3 objects | DynamoDB commit table | EFS |
+ * | --- | --- | --- | --- |
+ * | `READ` | GetObject | DescribeTable, GetItem, Query | ClientMount |
+ * | `APPEND` | + PutObject | + PutItem | + ClientWrite |
+ * | `MAINTAIN` | + DeleteObject | + DeleteItem | + ClientWrite (EFS cannot tell append from delete) |
+ *
+ * Every level gets `s3:ListBucket` limited to the prefix, and the bucket's KMS
+ * key (decrypt to read; encrypt too to write). A `tmp()` or `cloud()` database
+ * grants nothing per level (a folder in /tmp; LanceDB Cloud's API key allows
+ * everything): the level is only passed on.
+ */
+export enum DatabaseAccess {
+  /** Open tables, count, search, list versions: no write of any kind. */
+  READ = 'READ',
+  /**
+   * Read, add rows and create tables: never deletes an object or drops a
+   * version (no `s3:DeleteObject`, no `dynamodb:DeleteItem`). What a writer
+   * (an ingest function) needs.
+   */
+  APPEND = 'APPEND',
+  /**
+   * Append, and also compact (`optimize`), prune old versions, build indexes
+   * and drop tables: the only level with `s3:DeleteObject` and
+   * `dynamodb:DeleteItem`. Give it to one maintenance function
+   * (`VectorDbMaintenance`), not to every writer.
+   */
+  MAINTAIN = 'MAINTAIN',
+}
+
+/**
+ * Options of `VectorDatabase.bind`.
+ */
+export interface VectorDatabaseBindOptions {
+  /**
+   * What the function may do to the database.
+   *
+   * @default - `DatabaseAccess.APPEND`; `DatabaseAccess.READ` when the database was made with `readOnly: true` (which refuses anything else)
+   */
+  readonly access?: DatabaseAccess;
+}
 
 /**
  * Options of `VectorDatabase.s3`.
@@ -28,7 +75,8 @@ export interface S3DatabaseOptions {
 
   /**
    * Grant only what reading and searching need: `s3:GetObject` and a
-   * prefix-scoped `s3:ListBucket`, no write, no delete.
+   * prefix-scoped `s3:ListBucket`, no write, no delete. Every function bound
+   * to it gets `DatabaseAccess.READ`; asking for more is refused.
    *
    * @default false
    */
@@ -41,7 +89,10 @@ export interface S3DatabaseOptions {
    * Its key schema must be: partition key `base_uri` (String), sort key
    * `version` (Number). Lance checks it with `DescribeTable` on first use.
    * The function gets `dynamodb:DescribeTable`, `GetItem` and `Query`, plus
-   * `PutItem` and `DeleteItem` when writable, on this table only.
+   * `PutItem` with `DatabaseAccess.APPEND`, and `DeleteItem` too with
+   * `DatabaseAccess.MAINTAIN`, on this table only. A writer (`APPEND`) also
+   * gets `s3:DeleteObject` on the commit store's staging manifests only
+   * (`<prefix>/<table>.lance/_versions/<n>.manifest-<uuid>`), which each commit writes, copies and deletes.
    *
    * @see https://lancedb.github.io/lancedb/guides/storage/#dynamodb-commit-store-for-concurrent-writes
    * @default - no commit store: `s3://bucket/prefix`; recent Lance versions commit with S3 conditional writes instead
@@ -63,7 +114,7 @@ export interface EfsDatabaseOptions {
 
   /**
    * Mount without `elasticfilesystem:ClientWrite`: LanceDB can read and search,
-   * not write.
+   * not write. Every function bound to it gets `DatabaseAccess.READ`.
    *
    * @default false
    */
@@ -135,9 +186,10 @@ export abstract class VectorDatabase {
   }
 
   /**
-   * A prefix in an S3 bucket. The function gets object read (and, unless
-   * `readOnly`, write and delete) below the prefix, `s3:ListBucket` limited to
-   * the prefix, and the bucket's KMS key if it has one.
+   * A prefix in an S3 bucket. The function gets the object actions of its
+   * access (`DatabaseAccess`: read; append adds write; maintain adds delete)
+   * below the prefix, `s3:ListBucket` limited to the prefix, and the bucket's
+   * KMS key if it has one.
    */
   public static s3(bucket: s3.IBucket, options: S3DatabaseOptions = {}): VectorDatabase {
     return new S3Database(bucket, options);
@@ -179,14 +231,17 @@ export abstract class VectorDatabase {
   public abstract readonly fileSystem?: lambda.FileSystem;
 
   /**
-   * Grants a function what it needs here and returns its environment.
+   * Grants a function what it needs here, for the access asked for, and
+   * returns its environment (`VECTORDB_ACCESS` names the access).
    * `VectorDbFunction` calls it; call it yourself for another function
    * (and pass `fileSystem` as that function's `filesystem`).
    */
-  public abstract bind(fn: lambda.Function): VectorDatabaseConfig;
+  public abstract bind(fn: lambda.Function, options?: VectorDatabaseBindOptions): VectorDatabaseConfig;
 }
 
 const DEFAULT_FOLDER = 'vectordb';
+/** The staging manifests of Lance's external commit store, below the database's prefix. */
+const STAGING_MANIFESTS = '*/_versions/*.manifest-*';
 const DEFAULT_PREFIX = 'vectordb';
 const DEFAULT_MOUNT_PATH = '/mnt/vectordb';
 
@@ -197,8 +252,9 @@ class TmpDatabase extends VectorDatabase {
     super();
   }
 
-  public bind(_fn: lambda.Function): VectorDatabaseConfig {
-    return { uri: this.uri, environment: { [ENV.URI]: this.uri } };
+  public bind(fn: lambda.Function, options: VectorDatabaseBindOptions = {}): VectorDatabaseConfig {
+    const access = resolveAccess(fn.node.path, 'access', options.access, this);
+    return { uri: this.uri, environment: { [ENV.URI]: this.uri, [ENV.ACCESS]: access } };
   }
 }
 
@@ -206,14 +262,13 @@ class S3Database extends VectorDatabase {
   public readonly uri: string;
   public readonly fileSystem?: lambda.FileSystem = undefined;
   private readonly prefix: string;
-  private readonly readOnly: boolean;
 
   constructor(private readonly bucket: s3.IBucket, private readonly options: S3DatabaseOptions) {
     super();
     const prefix = options.prefix ?? DEFAULT_PREFIX;
     checkPath('VectorDatabase.s3', 'prefix', prefix, { example: 'vectordb', allowEmpty: true });
     this.prefix = stripSlashes(prefix);
-    this.readOnly = options.readOnly ?? false;
+    if (options.readOnly) READ_ONLY_DATABASES.add(this);
     const path = this.prefix ? `/${this.prefix}` : '';
     const table = options.commitTable;
     // LanceDB's documented form: s3+ddb://bucket/path?ddbTableName=my-dynamodb-table
@@ -222,16 +277,19 @@ class S3Database extends VectorDatabase {
       : `s3://${bucket.bucketName}${path}`;
   }
 
-  public bind(fn: lambda.Function): VectorDatabaseConfig {
+  public bind(fn: lambda.Function, options: VectorDatabaseBindOptions = {}): VectorDatabaseConfig {
+    const access = resolveAccess(fn.node.path, 'access', options.access, this);
+    const reader = access === DatabaseAccess.READ;
     // The policies LanceDB documents for a bucket and prefix (guides/storage,
     // "AWS IAM Permissions"): object actions on <prefix>/*, ListBucket on the
-    // bucket limited by s3:prefix. Left out: s3:GetBucketLocation (LanceDB's
-    // example pairs it with an s3:prefix condition, which GetBucketLocation
-    // requests never carry, so it grants nothing; the region is given to
-    // LanceDB, from AWS_REGION or VECTORDB_STORAGE_OPTIONS, not looked up).
-    const objectActions = this.readOnly ? ['s3:GetObject'] : ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'];
+    // bucket limited by s3:prefix, split by access level from the requests both
+    // SDKs were recorded sending (private/database-access.ts). Left out:
+    // s3:GetBucketLocation (LanceDB's example pairs it with an s3:prefix
+    // condition, which GetBucketLocation requests never carry, so it grants
+    // nothing; the region is given to LanceDB, from AWS_REGION or
+    // VECTORDB_STORAGE_OPTIONS, not looked up).
     fn.addToRolePolicy(new iam.PolicyStatement({
-      actions: objectActions,
+      actions: S3_OBJECT_ACTIONS[access],
       resources: [this.bucket.arnForObjects(this.prefix ? `${this.prefix}/*` : '*')],
     }));
     fn.addToRolePolicy(new iam.PolicyStatement({
@@ -240,7 +298,7 @@ class S3Database extends VectorDatabase {
       ...(this.prefix ? { conditions: { StringLike: { 's3:prefix': [`${this.prefix}/*`, this.prefix] } } } : {}),
     }));
     // SSE-KMS: reading needs kms:Decrypt; writing also GenerateDataKey (multipart uploads decrypt too).
-    if (this.readOnly) {
+    if (reader) {
       this.bucket.encryptionKey?.grantDecrypt(fn);
     } else {
       this.bucket.encryptionKey?.grantEncryptDecrypt(fn);
@@ -248,20 +306,26 @@ class S3Database extends VectorDatabase {
 
     const table = this.options.commitTable;
     if (table) {
-      // What Lance's DynamoDB commit store calls (lance-table src/io/commit/dynamodb.rs,
-      // the external manifest store in both SDKs: vectordb 0.21.2 ships lance 0.32):
-      // DescribeTable (key schema check on first use), GetItem and Query
-      // (consistent reads of a version / the latest version), PutItem
-      // (conditional put of a new version), DeleteItem (when a table is dropped).
-      // The same five, and nothing else, were seen against a local DynamoDB with
-      // create, concurrent adds, open and drop, with both SDKs.
+      // What Lance's DynamoDB commit store calls, by access level, as recorded
+      // against a local DynamoDB with both SDKs (private/database-access.ts):
+      // DescribeTable, GetItem and Query to read, PutItem to commit, DeleteItem
+      // when a table is dropped (maintenance).
       fn.addToRolePolicy(new iam.PolicyStatement({
-        actions: this.readOnly
-          ? ['dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Query']
-          : ['dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+        actions: DYNAMODB_ACTIONS[access],
         resources: [table.tableArn],
       }));
-      if (this.readOnly) {
+      if (access === DatabaseAccess.APPEND) {
+        // With a commit store every commit writes a staging manifest
+        // (_versions/<n>.manifest-<uuid>), copies it to its final name and
+        // deletes it (recorded with both SDKs; Lance's finalize_manifest, which
+        // in older versions fails the commit when that delete is denied): a
+        // writer may delete those, and nothing else.
+        fn.addToRolePolicy(new iam.PolicyStatement({
+          actions: ['s3:DeleteObject'],
+          resources: [this.bucket.arnForObjects(`${this.prefix ? `${this.prefix}/` : ''}${STAGING_MANIFESTS}`)],
+        }));
+      }
+      if (reader) {
         table.encryptionKey?.grantDecrypt(fn);
       } else {
         table.encryptionKey?.grantEncryptDecrypt(fn);
@@ -270,7 +334,7 @@ class S3Database extends VectorDatabase {
 
     // LanceDB needs the bucket's region. The runtime helper falls back to the
     // function's AWS_REGION, so only a bucket in another region is spelled out.
-    const environment: { [key: string]: string } = { [ENV.URI]: this.uri };
+    const environment: { [key: string]: string } = { [ENV.URI]: this.uri, [ENV.ACCESS]: access };
     const region = this.bucket.env.region;
     if (region !== Stack.of(fn).region) {
       environment[ENV.STORAGE_OPTIONS] = Stack.of(fn).toJsonString({ aws_region: region });
@@ -282,6 +346,8 @@ class S3Database extends VectorDatabase {
 class EfsDatabase extends VectorDatabase {
   public readonly uri: string;
   public readonly fileSystem?: lambda.FileSystem;
+  private readonly fsArn: string;
+  private readonly viaAccessPoint: { [key: string]: unknown };
 
   constructor(accessPoint: efs.IAccessPoint, options: EfsDatabaseOptions) {
     super();
@@ -306,32 +372,44 @@ class EfsDatabase extends VectorDatabase {
         fix: 'import it with efs.AccessPoint.fromAccessPointAttributes({ accessPointId, fileSystem }), not fromAccessPointId',
       });
     }
+    if (options.readOnly) READ_ONLY_DATABASES.add(this);
     const fsArn = Stack.of(accessPoint).formatArn({
       service: 'elasticfilesystem',
       resource: 'file-system',
       resourceName: fileSystem.fileSystemId,
     });
     // lambda.FileSystem.fromEfsAccessPoint grants ClientMount on "*"; the
-    // same mount, with both actions on this file system through this access point only.
+    // same mount, on this file system through this access point only. The
+    // mount carries what every function needs (ClientMount); bind adds
+    // ClientWrite for the functions that write.
     const viaAccessPoint = { StringEquals: { 'elasticfilesystem:AccessPointArn': accessPoint.accessPointArn } };
+    this.fsArn = fsArn;
+    this.viaAccessPoint = viaAccessPoint;
     this.fileSystem = new AccessPointMount({
       localMountPath: mountPath,
       arn: accessPoint.accessPointArn,
       dependency: [fileSystem.mountTargetsAvailable],
       connections: fileSystem.connections,
       policies: [new iam.PolicyStatement({
-        actions: options.readOnly ? ['elasticfilesystem:ClientMount'] : ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'],
+        actions: EFS_ACTIONS.READ,
         resources: [fsArn],
         conditions: viaAccessPoint,
       })],
     });
   }
 
-  public bind(fn: lambda.Function): VectorDatabaseConfig {
+  public bind(fn: lambda.Function, options: VectorDatabaseBindOptions = {}): VectorDatabaseConfig {
+    const access = resolveAccess(fn.node.path, 'access', options.access, this);
     if (!fn.isBoundToVpc) {
       throw propError(fn, { prop: 'vpc', problem: 'is not set but database is VectorDatabase.efs(...)', fix: 'set vpc to the VPC of the file system\'s mount targets' });
     }
-    return { uri: this.uri, environment: { [ENV.URI]: this.uri } };
+    // EFS cannot separate an append from a delete: ClientWrite allows both, so
+    // APPEND and MAINTAIN get the same grant here.
+    const write = EFS_ACTIONS[access].filter((a) => !EFS_ACTIONS.READ.includes(a));
+    if (write.length > 0) {
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: write, resources: [this.fsArn], conditions: this.viaAccessPoint }));
+    }
+    return { uri: this.uri, environment: { [ENV.URI]: this.uri, [ENV.ACCESS]: access } };
   }
 }
 
@@ -366,7 +444,9 @@ class CloudDatabase extends VectorDatabase {
     }
   }
 
-  public bind(fn: lambda.Function): VectorDatabaseConfig {
+  public bind(fn: lambda.Function, options: VectorDatabaseBindOptions = {}): VectorDatabaseConfig {
+    // LanceDB Cloud's API key allows everything: the level is only passed on.
+    const access = resolveAccess(fn.node.path, 'access', options.access, this);
     // secretsmanager:GetSecretValue and DescribeSecret on this secret (and kms:Decrypt on its key, if any).
     this.secret.grantRead(fn);
     return {
@@ -375,6 +455,7 @@ class CloudDatabase extends VectorDatabase {
         [ENV.URI]: this.uri,
         [ENV.API_KEY_SECRET_ARN]: this.secret.secretArn,
         [ENV.CLOUD_REGION]: this.region,
+        [ENV.ACCESS]: access,
       },
     };
   }

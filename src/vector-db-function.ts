@@ -4,7 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
-import { VectorDatabase } from './database';
+import { DatabaseAccess, VectorDatabase } from './database';
 import { tableFacts } from './private/compatibility';
 import { callerFile, checkLocalBundler, checkPackageManager, esbuildInstallation } from './private/entry';
 import { pathOf, propError } from './private/errors';
@@ -61,6 +61,17 @@ export interface VectorDbFunctionProps extends nodejs.NodejsFunctionProps {
   readonly database?: VectorDatabase;
 
   /**
+   * What the function may do to its database: `READ` (search), `APPEND`
+   * (also add rows and create tables, never delete) or `MAINTAIN` (also
+   * compact, prune versions, build indexes, drop tables: the only level that
+   * deletes). It chooses the IAM actions (S3, DynamoDB, EFS) and goes to the
+   * handler as `VECTORDB_ACCESS`.
+   *
+   * @default - `DatabaseAccess.APPEND`; `DatabaseAccess.READ` when the database was made with `readOnly: true` (which refuses anything else)
+   */
+  readonly databaseAccess?: DatabaseAccess;
+
+  /**
    * Give the function's layer a compressed native binary (`VectorDbLayer`'s
    * `compressBinary`): about a third of the room in Lambda's 250 MB, paid for
    * with a decompression into `/tmp` at each cold start. Refused together
@@ -80,8 +91,8 @@ export interface VectorDbFunctionProps extends nodejs.NodejsFunctionProps {
  * (`<file>.<id>.ts` and the like beside the file that creates the function;
  * from Python, Java, .NET or Go, which have no such file, `entry` is required),
  * the same template, except for the layer in `Layers`, the SDK and
- * apache-arrow kept external, the `VECTORDB_URI` and `VECTORDB_SDK`
- * environment variables, and the default runtime (the newest one the layer
+ * apache-arrow kept external, the `VECTORDB_URI`, `VECTORDB_ACCESS` and
+ * `VECTORDB_SDK` environment variables, and the default runtime (the newest one the layer
  * can run on). The layer holds the SDK the handler imports, at the version
  * the app's lock file resolves.
  *
@@ -201,7 +212,7 @@ export class VectorDbFunction extends nodejs.NodejsFunction {
    * location and conflicts with an explicit `database`.
    */
   private applyDatabase(where: string, props: VectorDbFunctionProps, layer: IVectorDbLayer) {
-    const config = this.database.bind(this);
+    const config = this.database.bind(this, { access: props.databaseAccess });
     const given = props.environment ?? {};
     const environment: Record<string, string> = { ...config.environment, [ENV.SDK]: layer.sdk.packageName };
     for (const [key, value] of Object.entries(environment)) {

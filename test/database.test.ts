@@ -9,7 +9,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { appAt, tempDir } from './helpers';
-import { IVectorDbLayer, VectorDatabase, VectorDbFunction, VectorDbFunctionProps, VectorDbLayer, VectorDbSdk } from '../src';
+import { DatabaseAccess, IVectorDbLayer, VectorDatabase, VectorDbFunction, VectorDbFunctionProps, VectorDbLayer, VectorDbSdk } from '../src';
 
 // A handler per SDK: VectorDbFunction refuses a layer that does not hold the SDK its handler imports.
 const ENTRY = {
@@ -78,7 +78,7 @@ describe('tmp (the default)', () => {
   test('a function without database gets /tmp/vectordb, its SDK\'s name, and no policy', () => {
     const stack = newStack();
     fn(stack);
-    expect(envOf(stack)).toEqual({ VECTORDB_URI: '/tmp/vectordb', VECTORDB_SDK: 'vectordb' });
+    expect(envOf(stack)).toEqual({ VECTORDB_URI: '/tmp/vectordb', VECTORDB_ACCESS: 'APPEND', VECTORDB_SDK: 'vectordb' });
     Template.fromStack(stack).resourceCountIs('AWS::IAM::Policy', 0);
   });
 
@@ -86,20 +86,20 @@ describe('tmp (the default)', () => {
     const stack = newStack();
     const f = fn(stack, { database: VectorDatabase.tmp('data/v1/') }, 'Fn', VectorDbSdk.LANCEDB);
     expect(f.database.uri).toBe('/tmp/data/v1');
-    expect(envOf(stack)).toEqual({ VECTORDB_URI: '/tmp/data/v1', VECTORDB_SDK: '@lancedb/lancedb' });
+    expect(envOf(stack)).toEqual({ VECTORDB_URI: '/tmp/data/v1', VECTORDB_ACCESS: 'APPEND', VECTORDB_SDK: '@lancedb/lancedb' });
   });
 
   test('a VECTORDB_URI given in environment is kept when no database is given', () => {
     const stack = newStack();
     fn(stack, { environment: { VECTORDB_URI: '/tmp/mine', VECTORDB_TABLE: 't' } });
-    expect(envOf(stack)).toEqual({ VECTORDB_URI: '/tmp/mine', VECTORDB_TABLE: 't', VECTORDB_SDK: 'vectordb' });
+    expect(envOf(stack)).toEqual({ VECTORDB_URI: '/tmp/mine', VECTORDB_TABLE: 't', VECTORDB_ACCESS: 'APPEND', VECTORDB_SDK: 'vectordb' });
   });
 });
 
 describe('S3', () => {
   const objectResource = (bucketId: string, prefix: string) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, `/${prefix}/*`]] });
 
-  test('writable: object read/write/delete under the prefix, ListBucket limited to the prefix, exactly', () => {
+  test('writable (APPEND by default): object read and write, no delete, under the prefix, ListBucket limited to the prefix, exactly', () => {
     const stack = newStack();
     const bucket = new s3.Bucket(stack, 'Bucket');
     const f = fn(stack, { database: VectorDatabase.s3(bucket) });
@@ -107,7 +107,7 @@ describe('S3', () => {
     Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: [
-          { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], Resource: objectResource(bucketId, 'vectordb') },
+          { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: objectResource(bucketId, 'vectordb') },
           {
             Effect: 'Allow',
             Action: 's3:ListBucket',
@@ -123,6 +123,7 @@ describe('S3', () => {
     expectNoBucketWideWrite(stack);
     expect(envOf(stack)).toEqual({
       VECTORDB_URI: { 'Fn::Join': ['', ['s3://', { Ref: bucketId }, '/vectordb']] },
+      VECTORDB_ACCESS: 'APPEND',
       VECTORDB_SDK: 'vectordb',
     });
   });
@@ -166,7 +167,7 @@ describe('S3', () => {
     Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: [
-          { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*']] } },
+          { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*']] } },
           { Effect: 'Allow', Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': [bucketId, 'Arn'] } },
         ],
       },
@@ -200,13 +201,14 @@ describe('S3', () => {
     expect(f.database.uri).toBe('s3://vectors-eu/db');
     expect(envOf(pinned)).toEqual({
       VECTORDB_URI: 's3://vectors-eu/db',
+      VECTORDB_ACCESS: 'APPEND',
       VECTORDB_STORAGE_OPTIONS: '{"aws_region":"eu-west-1"}',
       VECTORDB_SDK: 'vectordb',
     });
     Template.fromStack(pinned).hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: [
-          { Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::vectors-eu/db/*']] } },
+          { Action: ['s3:GetObject', 's3:PutObject'], Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::vectors-eu/db/*']] } },
           {
             Action: 's3:ListBucket',
             Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::vectors-eu']] },
@@ -225,11 +227,11 @@ describe('S3', () => {
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
     });
 
-    test.each([VectorDbSdk.VECTORDB, VectorDbSdk.LANCEDB])('%s: s3+ddb:// URI and exactly the item actions Lance calls, on that table only', (sdk) => {
+    test.each([VectorDbSdk.VECTORDB, VectorDbSdk.LANCEDB])('%s, MAINTAIN: s3+ddb:// URI and exactly the item actions Lance calls, on that table only', (sdk) => {
       const stack = newStack();
       const bucket = new s3.Bucket(stack, 'Bucket');
       const table = commitTable(stack);
-      fn(stack, { database: VectorDatabase.s3(bucket, { commitTable: table }) }, 'Fn', sdk);
+      fn(stack, { database: VectorDatabase.s3(bucket, { commitTable: table }), databaseAccess: DatabaseAccess.MAINTAIN }, 'Fn', sdk);
       const bucketId = stack.getLogicalId(bucket.node.defaultChild as s3.CfnBucket);
       const tableId = stack.getLogicalId(table.node.defaultChild as dynamodb.CfnTable);
       expect(envOf(stack).VECTORDB_URI).toEqual({ 'Fn::Join': ['', ['s3+ddb://', { Ref: bucketId }, '/vectordb?ddbTableName=', { Ref: tableId }]] });
@@ -302,16 +304,16 @@ describe('EFS', () => {
     const fsId = stack.getLogicalId(fileSystem.node.defaultChild as efs.CfnFileSystem);
     t.hasResourceProperties('AWS::Lambda::Function', {
       FileSystemConfigs: [{ Arn: apArn, LocalMountPath: '/mnt/vectordb' }],
-      Environment: { Variables: { VECTORDB_URI: '/mnt/vectordb', VECTORDB_SDK: 'vectordb' } },
+      Environment: { Variables: { VECTORDB_URI: '/mnt/vectordb', VECTORDB_ACCESS: 'APPEND', VECTORDB_SDK: 'vectordb' } },
     });
+    const fsArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':elasticfilesystem:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':file-system/', { Ref: fsId }]] };
+    const condition = { StringEquals: { 'elasticfilesystem:AccessPointArn': apArn } };
     t.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
-        Statement: [{
-          Effect: 'Allow',
-          Action: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'],
-          Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':elasticfilesystem:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':file-system/', { Ref: fsId }]] },
-          Condition: { StringEquals: { 'elasticfilesystem:AccessPointArn': apArn } },
-        }],
+        Statement: [
+          { Effect: 'Allow', Action: 'elasticfilesystem:ClientMount', Resource: fsArn, Condition: condition },
+          { Effect: 'Allow', Action: 'elasticfilesystem:ClientWrite', Resource: fsArn, Condition: condition },
+        ],
       },
     });
     // no ClientMount on "*" (what lambda.FileSystem.fromEfsAccessPoint would grant)
@@ -366,6 +368,7 @@ describe('LanceDB Cloud', () => {
       VECTORDB_URI: 'db://my-db',
       VECTORDB_API_KEY_SECRET_ARN: { Ref: secretId },
       VECTORDB_CLOUD_REGION: 'eu-west-1',
+      VECTORDB_ACCESS: 'APPEND',
       VECTORDB_SDK: 'vectordb',
     });
     const envText = JSON.stringify(env);
@@ -456,5 +459,116 @@ describe('validation: the prop, the value and the fix', () => {
     const fs = efs.FileSystem.fromFileSystemAttributes(stack, 'Fs', { fileSystemId: 'fs-1', securityGroup: ec2.SecurityGroup.fromSecurityGroupId(stack, 'Sg', 'sg-1') });
     const accessPoint = efs.AccessPoint.fromAccessPointAttributes(stack, 'Ap', { accessPointId: 'fsap-1', fileSystem: fs });
     expect(() => VectorDatabase.efs(accessPoint, { mountPath: new CfnParameter(stack, 'Mount').valueAsString })).not.toThrow();
+  });
+});
+
+describe('access levels per role (DatabaseAccess)', () => {
+  /** One function per level on one KMS-encrypted bucket with a commit table. */
+  function roles() {
+    const stack = newStack();
+    const key = new kms.Key(stack, 'Key', { removalPolicy: RemovalPolicy.DESTROY });
+    const bucket = new s3.Bucket(stack, 'Bucket', { encryptionKey: key });
+    const table = new dynamodb.Table(stack, 'Commits', {
+      partitionKey: { name: 'base_uri', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'version', type: dynamodb.AttributeType.NUMBER },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+    });
+    const database = VectorDatabase.s3(bucket, { commitTable: table });
+    const fns = {
+      READ: fn(stack, { database, databaseAccess: DatabaseAccess.READ }, 'Reader'),
+      APPEND: fn(stack, { database }, 'Writer'),
+      MAINTAIN: fn(stack, { database, databaseAccess: DatabaseAccess.MAINTAIN }, 'Maintainer'),
+    };
+    return { stack, fns };
+  }
+
+  /** The actions of one function's role, by service. */
+  function actionsOfRole(stack: Stack, f: lambda.Function): Record<string, string[]> {
+    const roleRef = { Ref: stack.getLogicalId(f.role!.node.defaultChild as any) };
+    const policies = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([roleRef]));
+    const all = policies.flatMap((p) => p.Properties.PolicyDocument.Statement).flatMap(actionsOf);
+    const by = (service: string) => all.filter((a) => a.startsWith(`${service}:`)).sort();
+    return { s3: by('s3'), dynamodb: by('dynamodb'), kms: by('kms') };
+  }
+
+  test('READ reads, APPEND also writes, only MAINTAIN deletes (S3 objects, ListBucket, DynamoDB, KMS), each function exactly', () => {
+    const { stack, fns } = roles();
+    expect(actionsOfRole(stack, fns.READ)).toEqual({
+      s3: ['s3:GetObject', 's3:ListBucket'],
+      dynamodb: ['dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Query'],
+      kms: ['kms:Decrypt'],
+    });
+    expect(actionsOfRole(stack, fns.APPEND)).toEqual({
+      // DeleteObject on the commit store's staging manifests only (below)
+      s3: ['s3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject'],
+      dynamodb: ['dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+      kms: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
+    });
+    expect(actionsOfRole(stack, fns.MAINTAIN)).toEqual({
+      s3: ['s3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject'],
+      dynamodb: ['dynamodb:DeleteItem', 'dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+      kms: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
+    });
+    // A writer's only delete: the staging manifests each commit through the commit table writes, copies and deletes.
+    const deletes = statements(stack).filter((s) => actionsOf(s).includes('s3:DeleteObject'));
+    expect(deletes.map((s) => flat(resourcesOf(s)[0])).sort()).toEqual([
+      '<Bucket83908E77.Arn>/vectordb/*',
+      '<Bucket83908E77.Arn>/vectordb/*/_versions/*.manifest-*',
+    ]);
+    expect(envOf(stack, 'Reader').VECTORDB_ACCESS).toBe('READ');
+    expect(envOf(stack, 'Writer').VECTORDB_ACCESS).toBe('APPEND');
+    expect(envOf(stack, 'Maintainer').VECTORDB_ACCESS).toBe('MAINTAIN');
+    expectNoBucketWideWrite(stack);
+  });
+
+  test('EFS: READ mounts, APPEND and MAINTAIN also write (EFS has one write action for adding and deleting)', () => {
+    const stack = newStack();
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    const fileSystem = new efs.FileSystem(stack, 'Fs', { vpc, removalPolicy: RemovalPolicy.DESTROY });
+    const database = VectorDatabase.efs(fileSystem.addAccessPoint('Ap', { path: '/vectordb' }));
+    const efsActions = (id: string, access?: DatabaseAccess) => {
+      const f = fn(stack, { vpc, database, databaseAccess: access }, id);
+      const roleRef = JSON.stringify([{ Ref: stack.getLogicalId(f.role!.node.defaultChild as any) }]);
+      return () => Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
+        .filter((p) => JSON.stringify(p.Properties.Roles) === roleRef)
+        .flatMap((p) => p.Properties.PolicyDocument.Statement).flatMap(actionsOf).sort();
+    };
+    const reader = efsActions('Reader', DatabaseAccess.READ);
+    const writer = efsActions('Writer');
+    const maintainer = efsActions('Maintainer', DatabaseAccess.MAINTAIN);
+    expect(reader()).toEqual(['elasticfilesystem:ClientMount']);
+    expect(writer()).toEqual(['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite']);
+    expect(maintainer()).toEqual(['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite']);
+  });
+
+  test('a readOnly database gives READ by default, and refuses APPEND and MAINTAIN naming the prop, the value and the fix', () => {
+    const stack = newStack();
+    const database = VectorDatabase.s3(new s3.Bucket(stack, 'Bucket'), { readOnly: true });
+    fn(stack, { database });
+    expect(envOf(stack).VECTORDB_ACCESS).toBe('READ');
+    expect(() => fn(stack, { database, databaseAccess: DatabaseAccess.MAINTAIN }, 'Maintainer'))
+      .toThrow(/^Stack\/Maintainer: databaseAccess is DatabaseAccess\.MAINTAIN, but the database was made with readOnly: true, got "MAINTAIN": maintenance writes to the database, and a read-only database grants no write; set databaseAccess to DatabaseAccess\.READ, or make the database without readOnly \(readOnly limits every function bound to it\)$/);
+    expect(() => fn(stack, { database, databaseAccess: DatabaseAccess.APPEND }, 'Writer')).toThrow(/^Stack\/Writer: databaseAccess is DatabaseAccess\.APPEND, but the database was made with readOnly: true/);
+  });
+
+  test('anything but a DatabaseAccess value is refused (plain JavaScript)', () => {
+    expect(error((s) => fn(s, { databaseAccess: 'write' as any })))
+      .toMatch(/^Stack\/Fn: databaseAccess must be DatabaseAccess\.READ, DatabaseAccess\.APPEND or DatabaseAccess\.MAINTAIN, got "write"; use the constant/);
+  });
+
+  test('bind(fn, { access }) on any lambda.Function; bind(fn) keeps its old form', () => {
+    const stack = newStack();
+    const bucket = new s3.Bucket(stack, 'Bucket');
+    const database = VectorDatabase.s3(bucket);
+    const plainFn = (id: string) => new lambda.Function(stack, id, { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => 1') });
+    const a = plainFn('Plain');
+    expect(database.bind(a).environment.VECTORDB_ACCESS).toBe('APPEND');
+    const m = plainFn('PlainMaintainer');
+    expect(database.bind(m, { access: DatabaseAccess.MAINTAIN }).environment.VECTORDB_ACCESS).toBe('MAINTAIN');
+    expect(actionsOfRole(stack, a).s3).toEqual(['s3:GetObject', 's3:ListBucket', 's3:PutObject']);
+    expect(actionsOfRole(stack, m).s3).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject']);
+    expect(() => VectorDatabase.s3(bucket, { readOnly: true }).bind(plainFn('Ro'), { access: DatabaseAccess.APPEND }))
+      .toThrow(/^Stack\/Ro: access is DatabaseAccess\.APPEND, but the database was made with readOnly: true/);
   });
 });

@@ -2,6 +2,7 @@ import * as path from 'path';
 import { Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import { resolveAccess } from './database-access';
 import { findEntry, findLockFile } from './entry';
 import { propError } from './errors';
 import { recipeVersions } from './recipe';
@@ -18,6 +19,7 @@ export interface CheckedProps extends nodejs.NodejsFunctionProps {
   readonly sdk?: unknown;
   readonly sdkVersion?: unknown;
   readonly database?: VectorDatabase;
+  readonly databaseAccess?: unknown;
 }
 
 /**
@@ -85,6 +87,8 @@ export function checkProps(where: string, props: CheckedProps): VectorDbSdk | un
       fix: 'merge or remove layers',
     });
   }
+  // The access level, checked against the database (the default one, tmp(), is never read-only).
+  resolveAccess(where, 'databaseAccess', props.databaseAccess, props.database ?? {});
   // A file system can only be given to the Lambda constructor: the database's goes in there.
   const fileSystem = props.database?.fileSystem;
   if (fileSystem) {

@@ -4,7 +4,7 @@
 //   2. The bundle keeps the SDKs and apache-arrow external (it differs only when
 //      the handler imports one of them: NodejsFunction is then given the same
 //      externals, which such a handler needs to synthesize at all).
-//   3. Environment: VECTORDB_URI and VECTORDB_SDK.
+//   3. Environment: VECTORDB_URI, VECTORDB_ACCESS and VECTORDB_SDK.
 //   4. The default runtime: the newest one the layer can run on (NodejsFunction
 //      is given the runtime VectorDbFunction chose; the default is tested apart).
 //      With runtime NODEJS_LATEST (externals are not expected there), the added
@@ -122,8 +122,9 @@ function normalised(template: any): any {
     p.Layers.splice(0, 1);
     if (p.Layers.length === 0) delete p.Layers;
     const vars = p.Environment?.Variables;
-    expect(vars).toEqual(expect.objectContaining({ VECTORDB_URI: '/tmp/vectordb', VECTORDB_SDK: expect.any(String) }));
+    expect(vars).toEqual(expect.objectContaining({ VECTORDB_URI: '/tmp/vectordb', VECTORDB_ACCESS: 'APPEND', VECTORDB_SDK: expect.any(String) }));
     delete vars.VECTORDB_URI;
+    delete vars.VECTORDB_ACCESS;
     delete vars.VECTORDB_SDK;
     if (Object.keys(vars).length === 0) delete p.Environment.Variables;
     if (Object.keys(p.Environment).length === 0) delete p.Environment;
