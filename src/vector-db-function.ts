@@ -9,7 +9,7 @@ import { tableFacts } from './private/compatibility';
 import { callerFile, checkLocalBundler, checkPackageManager, esbuildInstallation } from './private/entry';
 import { pathOf, propError } from './private/errors';
 import { checkAgainstSdk, checkProps, findProject, MAX_LAYERS } from './private/function-props';
-import { checkRuntime, newestRuntime } from './private/function-runtime';
+import { checkRuntime, chooseDefaultRuntime, runtimeNotes } from './private/function-runtime';
 import { chooseLayer } from './private/layer-choice';
 import { recipePrune } from './private/recipe';
 import { detectSdkImports, SDK_MODULES } from './private/sdk-detection';
@@ -81,7 +81,7 @@ export interface VectorDbFunctionProps extends nodejs.NodejsFunctionProps {
  * the same template, except for the layer in `Layers`, the SDK and
  * apache-arrow kept external, the `VECTORDB_URI` and `VECTORDB_SDK`
  * environment variables, and the default runtime (the newest one the layer
- * can run on). The layer holds the SDK the handler imports, at the version
+ * can run on that this library has proven it on and Lambda still supports). The layer holds the SDK the handler imports, at the version
  * the app's lock file resolves.
  *
  * @example
@@ -157,13 +157,7 @@ export class VectorDbFunction extends nodejs.NodejsFunction {
         fix: `set architecture to Architecture.${layer.architecture.name === 'arm64' ? 'ARM_64' : 'X86_64'}, or use a layer built for ${architecture.name}`,
       });
     }
-    const runtime = props.runtime ?? newestRuntime(layer.compatibleRuntimes) ?? (() => {
-      throw propError(where, {
-        prop: props.layer ? 'layer' : 'sdkVersion',
-        problem: `holds ${layer.sdk} ${layer.version}, which no Node.js runtime known to this aws-cdk-lib can run`,
-        fix: 'choose another SDK version',
-      });
-    })();
+    const runtime = props.runtime ?? chooseDefaultRuntime(where, layer, props.layer ? 'layer' : 'sdkVersion');
     checkRuntime(where, runtime, layer, versionProp);
 
     super(scope, id, {
@@ -188,6 +182,9 @@ export class VectorDbFunction extends nodejs.NodejsFunction {
       Annotations.of(this).addWarningV2('cdk-vectordb-layer:sdk-version-mismatch', choice.warning);
     }
     if (choice.note) Annotations.of(this).addInfo(choice.note);
+    const notes = runtimeNotes(runtime, layer);
+    if (notes.warning) Annotations.of(this).addWarningV2('cdk-vectordb-layer:runtime-retired', notes.warning);
+    if (notes.note) Annotations.of(this).addInfo(notes.note);
     if (moduleBundling) {
       Annotations.of(this).addInfo(`bundled as an ES module (index.mjs): ${detection!.topLevelAwait} awaits at the top level, which a CommonJS bundle (NodejsFunction's default) cannot hold. Set bundling.format to OutputFormat.ESM to choose it yourself.`);
     }
