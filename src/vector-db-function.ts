@@ -13,6 +13,7 @@ import { checkRuntime, chooseDefaultRuntime, runtimeNotes } from './private/func
 import { chooseLayer } from './private/layer-choice';
 import { recipePrune } from './private/recipe';
 import { detectSdkImports, SDK_MODULES } from './private/sdk-detection';
+import { InputNames, knownVersionProblem } from './private/version-problems';
 import { ENV } from './runtime';
 import { VectorDbSdk } from './sdk';
 import { IVectorDbLayer, LAMBDA_UNZIPPED_LIMIT_BYTES, VectorDbLayer } from './vector-db-layer';
@@ -141,12 +142,13 @@ export class VectorDbFunction extends nodejs.NodejsFunction {
       checkRuntime(where, props.runtime, { sdk: choice.sdk, version: choice.version!, architecture }, versionProp);
     }
 
+    if (!props.layer) refuseKnownVersionProblem(where, choice.sdk, choice.version!, architecture);
     const layer = props.layer ?? VectorDbLayer.getOrCreate(scope, {
       sdk: choice.sdk,
       version: choice.version,
       architecture,
       compressBinary: props.compressBinary,
-    });
+    }, { versionPropName: 'sdkVersion' });
     checkEphemeralStorage(where, props.ephemeralStorageSize, layer);
     if (architecture.name !== layer.architecture.name) {
       throw propError(where, {
@@ -247,6 +249,19 @@ export class VectorDbFunction extends nodejs.NodejsFunction {
     super.addLayers(...layers);
     layersOf(this).push(...layers);
   }
+}
+
+/** The function's props, as a refusal of its layer's version names them. */
+const FUNCTION_NAMES: InputNames = { sdk: 'sdk', version: 'sdkVersion', architecture: 'architecture' };
+
+/**
+ * Refuses, at the function's own path and in its own props (`sdkVersion`,
+ * `architecture`), a version the shipped facts rule out for the architecture,
+ * before the hidden layer is made (which would name its own path and `version`).
+ */
+function refuseKnownVersionProblem(where: string, sdk: VectorDbSdk, version: string, architecture: lambda.Architecture) {
+  const known = knownVersionProblem({ sdk: sdk.packageName, version, architecture: architecture.name as 'x86_64' | 'arm64' }, FUNCTION_NAMES);
+  if (known) throw propError(where, { ...known, value: known.prop === FUNCTION_NAMES.architecture ? architecture.name : version });
 }
 
 /** Layers added to each function (kept outside the instance: addLayers runs inside super()). */

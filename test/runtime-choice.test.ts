@@ -29,8 +29,8 @@ const newestDefined = () => Object.getOwnPropertyNames(lambda.Runtime)
 
 test('the facts: proven majors 18-26 and the retirement dates of AWS\'s runtimes page', () => {
   expect(PROVEN_NODE_MAJORS).toEqual([18, 20, 22, 24, 26]);
-  expect(RUNTIME_RETIREMENTS['nodejs18.x'].deprecated).toBe('2025-09-01');
-  expect(RUNTIME_RETIREMENTS['nodejs20.x']).toEqual({ deprecated: '2026-04-30', blockCreate: '2026-06-01', blockUpdate: '2026-07-01' });
+  expect(RUNTIME_RETIREMENTS['nodejs18.x']).toEqual({ deprecated: '2025-09-01', blockCreate: '2027-07-29', blockUpdate: '2027-08-31' });
+  expect(RUNTIME_RETIREMENTS['nodejs20.x']).toEqual({ deprecated: '2026-04-30', blockCreate: '2027-07-29', blockUpdate: '2027-08-31' });
   expect(retirementOf(lambda.Runtime.NODEJS_20_X, new Date('2026-04-29T12:00:00Z'))).toBeUndefined();
   expect(retirementOf(lambda.Runtime.NODEJS_20_X, new Date('2026-04-30T00:00:00Z'))?.deprecated).toBe('2026-04-30');
 });
@@ -40,6 +40,7 @@ test('the default is the newest proven runtime Lambda supports on that day', () 
   expect(defaultRuntime(all, new Date('2026-12-07'))?.name).toBe('nodejs24.x');
   // Only retired runtimes: no default (a function then asks for runtime).
   expect(defaultRuntime(all.slice(0, 2), new Date('2026-12-07'))).toBeUndefined();
+  expect(defaultRuntime(all, new Date('2027-05-01'))?.name).toBe('nodejs24.x');
   expect(defaultRuntime(all.slice(0, 2), new Date('2026-01-01'))?.name).toBe('nodejs20.x');
   // Once nodejs24.x is retired (projected 2028-04-30), 24 is no longer a default.
   expect(defaultRuntime(all, new Date('2028-05-01'))).toBeUndefined();
@@ -54,8 +55,8 @@ test('a function without runtime gets the newest proven, supported runtime this 
 });
 
 test.each([
-  ['nodejs20.x', lambda.Runtime.NODEJS_20_X, '0.21.2', 'deprecated 2026-04-30, function creation blocked from 2026-06-01, updates from 2026-07-01'],
-  ['nodejs18.x', lambda.Runtime.NODEJS_18_X, '0.4.2', 'deprecated 2025-09-01'],
+  ['nodejs20.x', lambda.Runtime.NODEJS_20_X, '0.21.2', 'deprecated 2026-04-30, function creation blocked from 2027-07-29, updates from 2027-08-31'],
+  ['nodejs18.x', lambda.Runtime.NODEJS_18_X, '0.4.2', 'deprecated 2025-09-01, function creation blocked from 2027-07-29, updates from 2027-08-31'],
 ])('%s, asked for, synthesizes with a warning naming its dates and the replacement', (name, runtime, version, dates) => {
   const { fn, stack } = fnWith(version, runtime);
   expect(fn.runtime.name).toBe(name);
@@ -116,5 +117,5 @@ test('nodejs28.x that this aws-cdk-lib does not define: refused naming runtime a
 test('a layer only retired runtimes can run: no default, an error that names runtime, the dates and the way out', () => {
   const layer = { sdk: VectorDbSdk.VECTORDB, version: '0.1.0', architecture: lambda.Architecture.X86_64, compatibleRuntimes: [lambda.Runtime.NODEJS_18_X] };
   expect(() => chooseDefaultRuntime('Stack/Fn', layer, 'sdkVersion')).toThrow(
-    /^Stack\/Fn: runtime is not set, and every runtime that can run vectordb 0\.1\.0 is past Lambda's end of support or unproven: nodejs18\.x \(deprecated 2025-09-01\).*set runtime to one of them yourself \(synth then warns\), or choose another SDK version/);
+    /^Stack\/Fn: runtime is not set, and every runtime that can run vectordb 0\.1\.0 is past Lambda's end of support or unproven: nodejs18\.x \(deprecated 2025-09-01, function creation blocked from 2027-07-29, updates from 2027-08-31\).*set runtime to one of them yourself \(synth then warns\), or choose another SDK version/);
 });

@@ -63,18 +63,22 @@ export interface RuntimeRetirement {
 }
 
 /**
- * Lambda's deprecation dates of its Node.js runtimes: the "Supported runtimes" and
- * "Deprecated runtimes" tables of https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html
- * (nodejs18.x deprecated 2025-09-01, as tflint-ruleset-aws#969 records it from that page;
- * nodejs20.x deprecated 2026-04-30, creation blocked 2026-06-01, updates 2026-07-01;
- * nodejs22.x and nodejs24.x projected, as endoflife.date/aws-lambda lists them). A runtime
- * is retired from its deprecation date on: never a default, and a warning when chosen.
+ * Lambda's deprecation dates of its Node.js runtimes. Deprecation: AWS Lambda,
+ * "Lambda runtimes" (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html):
+ * nodejs18.x 2025-09-01, nodejs20.x 2026-04-30; nodejs22.x 2027-04-30 and
+ * nodejs24.x 2028-04-30 projected (endoflife.date/aws-lambda lists the same).
+ * Blocks: what AWS's own CloudFormation validator in aws-cdk-lib 2.278.0
+ * (@aws/cloudformation-validate 1.17.1, rule W2531) says at synth: creation
+ * disabled 2027-07-29 and updates 2027-08-31 for both nodejs18.x and nodejs20.x
+ * (AWS moved them: the page once said 2026-06-01 and 2026-07-01 for nodejs20.x).
+ * A runtime is retired from its deprecation date on: never a default, and a
+ * warning when chosen.
  */
 export const RUNTIME_RETIREMENTS: Readonly<Record<string, RuntimeRetirement>> = Object.freeze({
-  'nodejs18.x': { deprecated: '2025-09-01' },
-  'nodejs20.x': { deprecated: '2026-04-30', blockCreate: '2026-06-01', blockUpdate: '2026-07-01' },
-  'nodejs22.x': { deprecated: '2027-04-30', blockCreate: '2027-06-01', blockUpdate: '2027-07-01' },
-  'nodejs24.x': { deprecated: '2028-04-30', blockCreate: '2028-06-01', blockUpdate: '2028-07-01' },
+  'nodejs18.x': { deprecated: '2025-09-01', blockCreate: '2027-07-29', blockUpdate: '2027-08-31' },
+  'nodejs20.x': { deprecated: '2026-04-30', blockCreate: '2027-07-29', blockUpdate: '2027-08-31' },
+  'nodejs22.x': { deprecated: '2027-04-30' },
+  'nodejs24.x': { deprecated: '2028-04-30' },
 });
 
 /** The Node.js major of a runtime name (`nodejs26.x` -> 26), undefined for anything else. */
@@ -108,7 +112,7 @@ export function defaultRuntime(compatible: readonly lambda.Runtime[] | undefined
   return candidates.length > 0 ? candidates[candidates.length - 1].runtime : undefined;
 }
 
-/** `deprecated 2026-04-30, function creation blocked from 2026-06-01, updates from 2026-07-01`. */
+/** `deprecated 2026-04-30, function creation blocked from 2027-07-29, updates from 2027-08-31`. */
 export function retirementDates(retirement: RuntimeRetirement): string {
   const blocks = [
     retirement.blockCreate ? `function creation blocked from ${retirement.blockCreate}` : undefined,
