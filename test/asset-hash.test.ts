@@ -5,9 +5,9 @@
  * tests, or adding a pin for another version, moves no layer's hash; changing
  * build-side code or the selected pin does. Fast tier: no build, no network.
  */
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import * as crypto from 'crypto';
 import { DockerImage, Names, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
