@@ -21,8 +21,8 @@ PACKAGES=(libc6 libgcc-s1 libstdc++6 libatomic1)
 qemu=$(command -v qemu-aarch64-static || command -v qemu-aarch64 || true)
 [ -n "$qemu" ] || { echo "arm64-sysroot.sh: no qemu-aarch64-static (bash .ci/lib/apt.sh)" >&2; exit 1; }
 
-complete() { [ -e "$ARM64_SYSROOT/lib/ld-linux-aarch64.so.1" ] && [ -e "$ARM64_SYSROOT/usr/lib/aarch64-linux-gnu/libatomic.so.1" ]; }
-if [ "${1:-}" = "--force" ] || ! complete; then
+sysroot_ready() { [ -e "$ARM64_SYSROOT/lib/ld-linux-aarch64.so.1" ] && [ -e "$ARM64_SYSROOT/usr/lib/aarch64-linux-gnu/libatomic.so.1" ]; }
+if [ "${1:-}" = "--force" ] || ! sysroot_ready; then
   mkdir -p "$(dirname "$ARM64_SYSROOT")"
   work=$(mktemp -d "$(dirname "$ARM64_SYSROOT")/.arm64-sysroot.XXXXXX")
   trap 'rm -rf "$work"' EXIT
