@@ -123,6 +123,11 @@ project.addTask('test:full', {
   exec: 'jest --passWithNoTests --coverage=false --testPathIgnorePatterns /node_modules/ /.tmp/ -- test/full',
   receiveArgs: true,
 });
+project.addTask('test:cdk-latest', {
+  description: 'The fast tier and the example\'s end to end test against the newest aws-cdk-lib on the registry (or the version given), installed into .tmp/ (the lock file keeps the oldest accepted); after compile',
+  exec: 'bash .ci/lib/cdk-latest.sh',
+  receiveArgs: true,
+});
 for (const js of ['layer-assets/build-layer.js', 'layer-assets/recipe/*.js', 'src/invoke/scripts/*.cjs', 'src/invoke/scripts/*.mjs']) {
   project.tsconfigDev.addInclude(js);
 }

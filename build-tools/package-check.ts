@@ -9,11 +9,16 @@
  * 3. `npm pack --dry-run`: the recipe in layer-assets/, lib/ and every file
  *    an entry point of package.json `exports` names ship; sources,
  *    tests, examples and benchmarks do not.
- * Needs a compiled .jsii (run after `npx projen compile` or `npx projen build`).
+ * 4. The tarball `package:js` wrote works as installed: unpacked into a
+ *    scratch app, a VectorDbFunction synthesized with it, and its own `invoke`
+ *    answers (./package-check-invoke.ts).
+ * Needs a compiled .jsii (run after `npx projen compile` or `npx projen build`)
+ * and, for 4, the tarball of `npx projen package:js`.
  */
 import { spawnSync, SpawnSyncOptions } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { checkPackedInvoke, packedTarball } from './package-check-invoke';
 
 const root = path.resolve(__dirname, '..');
 const codeDir = path.join(root, 'dist', 'code');
@@ -109,7 +114,21 @@ const { exports: entryPoints } = JSON.parse(fs.readFileSync(path.join(root, 'pac
 for (const target of exportTargets(entryPoints).filter((t) => !t.includes('*'))) {
   if (!files.includes(target.replace(/^\.\//, ''))) failures.push(`npm pack: ${target}, an entry point of package.json exports, is missing`);
 }
+// Every script the invoker runs (src/invoke/scripts, copied by compile) ships in lib/.
+for (const script of fs.readdirSync(path.join(root, 'src', 'invoke', 'scripts'))) {
+  if (!files.includes(`lib/invoke/scripts/${script}`)) failures.push(`npm pack: lib/invoke/scripts/${script} is missing (the compile task copies src/invoke/scripts)`);
+}
 say(`npm pack: ${pack.filename} ${pack.size} bytes packed, ${pack.unpackedSize} unpacked, ${files.length} files`);
+
+// 4. The packed tarball, installed: its invoke runs a function synthesized with it.
+const tarball = packedTarball();
+if (!tarball) {
+  failures.push('packed invoke: no dist/js/cdk-vectordb-layer@*.tgz (run `npx projen package:js` first)');
+} else {
+  const invoked = checkPackedInvoke(tarball, path.join(root, '.tmp', 'package-check-invoke'));
+  for (const line of invoked.lines) say(`packed invoke: ${line}`);
+  if (!invoked.ok) failures.push(`packed invoke (${path.relative(root, tarball)}): ${invoked.failure}`);
+}
 
 if (failures.length > 0) {
   process.stderr.write(`package:check failed:\n${failures.map((f) => `  - ${f}`).join('\n')}\n`);

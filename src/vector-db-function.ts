@@ -9,10 +9,11 @@ import { tableFacts } from './private/compatibility';
 import { callerFile, checkLocalBundler, checkPackageManager, esbuildInstallation } from './private/entry';
 import { pathOf, propError } from './private/errors';
 import { checkAgainstSdk, checkProps, findProject, MAX_LAYERS } from './private/function-props';
-import { checkRuntime, newestRuntime } from './private/function-runtime';
+import { checkRuntime, chooseDefaultRuntime, runtimeNotes } from './private/function-runtime';
 import { chooseLayer } from './private/layer-choice';
 import { recipePrune } from './private/recipe';
 import { detectSdkImports, SDK_MODULES } from './private/sdk-detection';
+import { InputNames, knownVersionProblem } from './private/version-problems';
 import { ENV } from './runtime';
 import { VectorDbSdk } from './sdk';
 import { IVectorDbLayer, LAMBDA_UNZIPPED_LIMIT_BYTES, VectorDbLayer } from './vector-db-layer';
@@ -93,7 +94,7 @@ export interface VectorDbFunctionProps extends nodejs.NodejsFunctionProps {
  * the same template, except for the layer in `Layers`, the SDK and
  * apache-arrow kept external, the `VECTORDB_URI`, `VECTORDB_ACCESS` and
  * `VECTORDB_SDK` environment variables, and the default runtime (the newest one the layer
- * can run on). The layer holds the SDK the handler imports, at the version
+ * can run on that this library has proven it on and Lambda still supports). The layer holds the SDK the handler imports, at the version
  * the app's lock file resolves.
  *
  * @example
@@ -153,12 +154,13 @@ export class VectorDbFunction extends nodejs.NodejsFunction {
       checkRuntime(where, props.runtime, { sdk: choice.sdk, version: choice.version!, architecture }, versionProp);
     }
 
+    if (!props.layer) refuseKnownVersionProblem(where, choice.sdk, choice.version!, architecture);
     const layer = props.layer ?? VectorDbLayer.getOrCreate(scope, {
       sdk: choice.sdk,
       version: choice.version,
       architecture,
       compressBinary: props.compressBinary,
-    });
+    }, { versionPropName: 'sdkVersion' });
     checkEphemeralStorage(where, props.ephemeralStorageSize, layer);
     if (architecture.name !== layer.architecture.name) {
       throw propError(where, {
@@ -169,13 +171,7 @@ export class VectorDbFunction extends nodejs.NodejsFunction {
         fix: `set architecture to Architecture.${layer.architecture.name === 'arm64' ? 'ARM_64' : 'X86_64'}, or use a layer built for ${architecture.name}`,
       });
     }
-    const runtime = props.runtime ?? newestRuntime(layer.compatibleRuntimes) ?? (() => {
-      throw propError(where, {
-        prop: props.layer ? 'layer' : 'sdkVersion',
-        problem: `holds ${layer.sdk} ${layer.version}, which no Node.js runtime known to this aws-cdk-lib can run`,
-        fix: 'choose another SDK version',
-      });
-    })();
+    const runtime = props.runtime ?? chooseDefaultRuntime(where, layer, props.layer ? 'layer' : 'sdkVersion');
     checkRuntime(where, runtime, layer, versionProp);
 
     super(scope, id, {
@@ -200,6 +196,9 @@ export class VectorDbFunction extends nodejs.NodejsFunction {
       Annotations.of(this).addWarningV2('cdk-vectordb-layer:sdk-version-mismatch', choice.warning);
     }
     if (choice.note) Annotations.of(this).addInfo(choice.note);
+    const notes = runtimeNotes(runtime, layer);
+    if (notes.warning) Annotations.of(this).addWarningV2('cdk-vectordb-layer:runtime-retired', notes.warning);
+    if (notes.note) Annotations.of(this).addInfo(notes.note);
     if (moduleBundling) {
       Annotations.of(this).addInfo(`bundled as an ES module (index.mjs): ${detection!.topLevelAwait} awaits at the top level, which a CommonJS bundle (NodejsFunction's default) cannot hold. Set bundling.format to OutputFormat.ESM to choose it yourself.`);
     }
@@ -262,6 +261,19 @@ export class VectorDbFunction extends nodejs.NodejsFunction {
     super.addLayers(...layers);
     layersOf(this).push(...layers);
   }
+}
+
+/** The function's props, as a refusal of its layer's version names them. */
+const FUNCTION_NAMES: InputNames = { sdk: 'sdk', version: 'sdkVersion', architecture: 'architecture' };
+
+/**
+ * Refuses, at the function's own path and in its own props (`sdkVersion`,
+ * `architecture`), a version the shipped facts rule out for the architecture,
+ * before the hidden layer is made (which would name its own path and `version`).
+ */
+function refuseKnownVersionProblem(where: string, sdk: VectorDbSdk, version: string, architecture: lambda.Architecture) {
+  const known = knownVersionProblem({ sdk: sdk.packageName, version, architecture: architecture.name as 'x86_64' | 'arm64' }, FUNCTION_NAMES);
+  if (known) throw propError(where, { ...known, value: known.prop === FUNCTION_NAMES.architecture ? architecture.name : version });
 }
 
 /** Layers added to each function (kept outside the instance: addLayers runs inside super()). */

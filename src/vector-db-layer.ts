@@ -143,7 +143,7 @@ export interface VectorDbLayerAttributes {
   /**
    * The SDK's `engines.node` range (`nodeEngines` of `build --json`).
    *
-   * @default - from the facts this library ships for every published version, else the registry
+   * @default - from the facts this library ships for every published version, else not checked (synth warns)
    */
   readonly nodeEngines?: string;
 

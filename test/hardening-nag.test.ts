@@ -1,7 +1,10 @@
 /**
  * cdk-nag: the runtime VectorDbFunction picks by default is the newest Node.js
  * runtime the installed aws-cdk-lib knows, so AwsSolutions-L1 ("the latest
- * runtime version") passes without a suppression, for every pinned layer.
+ * runtime version") passes without a suppression, for every pinned layer, as
+ * long as that runtime is proven (PROVEN_NODE_MAJORS, src/private/runtimes.ts):
+ * an aws-cdk-lib with a newer, unproven one (nodejs28.x) fails here until the
+ * layer is proven on it (test/integ/runtimes.test.ts).
  * (test/nag.test.ts runs all AwsSolutions checks over every example stack.)
  */
 import * as path from 'path';

@@ -131,12 +131,12 @@ describe('refused before the layer build', () => {
 
   test('a runtime the version cannot run on, when the facts table knows the version', () => {
     expectRefusedBeforeTheLayer(refused((s) => new VectorDbFunction(s, 'Fn', { entry, sdkVersion: '0.21.2', runtime: lambda.Runtime.NODEJS_18_X })),
-      /^Stack\/Fn: runtime cannot run vectordb 0\.21\.2 .*needs glibc 2\.28\), got "nodejs18\.x": .*; use runtime Runtime\.NODEJS_24_X.*or set sdkVersion to 0\.\d+\.\d+/);
+      /^Stack\/Fn: runtime cannot run vectordb 0\.21\.2 .*needs glibc 2\.28\), got "nodejs18\.x": .*; use runtime Runtime\.NODEJS_2[46]_X.*or set sdkVersion to 0\.\d+\.\d+/);
   });
 
   test('the engines refusal names engines.node >= 22 and the newest version that runs on the runtime', () => {
     expectRefusedBeforeTheLayer(refused((s) => new VectorDbFunction(s, 'Fn', { entry: path.join(FN, 'lancedb-handler.js'), sdk: VectorDbSdk.LANCEDB, sdkVersion: '0.39.0', runtime: lambda.Runtime.NODEJS_20_X })),
-      /runtime cannot run @lancedb\/lancedb 0\.39\.0 \(@lancedb\/lancedb 0\.39\.0 declares engines\.node >= 22, and nodejs20\.x runs Node\.js 20\), got "nodejs20\.x": the SDK does not support that Node\.js version; use runtime Runtime\.NODEJS_24_X \(or nodejs22\.x\), or set sdkVersion to 0\.37\.\d+ \(the @lancedb\/lancedb newest version that runs on nodejs20\.x x86_64\)/);
+      /runtime cannot run @lancedb\/lancedb 0\.39\.0 \(@lancedb\/lancedb 0\.39\.0 declares engines\.node >= 22, and nodejs20\.x runs Node\.js 20\), got "nodejs20\.x": the SDK does not support that Node\.js version; use runtime Runtime\.NODEJS_2[46]_X \(or nodejs22\.x(, nodejs24\.x)?\), or set sdkVersion to 0\.37\.\d+ \(the @lancedb\/lancedb newest version that runs on nodejs20\.x x86_64\)/);
   });
 
   test('a handler importing the other SDK than sdk', () => {

@@ -9,6 +9,8 @@ import { IVectorDbLayer, VectorDbFunction, VectorDbFunctionProps, VectorDbLayer,
 const entry = path.join(__dirname, 'fixtures', 'fn', 'handler.js');
 const lancedbEntry = path.join(__dirname, 'fixtures', 'fn', 'lancedb-handler.js');
 const ARN = 'arn:aws:lambda:us-east-1:123456789012:layer:vectordb:7';
+/** The default runtime: the newest proven one (Node.js 26) when this aws-cdk-lib defines it, else nodejs24.x. */
+const DEFAULT_RUNTIME = 'NODEJS_26_X' in lambda.Runtime ? 'nodejs26.x' : 'nodejs24.x';
 const imported = (stack: Stack, attrs: Partial<Parameters<typeof VectorDbLayer.fromLayerArn>[3]> = {}): IVectorDbLayer =>
   VectorDbLayer.fromLayerArn(stack, 'Shared', ARN, { version: '0.21.2', ...attrs });
 
@@ -42,7 +44,7 @@ describe('with an imported layer (pinned per app)', () => {
     app.synth();
     Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
       Layers: [ARN],
-      Runtime: 'nodejs24.x',
+      Runtime: DEFAULT_RUNTIME,
     });
     Template.fromStack(stack).resourceCountIs('AWS::Lambda::LayerVersion', 0);
     expect(fn.vectorDbLayer.version).toBe('0.21.2');
@@ -55,7 +57,7 @@ describe('with an imported layer (pinned per app)', () => {
     const { stack } = appAt(tempDir('fnimp2'));
     const layer = imported(stack);
     expect(layer.glibcVersion).toBe('2.28');
-    expect(layer.compatibleRuntimes?.map((r) => r.name)).toEqual(['nodejs20.x', 'nodejs22.x', 'nodejs24.x']);
+    expect(layer.compatibleRuntimes?.map((r) => r.name).slice(0, 3)).toEqual(['nodejs20.x', 'nodejs22.x', 'nodejs24.x']);
     const old = VectorDbLayer.fromLayerArn(stack, 'Old', ARN, { version: '0.4.2' });
     expect(old.compatibleRuntimes?.map((r) => r.name)).toContain('nodejs18.x');
   });
@@ -65,7 +67,7 @@ describe('with an imported layer (pinned per app)', () => {
     const fn = new VectorDbFunction(stack, 'Search', { entry: lancedbEntry, layer: VectorDbLayer.fromLayerArn(stack, 'L', ARN, { sdk: VectorDbSdk.LANCEDB, version: '0.39.0' }) });
     app.synth();
     expect(fn.vectorDbLayer.externalModules).toEqual(['@lancedb/lancedb', 'apache-arrow']);
-    expect(fn.runtime.name).toBe('nodejs24.x');
+    expect(fn.runtime.name).toBe(DEFAULT_RUNTIME);
     const code = bundledCode(fn);
     expect(code).toMatch(/require\("@lancedb\/lancedb"\)/);
     expect(code).toMatch(/require\("apache-arrow"\)/);
@@ -77,9 +79,9 @@ describe('refuses at synth time what would fail at run time', () => {
     ['a non-Node runtime', (s) => ({ entry, layer: imported(s), runtime: lambda.Runtime.PYTHON_3_12 }),
       /^Stack\/Fn: runtime must be a Node\.js runtime such as Runtime\.NODEJS_22_X, got "python3\.12"/],
     ['vectordb 0.21.2 (glibc 2.28) on nodejs18.x (glibc 2.26)', (s) => ({ entry, layer: imported(s), runtime: lambda.Runtime.NODEJS_18_X }),
-      /^Stack\/Fn: runtime cannot run vectordb 0\.21\.2 \(nodejs18\.x runs on Amazon Linux 2 with glibc 2\.26, but the native binary of vectordb 0\.21\.2 \(x86_64\) needs glibc 2\.28\), got "nodejs18\.x": .*GLIBC_2\.28' not found.*use runtime Runtime\.NODEJS_24_X/],
+      /^Stack\/Fn: runtime cannot run vectordb 0\.21\.2 \(nodejs18\.x runs on Amazon Linux 2 with glibc 2\.26, but the native binary of vectordb 0\.21\.2 \(x86_64\) needs glibc 2\.28\), got "nodejs18\.x": .*GLIBC_2\.28' not found.*use runtime Runtime\.NODEJS_2[46]_X/],
     ['@lancedb/lancedb 0.39.0 (engines node >= 22) on nodejs20.x', (s) => ({ entry: lancedbEntry, layer: VectorDbLayer.fromLayerArn(s, 'L', ARN, { sdk: VectorDbSdk.LANCEDB, version: '0.39.0' }), runtime: lambda.Runtime.NODEJS_20_X }),
-      /runtime cannot run @lancedb\/lancedb 0\.39\.0 \(@lancedb\/lancedb 0\.39\.0 declares engines\.node >= 22, and nodejs20\.x runs Node\.js 20\), got "nodejs20\.x".*use runtime Runtime\.NODEJS_24_X.*or set the layer's version to 0\.37\.\d+ \(the @lancedb\/lancedb newest version that runs on nodejs20\.x x86_64\)/],
+      /runtime cannot run @lancedb\/lancedb 0\.39\.0 \(@lancedb\/lancedb 0\.39\.0 declares engines\.node >= 22, and nodejs20\.x runs Node\.js 20\), got "nodejs20\.x".*use runtime Runtime\.NODEJS_2[46]_X.*or set the layer's version to 0\.37\.\d+ \(the @lancedb\/lancedb newest version that runs on nodejs20\.x x86_64\)/],
     ['an architecture other than the layer\'s', (s) => ({ entry, layer: imported(s, { version: '0.4.2', architecture: lambda.Architecture.ARM_64 }), architecture: lambda.Architecture.X86_64 }),
       /architecture does not match the layer's native binary, built for arm64, got "x86_64": the binary would not load; set architecture to Architecture\.ARM_64/],
     ['the SDK in nodeModules', (s) => ({ entry, layer: imported(s), bundling: { nodeModules: ['vectordb'] } }),

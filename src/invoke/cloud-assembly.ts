@@ -63,8 +63,19 @@ function stackArtifact(assemblyDir: string, id: string, artifact: Record<string,
     assemblyDir,
     templateFile: path.join(assemblyDir, String(props.templateFile)),
     assetsFile: typeof assetsFile === 'string' ? path.join(assemblyDir, assetsFile) : undefined,
-    paths: logicalIdPaths(artifact.metadata),
+    paths: logicalIdPaths(artifactMetadata(assemblyDir, artifact)),
   };
+}
+
+/**
+ * A stack artifact's metadata: in the manifest, and in the file its
+ * `additionalMetadataFile` names (aws-cdk-lib 2.278.0 writes it there, apart).
+ */
+function artifactMetadata(assemblyDir: string, artifact: Record<string, unknown>): Record<string, unknown> {
+  const file = artifact.additionalMetadataFile;
+  if (typeof file !== 'string') return rec(artifact.metadata);
+  const apart = path.join(assemblyDir, file);
+  return { ...rec(artifact.metadata), ...(fs.existsSync(apart) ? rec(readJson(apart, 'the stack metadata file')) : {}) };
 }
 
 /** Stack artifacts of a cloud assembly, including those of nested assemblies (stages). */

@@ -10,7 +10,7 @@
  */
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { glibcSatisfied, missingSonames } from './lambda-os';
-import { knownNodeRuntimes, NodeRuntimeFact, nodeRuntimeFact, runtimeConstant } from './runtimes';
+import { defaultRuntime, knownNodeRuntimes, NodeRuntimeFact, nodeRuntimeFact, runtimeConstant } from './runtimes';
 import { knownVersions, nativeBuild, versionFacts } from './sdk-facts';
 import { enginesAllow, compareVersions } from './versions';
 
@@ -126,7 +126,10 @@ export function runtimeFix(layer: LayerFacts, runtime: lambda.Runtime, versionPr
   const ways: string[] = [];
   const asked = nodeRuntimeFact(runtime);
   const better = compatibleRuntimes(layer).map((r) => nodeRuntimeFact(r)).filter((f): f is NodeRuntimeFact => f !== undefined);
-  if (better.length > 0) ways.push(`use runtime ${runtimeConstant(better[better.length - 1].runtime)}${better.length > 1 ? ` (or ${better.slice(0, -1).map((f) => f.runtime.name).join(', ')})` : ''}`);
+  // The default first (newest proven and supported), then the others.
+  const first = defaultRuntime(better.map((f) => f.runtime)) ?? better[better.length - 1]?.runtime;
+  const others = better.filter((f) => f.runtime.name !== first?.name).map((f) => f.runtime.name);
+  if (first) ways.push(`use runtime ${runtimeConstant(first)}${others.length > 0 ? ` (or ${others.join(', ')})` : ''}`);
   const versions = asked ? workingVersions(layer.sdk, layer.architecture, runtime, layer.version) : [];
   if (versions.length > 0) ways.push(`set ${versionProp} to ${nearestOf(versions, layer.version)} (the ${layer.sdk} ${nearestOf(versions, layer.version) === versions[0] ? 'newest' : 'nearest'} version that runs on ${runtime.name} ${layer.architecture})`);
   if (ways.length === 0) ways.push(`no published ${layer.sdk} version runs on ${runtime.name} ${layer.architecture}: use another runtime or architecture`);

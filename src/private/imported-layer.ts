@@ -1,13 +1,13 @@
 /**
  * The facts of a layer imported by ARN: what the caller says (the `build
  * --json` output carries every field), else the facts table this library ships
- * for every published version, else the registry for a version newer than the
- * table (its engines.node; the binary is then unread).
+ * for every published version. Offline, as every CDK `from*` import is: a
+ * version newer than the table gets no engines.node (a warning says to give
+ * `nodeEngines`) and an unread binary (only Amazon Linux 2023 runtimes).
  */
 import { Annotations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { LayerFacts, tableFacts } from './compatibility';
-import { recipeRegistry } from './recipe';
 import { versionFacts } from './sdk-facts';
 
 export interface ImportedLayerInput {
@@ -24,26 +24,16 @@ export function importedLayerFacts(scope: Construct, where: string, input: Impor
   const given = input.glibc !== undefined || input.neededLibraries !== undefined;
   // engines.node is declared: the table knows it for every version it lists, observed binary or not
   const declared = versionFacts(input.sdk, input.version)?.declared;
-  const engines = input.engines ?? (declared ? declared.engines : registryEngines(scope, where, input));
+  if (!declared && input.engines === undefined) {
+    Annotations.of(scope).addWarningV2('cdk-vectordb-layer:unknown-engines', `${where}: ${input.sdk} ${input.version} is newer than this library's facts, so its engines.node is not known (an imported layer is never looked up on the registry at synth); give nodeEngines (from \`cdk-vectordb-layer build --json\`) so the function's runtime is checked against it`);
+  }
   return {
     sdk: input.sdk,
     version: input.version,
     architecture: input.architecture,
     glibc: input.glibc ?? table?.glibc,
     neededLibraries: input.neededLibraries ?? table?.neededLibraries,
-    engines,
+    engines: input.engines ?? declared?.engines ?? table?.engines,
     known: given || table !== undefined,
   };
-}
-
-/** engines.node of a version the table does not know, from the registry; undefined (with a warning) when it cannot be asked. */
-function registryEngines(scope: Construct, where: string, input: ImportedLayerInput): string | undefined {
-  try {
-    const release = recipeRegistry.view(`${input.sdk}@${input.version}`, ['engines']);
-    const node = release && typeof release === 'object' ? (release as { node?: unknown }).node : undefined;
-    return typeof node === 'string' ? node : undefined;
-  } catch (e) {
-    Annotations.of(scope).addWarningV2('cdk-vectordb-layer:unknown-engines', `${where}: ${input.sdk} ${input.version} is newer than this library's facts and the registry could not be asked for its engines.node (${(e as Error).message.split('\n')[0]}); give nodeEngines (from \`cdk-vectordb-layer build --json\`) so the function's runtime is checked against it`);
-    return undefined;
-  }
 }

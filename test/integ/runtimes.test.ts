@@ -6,6 +6,11 @@
  * VectorDbFunction for the reason binutils' readelf and the SDK's own
  * package.json give. arm64 layers are stripped by aarch64-linux-gnu-strip.
  *
+ * Issue 19, item 2: the same search on every major of PROVEN_NODE_MAJORS
+ * (src/private/runtimes.ts, what the default runtime is chosen from), including
+ * Node.js majors the installed aws-cdk-lib does not define yet (26 with 2.224);
+ * the list must be exactly what this file ran.
+ *
  * Slow tier: five real builds (the npm registry), then node processes.
  * Writes its measurements to .tmp/integ-runtimes.md.
  */
@@ -18,7 +23,8 @@ import {
   BuiltLayer, buildWithConstruct, bytes, compareDotted, elfFacts, ElfFacts, NEAREST, removeDir, searchOn, SearchRun, secs, writeReport,
 } from './fixtures/support';
 import { VectorDbFunction, VectorDbSdk } from '../../src';
-import { Arch, available, REPO_DIR, which } from '../support/platforms';
+import { PROVEN_NODE_MAJORS } from '../../src/private/runtimes';
+import { Arch, available, NODE_MAJORS, REPO_DIR, which } from '../support/platforms';
 
 const HAS_NODE_MAJORS = available('node-majors');
 const HAS_EMULATOR = available('emulator');
@@ -57,13 +63,19 @@ function pins(): Pin[] {
 }
 
 const PINS = pins();
-const RUNTIME_BY_NAME = new Map(RUNTIMES.map((r) => [r.runtime, r]));
-const LAMBDA_RUNTIME: Record<string, lambda.Runtime> = {
-  'nodejs18.x': lambda.Runtime.NODEJS_18_X,
-  'nodejs20.x': lambda.Runtime.NODEJS_20_X,
-  'nodejs22.x': lambda.Runtime.NODEJS_22_X,
-  'nodejs24.x': lambda.Runtime.NODEJS_24_X,
-};
+/**
+ * The runtimes of the proof: the ground truth's, and nodejs26.x, which runs on
+ * Amazon Linux 2023 as nodejs20.x-24.x do (AWS Lambda, "Lambda runtimes":
+ * https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html).
+ */
+const PROOF_RUNTIMES: readonly RuntimeTruth[] = [...RUNTIMES, { runtime: 'nodejs26.x', major: 26, os: 'Amazon Linux 2023', glibc: '2.34' }];
+const RUNTIME_BY_NAME = new Map(PROOF_RUNTIMES.map((r) => [r.runtime, r]));
+/** The runtimes of the proof that the installed aws-cdk-lib defines (Runtime.NODEJS_<n>_X), by name. */
+const LAMBDA_RUNTIME: Record<string, lambda.Runtime> = Object.fromEntries(PROOF_RUNTIMES
+  .map((r) => [r.runtime, (lambda.Runtime as unknown as Record<string, lambda.Runtime | undefined>)[`NODEJS_${r.major}_X`]])
+  .filter(([, runtime]) => runtime !== undefined));
+/** What the construct can claim: the proof's runtimes that this aws-cdk-lib defines. */
+const DEFINED_RUNTIMES = PROOF_RUNTIMES.filter((r) => LAMBDA_RUNTIME[r.runtime] !== undefined);
 
 /** One row of the report per layer. */
 interface Row {
@@ -71,6 +83,8 @@ interface Row {
   buildMs?: number;
   claimed?: string[];
   searches: Array<{ runtime: string; run: SearchRun }>;
+  /** Majors of PROVEN_NODE_MAJORS that aws-cdk-lib does not define, searched all the same. */
+  beyond: Array<{ runtime: string; run: SearchRun }>;
   refusals: Array<{ runtime: string; reason: string }>;
   notes: string[];
   binaryBytes?: number;
@@ -101,7 +115,7 @@ for (const pin of PINS) {
     let built: BuiltLayer;
     let elf: ElfFacts;
     let engines: string | undefined;
-    const row: Row = { pin, searches: [], refusals: [], notes: [] };
+    const row: Row = { pin, searches: [], beyond: [], refusals: [], notes: [] };
     rows.push(row);
 
     beforeAll(() => {
@@ -119,7 +133,7 @@ for (const pin of PINS) {
       expect(built.hostBuilds).toBe(1);
       expect(built.manifest).toMatchObject({ sdk: pin.sdk.packageName, version: pin.version, architecture: pin.arch, pinned: true });
       expect(elf.machine).toBe(pin.arch);
-      const expected = RUNTIMES.filter((r) => expectedProblem(elf, engines, r, pin.arch) === undefined).map((r) => r.runtime);
+      const expected = DEFINED_RUNTIMES.filter((r) => expectedProblem(elf, engines, r, pin.arch) === undefined).map((r) => r.runtime);
       expect(expected.length).toBeGreaterThan(0);
       expect(row.claimed).toEqual(expected);
       if (pin.sdk === VectorDbSdk.VECTORDB && pin.version === '0.21.2') {
@@ -156,8 +170,23 @@ for (const pin of PINS) {
       expect(row.searches.map((s) => s.runtime)).toContain(pin.arch === 'arm64' ? 'nodejs22.x' : row.claimed![row.claimed!.length - 1]);
     });
 
+    test('loads and searches on every proven Node.js major the installed aws-cdk-lib does not define yet, where its binary and engines.node allow', () => {
+      for (const major of PROVEN_NODE_MAJORS) {
+        const r = PROOF_RUNTIMES.find((t) => t.major === major);
+        if (!r) throw new Error(`PROVEN_NODE_MAJORS names ${major}, which this test has no runtime facts for: add it to PROOF_RUNTIMES`);
+        if (LAMBDA_RUNTIME[r.runtime] || expectedProblem(elf, engines, r, pin.arch) !== undefined) continue;
+        const run = searchOn(built.dir, pin.sdk.packageName, major, pin.arch);
+        expect(run.ids).toEqual(NEAREST);
+        expect(run.version).toBe(pin.version);
+        expect(run.resolvedFrom.startsWith(path.join(built.dir, 'nodejs', 'node_modules'))).toBe(true);
+        expect(run.node).toMatch(new RegExp(`^v${major}\\.`));
+        expect(run.arch).toBe(pin.arch === 'arm64' ? 'arm64' : 'x64');
+        row.beyond.push({ runtime: r.runtime, run });
+      }
+    });
+
     test('VectorDbFunction takes every claimed runtime and refuses the others for the true reason, with a way out', () => {
-      for (const r of RUNTIMES) {
+      for (const r of DEFINED_RUNTIMES) {
         const make = () => new VectorDbFunction(built.stack, `Fn${r.major}`, {
           entry: entryFor(pin.sdk),
           layer: built.layer,
@@ -220,6 +249,21 @@ for (const pin of PINS) {
   });
 }
 
+(HAS_NODE_MAJORS && HAS_EMULATOR && HAS_ARM64_STRIP ? test : test.skip)('PROVEN_NODE_MAJORS is exactly the majors this file loaded and searched each SDK on (x86_64, and arm64 under qemu)', () => {
+  expect([...NODE_MAJORS]).toEqual([...PROVEN_NODE_MAJORS]);
+  const ran = rows.filter((r) => r.buildMs !== undefined);
+  expect(ran.map((r) => `${r.pin.sdk.packageName}@${r.pin.version} ${r.pin.arch}`).sort()).toEqual(PINS.map((p) => `${p.sdk.packageName}@${p.version} ${p.arch}`).sort());
+  const searched = (filter: (r: Row) => boolean) => [...new Set(ran.filter(filter).flatMap((r) => [...r.searches, ...r.beyond])
+    .map((s) => RUNTIME_BY_NAME.get(s.runtime)!.major))].sort((a, b) => a - b);
+  expect(searched(() => true)).toEqual([...PROVEN_NODE_MAJORS]);
+  for (const sdk of [VectorDbSdk.VECTORDB, VectorDbSdk.LANCEDB]) {
+    for (const arch of ['x86_64', 'arm64'] as const) {
+      // Every SDK on the newest proven major, on both architectures.
+      expect(`${sdk.packageName} ${arch}: ${searched((r) => r.pin.sdk === sdk && r.pin.arch === arch).join(' ')}`).toMatch(new RegExp(` ${Math.max(...PROVEN_NODE_MAJORS)}$`));
+    }
+  }
+});
+
 afterAll(() => {
   const lines = [
     '## Pinned layers on each runtime\'s own Node.js (test/integ/runtimes.test.ts)',
@@ -229,7 +273,7 @@ afterAll(() => {
   ];
   for (const r of rows) {
     if (r.buildMs === undefined) continue;
-    const searches = r.searches.map((s) => `${s.run.node} ${s.run.arch}: ${secs(s.run.ms)}`).join('; ');
+    const searches = [...r.searches, ...r.beyond].map((s) => `${s.run.node} ${s.run.arch}: ${secs(s.run.ms)}`).join('; ');
     lines.push(`| ${r.pin.sdk.packageName} ${r.pin.version} ${r.pin.arch} | ${secs(r.buildMs)} | ${bytes(r.unzippedBytes ?? 0)} B | ${(r.claimed ?? []).join(', ')} | ${searches}${r.notes.length ? ` (${r.notes.join('; ')})` : ''} | ${r.refusals.map((x) => `${x.runtime} (${x.reason})`).join(', ') || 'none'} |`);
   }
   const arm = rows.filter((r) => r.binaryBytes !== undefined);
@@ -237,7 +281,7 @@ afterAll(() => {
     lines.push('', '### arm64: stripped on this x86-64 host, loaded under qemu-user', '', '| layer | binary as published | stripped | saved | tool | emulated load + search |', '| --- | --- | --- | --- | --- | --- |');
     for (const r of arm) {
       const saved = (r.binaryBytesBeforeStrip ?? 0) - (r.binaryBytes ?? 0);
-      lines.push(`| ${r.pin.sdk.packageName} ${r.pin.version} | ${bytes(r.binaryBytesBeforeStrip!)} B | ${bytes(r.binaryBytes!)} B | ${bytes(saved)} B (${((saved / r.binaryBytesBeforeStrip!) * 100).toFixed(0)}%) | ${r.stripTool} | ${r.searches.map((s) => `${s.run.node}: ${secs(s.run.ms)}`).join('; ')} |`);
+      lines.push(`| ${r.pin.sdk.packageName} ${r.pin.version} | ${bytes(r.binaryBytesBeforeStrip!)} B | ${bytes(r.binaryBytes!)} B | ${bytes(saved)} B (${((saved / r.binaryBytesBeforeStrip!) * 100).toFixed(0)}%) | ${r.stripTool} | ${[...r.searches, ...r.beyond].map((s) => `${s.run.node}: ${secs(s.run.ms)}`).join('; ')} |`);
     }
   }
   if (rows.some((r) => r.buildMs !== undefined)) writeReport('integ-runtimes.md', lines.join('\n'));

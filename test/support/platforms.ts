@@ -26,7 +26,7 @@ export type Arch = 'x86_64' | 'arm64';
 export type Feature = 'container' | 'emulator' | 'node-majors';
 
 /** The Node.js majors of the Lambda runtimes the tests cover. */
-export const NODE_MAJORS: readonly number[] = [18, 20, 22, 24];
+export const NODE_MAJORS: readonly number[] = [18, 20, 22, 24, 26];
 
 /** The repository's root (this file is test/support/platforms.ts). */
 export const REPO_DIR = path.resolve(__dirname, '..', '..');
