@@ -47,8 +47,16 @@ export function queryVectors(n: number, dimension: number): number[][] {
   return embeddingRows(n, dimension, 1_000_000_000, 4242).map((r) => r.vector);
 }
 
+/** How a table is grown. */
+export interface Growth {
+  readonly batches: number;
+  readonly batchSize: number;
+  readonly dimension: number;
+  readonly seed?: number;
+}
+
 /** Appends `batches` batches of `batchSize` rows (ids 0..), creating the table with the first. */
-export async function appendInBatches(db: any, name: string, options: { batches: number; batchSize: number; dimension: number; seed?: number }): Promise<any> {
+export async function appendInBatches(db: any, name: string, options: Growth): Promise<any> {
   let table: any;
   for (let b = 0; b < options.batches; b++) {
     const rows = embeddingRows(options.batchSize, options.dimension, b * options.batchSize, options.seed ?? 1);
