@@ -12,7 +12,7 @@ import type { TableReport } from './maintenance';
 /** The metrics' namespace. */
 export const METRICS_NAMESPACE = 'CdkVectorDbLayer/Maintenance';
 
-type Unit = 'Count' | 'Bytes' | 'Milliseconds';
+type Unit = 'Count' | 'Bytes' | 'Milliseconds' | 'Megabytes';
 
 /** The EMF line of one table's report (a JSON object on one line). */
 export function emfLine(report: TableReport, timestamp: number = Date.now()): string {
@@ -28,6 +28,7 @@ export function emfLine(report: TableReport, timestamp: number = Date.now()): st
     ['VersionsRemoved', report.prune?.oldVersionsRemoved, 'Count'],
     ['IndexBuildMs', report.index.buildMs, 'Milliseconds'],
     ['DurationMs', report.durationMs, 'Milliseconds'],
+    ['PeakRssMb', report.peakRssMb, 'Megabytes'],
     ['Failed', report.status === 'failed' ? 1 : 0, 'Count'],
   ];
   const present = metrics.filter(([, v]) => typeof v === 'number' && Number.isFinite(v)) as Array<[string, number, Unit]>;

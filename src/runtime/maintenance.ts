@@ -135,6 +135,8 @@ export interface TableReport {
   /** Milliseconds per step: measure, optimize (or compact and cleanup), index. */
   readonly stepMs: Record<string, number>;
   readonly durationMs: number;
+  /** The process's peak resident memory so far (MB): what the function's memory size must hold. */
+  readonly peakRssMb: number;
 }
 
 /** A whole run. */
@@ -146,6 +148,8 @@ export interface MaintenanceReport {
   readonly left: string[];
   readonly lock: { readonly kind: 'file'; readonly file: string; readonly heldBy?: LockInfo; readonly tookOver?: LockInfo } | { readonly kind: 'none'; readonly reason: string };
   readonly durationMs: number;
+  /** The process's peak resident memory (MB), Node.js and the SDK included. */
+  readonly peakRssMb: number;
 }
 
 /** Thrown inside a table's run when the time budget is spent. */
@@ -176,7 +180,7 @@ export async function maintain(db: any, options: MaintainOptions = {}): Promise<
     const ttlMs = Number.isFinite(left) ? left : (options.lockTtlSeconds ?? 900) * 1000;
     const attempt = acquireFolderLock(folder, { owner: options.owner, expiresAt: new Date(Date.now() + ttlMs) });
     if ('busy' in attempt) {
-      return { status: 'locked', tables: [], left: [], lock: { kind: 'file', file: `${folder}/.cdk-vectordb-maintenance.lock`, heldBy: attempt.busy }, durationMs: ms(started) };
+      return { status: 'locked', tables: [], left: [], lock: { kind: 'file', file: `${folder}/.cdk-vectordb-maintenance.lock`, heldBy: attempt.busy }, durationMs: ms(started), peakRssMb: peakRssMb() };
     }
     lock = attempt.held;
     lockReport = { kind: 'file', file: lock.file, ...(attempt.tookOver ? { tookOver: attempt.tookOver } : {}) };
@@ -199,7 +203,7 @@ export async function maintain(db: any, options: MaintainOptions = {}): Promise<
       log(emfLine(report));
     }
     const failed = reports.some((r) => r.status === 'failed');
-    return { status: left.length > 0 || failed ? 'partial' : 'done', tables: reports, left, lock: lockReport, durationMs: ms(started) };
+    return { status: left.length > 0 || failed ? 'partial' : 'done', tables: reports, left, lock: lockReport, durationMs: ms(started), peakRssMb: peakRssMb() };
   } finally {
     lock?.release();
   }
@@ -216,8 +220,8 @@ async function maintainTable(db: any, name: string, c: TableContext): Promise<Ta
   const started = performance.now();
   const stepMs: Record<string, number> = {};
   const skipped: string[] = [];
-  const step = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
-    if (c.remaining() < c.reserveMs) throw new OutOfTime(`${label}: less than ${c.reserveMs} ms left`);
+  const step = async <T>(label: string, fn: () => Promise<T>, budgeted = true): Promise<T> => {
+    if (budgeted && c.remaining() < c.reserveMs) throw new OutOfTime(`${label}: less than ${c.reserveMs} ms left`);
     const t = performance.now();
     try {
       return await fn();
@@ -244,6 +248,7 @@ async function maintainTable(db: any, name: string, c: TableContext): Promise<Ta
     ...(error ? { error } : {}),
     stepMs,
     durationMs: ms(started),
+    peakRssMb: peakRssMb(),
   });
   try {
     const table: any = await step('open', () => db.openTable(name));
@@ -251,10 +256,6 @@ async function maintainTable(db: any, name: string, c: TableContext): Promise<Ta
     sdk = typeof table.isOpen === 'function' ? '@lancedb/lancedb' : 'vectordb';
     const vector = c.vectorIndex?.mode === 'off' ? undefined : await vectorColumn(table, c.vectorIndex?.column);
     before = await step('measure', () => measure(table, name, c.folder, vector?.name));
-
-    // The index first: a build commits a version, which the pruning below then counts as old, so
-    // a run leaves nothing for the next one to prune; compaction keeps an index (it remaps it).
-    index = await vectorIndex(table, sdk, vector, before, c, step);
 
     const olderThan = new Date(Date.now() - c.cleanupSeconds * 1000);
     if (sdk === '@lancedb/lancedb') {
@@ -281,7 +282,11 @@ async function maintainTable(db: any, name: string, c: TableContext): Promise<Ta
       }
     }
 
-    after = await step('measure', () => measure(table, name, c.folder, vector?.name));
+    // The index last: built on the compacted table. (Built before, its commit would still
+    // reference the small fragments, whose files would stay until the next run's pruning.)
+    index = await vectorIndex(table, sdk, vector, before, c, step);
+    // Reading the figures is quick and writes nothing: done whatever time is left.
+    after = await step('measure', () => measure(table, name, c.folder, vector?.name), false);
     return report('done');
   } catch (e) {
     if (e instanceof OutOfTime) {
@@ -293,7 +298,7 @@ async function maintainTable(db: any, name: string, c: TableContext): Promise<Ta
   }
 }
 
-type Step = <T>(label: string, fn: () => Promise<T>) => Promise<T>;
+type Step = <T>(label: string, fn: () => Promise<T>, budgeted?: boolean) => Promise<T>;
 
 async function vectorIndex(table: any, sdk: TableReport['sdk'], vector: { name: string; dimension: number } | undefined, before: TableFigures, c: TableContext, step: Step): Promise<VectorIndexReport> {
   if (c.vectorIndex?.mode === 'off') return { state: 'off' };
@@ -391,6 +396,11 @@ async function measure(table: any, name: string, folder: string | undefined, vec
 
 function num(v: unknown): number {
   return typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : Number(v ?? 0);
+}
+
+/** Peak resident memory of this process, MB (Linux reports maxRSS in KiB). */
+function peakRssMb(): number {
+  return Math.round(process.resourceUsage().maxRSS / 1024);
 }
 
 function ms(since: number): number {
