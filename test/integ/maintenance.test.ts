@@ -8,6 +8,7 @@
  * writers grow them.
  */
 import * as fs from 'fs';
+import { createRequire } from 'module';
 import * as path from 'path';
 import { Duration } from 'aws-cdk-lib';
 import { VectorDbFunction, VectorDbLayer, VectorDbSdk } from '../../src';
@@ -28,6 +29,7 @@ const settings = (over: Record<string, unknown> = {}) => JSON.stringify({ cleanu
 describe('a maintenance run through the local invoker, on a shared folder', () => {
   const outdir = tempDir('maint');
   let lancedb: any;
+  let vectordb: any;
   let dbDir: string;
   let db: any;
   /** The table's folder before the first run. */
@@ -41,8 +43,15 @@ describe('a maintenance run through the local invoker, on a shared folder', () =
       timeout: Duration.minutes(2),
       environment: { VECTORDB_MAINTENANCE: settings() },
     });
+    new VectorDbFunction(stack, 'MaintainVectordb', {
+      entry: HANDLER,
+      layer: new VectorDbLayer(stack, 'Vectordb', { sdk: VectorDbSdk.VECTORDB, version: '0.21.2' }),
+      timeout: Duration.minutes(2),
+      environment: { VECTORDB_MAINTENANCE: settings() },
+    });
     app.synth();
-    lancedb = lancedbFrom(stagedLayerDir(outdir));
+    lancedb = lancedbFrom(stagedLayerDir(outdir, '0.39.0'));
+    vectordb = createRequire(path.join(stagedLayerDir(outdir, '0.21.2'), 'nodejs', 'node_modules', 'x.js'))('vectordb');
     fs.mkdirSync(SHARED_ROOT, { recursive: true });
     dbDir = fs.mkdtempSync(path.join(SHARED_ROOT, 'maint-db-'));
     db = await lancedb.connect(dbDir);
@@ -52,10 +61,11 @@ describe('a maintenance run through the local invoker, on a shared folder', () =
     if (dbDir) fs.rmSync(dbDir, { recursive: true, force: true });
   });
 
-  const run = (options: { maintenance?: string; timeoutSeconds?: number } = {}): Promise<InvokeResult> => localInvoke({
+  interface RunOptions { maintenance?: string; timeoutSeconds?: number; functionId?: string; uri?: string }
+  const run = (options: RunOptions = {}): Promise<InvokeResult> => localInvoke({
     cdkOut: outdir,
-    functionId: 'Stack/Maintain',
-    env: { VECTORDB_URI: dbDir, ...(options.maintenance ? { VECTORDB_MAINTENANCE: options.maintenance } : {}) },
+    functionId: options.functionId ?? 'Stack/Maintain',
+    env: { VECTORDB_URI: options.uri ?? dbDir, ...(options.maintenance ? { VECTORDB_MAINTENANCE: options.maintenance } : {}) },
     sharedDirs: [dbDir],
     timeoutSeconds: options.timeoutSeconds ?? 120,
   });
@@ -229,4 +239,30 @@ describe('a maintenance run through the local invoker, on a shared folder', () =
     expect(await ids('big')).toEqual(range(0, 20_000));
     say(`killed after ${killedAfter} s; the next run: fragments ${next.tables[0].before?.fragments} -> ${next.tables[0].after?.fragments}, index ${next.tables[0].index.state}, ${next.tables[0].durationMs} ms`);
   }, 240_000);
+
+  test('vectordb 0.21.2: compactFiles, cleanupOldVersions and the index; fragments and versions read from the folder; every row there', async () => {
+    const uri = path.join(dbDir, 'legacy');
+    const legacy = await vectordb.connect(uri);
+    let table: any;
+    for (let b = 0; b < 100; b++) {
+      const rows = embeddingRows(10, DIMENSION, b * 10, 5);
+      if (b === 0) table = await legacy.createTable('docs', rows);
+      else await table.add(rows);
+    }
+    const r = await run({ functionId: 'Stack/MaintainVectordb', uri, maintenance: settings() });
+    const report = reportOf(r);
+    expect(report.tables[0]).toMatchObject({
+      table: 'docs',
+      status: 'done',
+      sdk: 'vectordb',
+      before: { rows: 1000, fragments: 100, versions: 100 },
+      after: { rows: 1000, fragments: 1 },
+      compaction: { fragmentsRemoved: 100, fragmentsAdded: 1 },
+      index: { state: 'built', numPartitions: 32, numSubVectors: 4 },
+    });
+    const again = await vectordb.connect(uri);
+    const rows = await (await again.openTable('docs')).filter('id >= 0').limit(5000).execute();
+    expect(rows.map((row: any) => Number(row.id)).sort((a: number, b: number) => a - b)).toEqual(range(0, 1000));
+    say(`vectordb: fragments ${report.tables[0].before?.fragments} -> ${report.tables[0].after?.fragments}, versions ${report.tables[0].before?.versions} -> ${report.tables[0].after?.versions}, bytes ${report.tables[0].before?.bytes} -> ${report.tables[0].after?.bytes}, index ${report.tables[0].index.state}, run ${report.tables[0].durationMs} ms`);
+  }, 120_000);
 });
