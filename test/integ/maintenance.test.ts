@@ -17,6 +17,7 @@ import type { MaintenanceReport } from '../../src/runtime/maintenance';
 import { LOCK_FILE } from '../../src/runtime/maintenance-lock';
 import { storeFigures } from '../../src/runtime/maintenance-store';
 import { appAt, stagedLayerDir, tempDir } from '../helpers';
+import { startS3rver } from '../support/s3rver';
 import { appendInBatches, embeddingRows, lancedbFrom, medianOf, nearest, plan, queryVectors, recall } from '../support/vector-workload';
 
 const SHARED_ROOT = path.join(__dirname, '..', '..', '.tmp');
@@ -265,4 +266,43 @@ describe('a maintenance run through the local invoker, on a shared folder', () =
     expect(rows.map((row: any) => Number(row.id)).sort((a: number, b: number) => a - b)).toEqual(range(0, 1000));
     say(`vectordb: fragments ${report.tables[0].before?.fragments} -> ${report.tables[0].after?.fragments}, versions ${report.tables[0].before?.versions} -> ${report.tables[0].after?.versions}, bytes ${report.tables[0].before?.bytes} -> ${report.tables[0].after?.bytes}, index ${report.tables[0].index.state}, run ${report.tables[0].durationMs} ms`);
   }, 120_000);
+
+  test('through the local S3 server: compaction, pruning and the index; no lock (reserved concurrency), the same exact neighbours', async () => {
+    const storeDir = tempDir('maint-s3');
+    const { server, endpoint } = await startS3rver(storeDir, 'vectors');
+    try {
+      const storageOptions = { aws_endpoint: endpoint, allow_http: 'true', aws_region: 'us-east-1', aws_access_key_id: 'S3RVER', aws_secret_access_key: 'S3RVER' };
+      const s3db = await lancedb.connect('s3://vectors/db', { storageOptions });
+      const table = await appendInBatches(s3db, 'docs', { batches: 60, batchSize: 10, dimension: DIMENSION });
+      const queries = queryVectors(20, DIMENSION);
+      const exactBefore = await nearest(table, queries, 10, true);
+      const folder = path.join(storeDir, 'vectors', 'db', 'docs.lance');
+      const bytesBefore = storeFigures(folder)!.bytes;
+      const s3run = () => localInvoke({
+        cdkOut: outdir,
+        functionId: 'Stack/Maintain',
+        env: { VECTORDB_URI: 's3://vectors/db', VECTORDB_STORAGE_OPTIONS: JSON.stringify({ aws_endpoint: endpoint, allow_http: 'true' }), AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' },
+        timeoutSeconds: 120,
+      });
+      const report = reportOf(await s3run());
+      expect(report.lock).toEqual({ kind: 'none', reason: expect.stringMatching(/reserved concurrency of 1/) });
+      expect(report.tables[0]).toMatchObject({
+        status: 'done',
+        before: { rows: 600, fragments: 60, versions: 60 },
+        after: { rows: 600, fragments: 1, unindexedRows: 0 },
+        index: { state: 'built', numPartitions: 24, numSubVectors: 4 },
+      });
+      // No bytes for S3 in the report (no listing); s3rver's folder shows them.
+      expect(report.tables[0].before?.bytes).toBeUndefined();
+      reportOf(await s3run());
+      const bytesAfter = storeFigures(folder)!.bytes;
+      expect(bytesAfter).toBeLessThan(bytesBefore);
+      const after = await (await lancedb.connect('s3://vectors/db', { storageOptions })).openTable('docs');
+      const exactAfter = await nearest(after, queries, 10, true);
+      expect(exactAfter.results.map((n) => n.ids)).toEqual(exactBefore.results.map((n) => n.ids));
+      say(`s3rver: fragments 60 -> ${report.tables[0].after?.fragments}, versions 60 -> ${report.tables[0].after?.versions}, bytes in the bucket ${bytesBefore} -> ${bytesAfter} after the next run`);
+    } finally {
+      await server.close();
+    }
+  }, 180_000);
 });
