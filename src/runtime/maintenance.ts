@@ -21,6 +21,13 @@
  *   the unindexed rows reach a tenth of the indexed ones; fragments and
  *   versions are read from the folder (nothing for S3).
  *
+ * Order per table: measure, compaction and pruning (one `optimize`), then
+ * the index (built on the compacted table), measure. Pruning removes the
+ * versions older than the cutoff, but LanceDB deletes the files compaction
+ * replaced only once the compaction's own version is older than the
+ * cutoff: the bytes fall in the run after the one that compacted (with the
+ * 7-day default, a week later). Each run keeps the versions it made itself.
+ *
  * A table's folder (EFS, a local folder) also gives bytes, files and
  * version manifests on the store (maintenance-store.ts). LanceDB commits each
  * step atomically: a run killed between or inside steps leaves a readable
