@@ -12,7 +12,7 @@ import { createRequire } from 'module';
 import * as path from 'path';
 import { Duration } from 'aws-cdk-lib';
 import { VectorDbFunction, VectorDbLayer, VectorDbSdk } from '../../src';
-import { InvokeResult, localInvoke } from '../../src/invoke/local-invoke';
+import { findFunction, InvokeResult, localInvoke } from '../../src/invoke/local-invoke';
 import type { MaintenanceReport } from '../../src/runtime/maintenance';
 import { LOCK_FILE } from '../../src/runtime/maintenance-lock';
 import { storeFigures } from '../../src/runtime/maintenance-store';
@@ -77,6 +77,13 @@ describe('a maintenance run through the local invoker, on a shared folder', () =
   const tableDir = (name: string) => path.join(dbDir, `${name}.lance`);
   const ids = async (name: string) => ((await (await db.openTable(name)).query().select(['id']).toArray()) as any[]).map((r) => Number(r.id)).sort((a, b) => a - b);
   const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
+
+  test('the handler bundle is CommonJS, a few kilobytes, without the SDK (loaded from the layer at run time)', () => {
+    const code = fs.readFileSync(path.join(findFunction(outdir, 'Stack/Maintain').codeAssetPath!, 'index.js'), 'utf-8');
+    expect(code).toMatch(/module\.exports/);
+    expect(code).not.toMatch(/require\("(vectordb|@lancedb\/lancedb|apache-arrow)"\)/);
+    expect(code.length).toBeLessThan(60_000);
+  });
 
   test('compaction, pruning and the index: same exact neighbours, fewer fragments, versions and bytes, faster queries; the index is used', async () => {
     // 2,000 rows of 32 dimensions, appended in 200 batches of 10: 200 fragments, 200 versions.
