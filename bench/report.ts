@@ -7,6 +7,7 @@ import type { ColdStartPart, LayoutStats } from './coldstart';
 import type { Stat } from './common';
 import type { CompressPart } from './compress';
 import type { LayerPart, LayerRow } from './layer';
+import type { MaintainPart } from './maintain';
 import type { SynthPart } from './synth';
 
 export interface Machine {
@@ -30,6 +31,7 @@ export interface Results {
   readonly coldstart?: ColdStartPart;
   readonly compress?: CompressPart;
   readonly cache?: CachePart;
+  readonly maintain?: MaintainPart;
   readonly targets: Target[];
 }
 
@@ -54,7 +56,7 @@ const pct = (r: number) => `${(100 * r).toFixed(1)}%`;
 const label = (r: { sdk: string; version: string }) => `\`${r.sdk}\` ${r.version}`;
 
 /** Evaluates the issue's targets against the measured results. */
-export function evaluateTargets(r: Pick<Results, 'layer' | 'synth' | 'coldstart' | 'compress' | 'cache'>): Target[] {
+export function evaluateTargets(r: Pick<Results, 'layer' | 'synth' | 'coldstart' | 'compress' | 'cache' | 'maintain'>): Target[] {
   const out: Target[] = [];
   const synthRows = r.synth?.rows ?? [];
   if (synthRows.length > 0) {
@@ -453,6 +455,7 @@ export function renderMarkdown(r: Results, level: number): string {
   }
   if (r.compress) out.push(...renderCompress(r.compress, h));
   if (r.cache) out.push(...renderCache(r.cache, h));
+  if (r.maintain) out.push(...renderMaintain(r.maintain, h));
   out.push(`Time per part: ${Object.entries(r.partSeconds).map(([k, v]) => `${k} ${v.toFixed(0)} s`).join(', ')}.`);
   return `${out.join('\n')}\n`;
 }
@@ -475,6 +478,31 @@ function renderCompress(c: CompressPart, h: string): string[] {
     out.push(`| | compressed / uncompressed | ${x(row.ratios.unzipped, 3)} | ${x(row.ratios.zipped, 3)} | | | | ${rat(row.ratios.coldMs)} (+${range(row.addedColdMs, sec2)} s) | ${rat(row.ratios.secondInvokeMs)} | ${rat(row.ratios.requireMaxRss)} | |`);
   }
   out.push('');
+  return out;
+}
+
+function renderMaintain(m: MaintainPart, h: string): string[] {
+  const out: string[] = [`${h} Maintenance run (\`maintain\`, ${label(m)})`, ''];
+  out.push(`A table of ${m.rows.toLocaleString('en-US')} rows of ${m.dimension} dimensions appended in ${m.batches} batches (vectors near an 8-dimensional surface, as embeddings are), in a folder shared with the function (the EFS case); `
+    + `then one maintenance run: the handler of \`VectorDbMaintenance\` (src/maintenance-handler) run by the local invoker${onNode(m)} in a new execution environment, \`cleanupOlderThanSeconds: 0\`: `
+    + `compaction, every version older than the run pruned, the IVF_PQ index built (${m.indexParameters.numPartitions} partitions, ${m.indexParameters.numSubVectors} sub-vectors). `
+    + `Latency: the median of 20 fixed queries (top 10), exact search (\`bypassVectorIndex\`), from the bench's process. Medians of ${m.runs} run(s) (min-max); ratios after / before run by run.`, '');
+  out.push('| | before | after | after / before |');
+  out.push('| --- | ---: | ---: | ---: |');
+  const n = (v: number) => v.toLocaleString('en-US');
+  out.push(`| fragments | ${range(m.before.fragments, n)} | ${range(m.after.fragments, n)} | ${range(m.ratios.fragments, (v) => x(v, 4))} |`);
+  out.push(`| versions | ${range(m.before.versions, n)} | ${range(m.after.versions, n)} | ${range(m.ratios.versions, (v) => x(v, 4))} |`);
+  out.push(`| bytes on the store, MB | ${range(m.before.bytes, mb)} | ${range(m.after.bytes, mb)} | ${rat(m.ratios.bytes)} |`);
+  out.push(`| files | ${range(m.before.files, n)} | ${range(m.after.files, n)} | |`);
+  out.push(`| after the next run: bytes, MB | | ${range(m.afterNext.bytes, mb)} | ${rat(m.ratios.bytesAfterNext)} |`);
+  out.push(`| after the next run: files, versions | | ${range(m.afterNext.files, n)}, ${range(m.afterNext.versions, n)} | |`);
+  out.push(`| exact query median, ms | ${range(m.before.exactMedianMs, msf)} | ${range(m.after.exactMedianMs, msf)} | ${range(m.ratios.exactLatency, (v) => x(v, 3))} |`);
+  out.push(`| query through the index, median ms | | ${range(m.indexedMedianMs, msf)} | ${range(m.ratios.indexedOverExactBefore, (v) => x(v, 3))} (of the exact query before) |`);
+  out.push('');
+  out.push('Bytes rise in the run that compacts (the compacted copy and the index are written, and LanceDB deletes the replaced files only once the compaction\'s own version is older than the cutoff) and fall in the next run.', '');
+  out.push(`Same nearest neighbours (ids and distances) before and after: ${m.sameNeighbours ? 'yes, every run' : 'NO'}. The index is in the query plan: ${m.indexUsed ? 'yes' : 'NO'}; recall@10 against exact search ${range(m.recallAt10, (v) => x(v, 3))} (LanceDB's default 20 probes, no refine). `
+    + `The run: ${range(m.runMs, sec)} s (index build ${range(m.indexBuildMs, sec)} s, optimize ${range(m.optimizeMs, sec)} s), peak RSS of the function ${range(m.peakRssMb, (v) => v.toFixed(0))} MB. `
+    + `A run with nothing to do: ${range(m.idleRunMs, msf)} ms, ${m.idleWroteNothing ? 'no new version and no new file' : 'it WROTE something'}. Appending the ${m.batches} batches took ${range(m.appendMs, sec)} s.`, '');
   return out;
 }
 

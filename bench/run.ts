@@ -1,7 +1,7 @@
 /**
  * `npx projen bench`: runs the benchmark parts, each in its own process
  * (bench/layer.ts, bench/synth.ts, bench/coldstart.ts, bench/compress.ts,
- * bench/cache.ts), and writes
+ * bench/cache.ts, bench/maintain.ts), and writes
  * bench/results.json, bench/results.md and the `## Benchmarks` section of
  * README.md.
  *
@@ -20,7 +20,7 @@ import * as path from 'path';
 import { log, run, RUNS, timed, tsNodeChild } from './common';
 import { evaluateTargets, renderResultsFile, Results, updateReadme } from './report';
 
-const PARTS = ['layer', 'synth', 'coldstart', 'compress', 'cache'] as const;
+const PARTS = ['layer', 'synth', 'coldstart', 'compress', 'cache', 'maintain'] as const;
 type Part = typeof PARTS[number];
 
 const ROOT = path.join(__dirname, '..');
@@ -98,6 +98,7 @@ function main(): void {
     coldstart: (measured.coldstart ?? previous.coldstart) as Results['coldstart'],
     compress: (measured.compress ?? previous.compress) as Results['compress'],
     cache: (measured.cache ?? previous.cache) as Results['cache'],
+    maintain: (measured.maintain ?? previous.maintain) as Results['maintain'],
   };
   const cpus = os.cpus();
   const rerender = parts.length === 0 && previous.date !== undefined && previous.machine !== undefined && previous.command !== undefined;
