@@ -80,7 +80,10 @@ export interface VectorDbMaintenanceProps {
   /**
    * How old a table version must be before a run prunes it (and deletes the
    * files only it uses). Time travel (`checkout`) reaches back this far. At
-   * least 1 hour, in whole seconds.
+   * least 1 hour, in whole seconds. A handler that keeps a table open across
+   * invocations reads the version it opened until it reopens it, and Lambda
+   * recycles execution environments only every few hours: below a day,
+   * reopen tables (or set a read consistency interval) in such handlers.
    *
    * @default Duration.days(7) (LanceDB's own default)
    */

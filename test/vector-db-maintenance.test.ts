@@ -16,7 +16,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
-import { appAt, FIXTURES, tempDir } from './helpers';
+import { appAt, FIXTURES, readmeSnippet, tempDir } from './helpers';
 import { ExampleStack } from '../examples/app';
 import {
   VectorDatabase, VectorDbFunction, VectorDbLayer, VectorDbMaintenance, VectorDbMaintenanceProps, VectorDbSdk, VectorIndexMode,
@@ -161,6 +161,23 @@ test('a schedule more frequent than a run may last is a warning', () => {
   Annotations.fromStack(stack).hasWarning('/Stack/Maintenance', Match.stringLikeRegexp('every 300 seconds, more often than a run may last \\(timeout 900 seconds\\)'));
 });
 
+test('the README snippet synthesizes, in an app whose lock file resolves @lancedb/lancedb 0.39.0', () => {
+  const code = readmeSnippet('## Keeping tables healthy', /new VectorDbMaintenance\(this, 'Maintenance'/)
+    .split('\n').filter((l) => !l.startsWith('import ')).join('\n');
+  const { app, stack, bucket } = stackWithBucket();
+  const cwd = process.cwd();
+  process.chdir(LANCEDB_APP);
+  try {
+    new Function('Duration', 'events', 'VectorDatabase', 'VectorDbMaintenance', 'bucket', code).call(stack, Duration, events, VectorDatabase, VectorDbMaintenance, bucket);
+  } finally {
+    process.chdir(cwd);
+  }
+  app.synth();
+  const maintenance = stack.node.findChild('Maintenance') as VectorDbMaintenance;
+  expect([maintenance.function.vectorDbLayer.sdk.packageName, maintenance.function.vectorDbLayer.version]).toEqual(['@lancedb/lancedb', '0.39.0']);
+  Template.fromStack(stack).hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 day)' });
+});
+
 describe('the layer', () => {
   test('shares the app functions\' layer by default: one layer for the SDK and version the app resolves', () => {
     const { app, stack, bucket } = stackWithBucket();
@@ -274,7 +291,7 @@ describe('refuses at synth what a run could not do', () => {
     ['a table twice', () => ({ tables: ['docs', 'faq', 'docs'] }),
       'Stack/Maintenance: tables[2] repeats tables[0], got "docs"; list each table once'],
     ['cleanupOlderThan under an hour', () => ({ cleanupOlderThan: Duration.minutes(30) }),
-      'Stack/Maintenance: cleanupOlderThan must be at least 1 hour, got "30 minutes": a function that opened an older version (a warm function keeps its table open; an invocation lasts up to 15 minutes) would find its files deleted under it; use Duration.hours(1) or more, such as Duration.days(7) (LanceDB\'s default)'],
+      'Stack/Maintenance: cleanupOlderThan must be at least 1 hour, got "30 minutes": a younger version may still be in use (a search, a commit or a run that started on it: an invocation lasts up to 15 minutes), and its files would be deleted under it; use Duration.hours(1) or more, such as Duration.days(7) (LanceDB\'s default)'],
     ['cleanupOlderThan in fractions of a second', () => ({ cleanupOlderThan: Duration.millis(7200500) }),
       'Stack/Maintenance: cleanupOlderThan must be a whole number of seconds, got "2 hours 500 millis"; give it in whole seconds, minutes, hours or days'],
     ['a timeout over Lambda\'s 15 minutes', () => ({ timeout: Duration.minutes(20) }),

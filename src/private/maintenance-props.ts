@@ -165,7 +165,7 @@ export function cleanupSeconds(where: string, duration: Duration): number {
       prop: 'cleanupOlderThan',
       problem: 'must be at least 1 hour',
       value: duration.toHumanString(),
-      why: 'a function that opened an older version (a warm function keeps its table open; an invocation lasts up to 15 minutes) would find its files deleted under it',
+      why: 'a younger version may still be in use (a search, a commit or a run that started on it: an invocation lasts up to 15 minutes), and its files would be deleted under it',
       fix,
     });
   }
