@@ -27,6 +27,10 @@ export { ENV, SDKS } from './settings';
 export type { VectorDbSettings } from './settings';
 export { openOrCreateTable, plain, search } from './query';
 export type { LanceConnection, LanceQuery, LanceTable, Row, SearchOptions } from './query';
+export { DEFAULT_CLEANUP_OLDER_THAN_SECONDS, maintain } from './maintenance';
+export type { MaintainOptions, MaintenanceReport, TableFigures, TableReport, VectorIndexOptions, VectorIndexReport } from './maintenance';
+export { indexParameters } from './maintenance-index';
+export type { IndexParameters } from './maintenance-index';
 
 /** Options of `connect`. */
 export interface ConnectOptions {
