@@ -147,6 +147,19 @@ export interface VectorDbMaintenanceProps {
   readonly timeout?: Duration;
 
   /**
+   * Reserve a concurrency of 1 for the function, so that runs never
+   * overlap. Lambda keeps at least 100 executions unreserved (10 in accounts
+   * whose quota is 10, as some new accounts have), where any reservation
+   * fails the deployment: there, turn this off. Runs then keep apart by a
+   * lock on EFS; on S3, overlapping runs on one table meet as LanceDB
+   * commit conflicts (each commit is atomic: the table stays readable; a run
+   * may fail, and the alarm goes off).
+   *
+   * @default true
+   */
+  readonly reserveConcurrency?: boolean;
+
+  /**
    * The VPC of the function: needed with `VectorDatabase.efs`, whose mount
    * targets it must reach.
    *
@@ -249,8 +262,8 @@ export class VectorDbMaintenance extends Construct {
       vpcSubnets: props.vpcSubnets,
       securityGroups: props.securityGroups,
       depsLockFilePath: props.depsLockFilePath,
-      // One run at a time: a second would only wait for the first's lock.
-      reservedConcurrentExecutions: 1,
+      // One run at a time: a second would only meet the first's lock or commits.
+      reservedConcurrentExecutions: props.reserveConcurrency === false ? undefined : 1,
       // A failed run raises the alarm; an immediate retry would meet the same failure, and the next scheduled run goes on.
       retryAttempts: 0,
       environment: { [MAINTENANCE_ENV]: settings },

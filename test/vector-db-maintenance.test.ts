@@ -154,6 +154,13 @@ test('tables, schedule, cleanupOlderThan, vectorIndex, memorySize and timeout go
   template.hasResourceProperties('AWS::Lambda::Function', { MemorySize: 10240, Timeout: 300 });
 });
 
+test('reserveConcurrency: false leaves the concurrency unreserved (accounts whose quota allows no reservation)', () => {
+  const { app, stack, bucket } = stackWithBucket();
+  new VectorDbMaintenance(stack, 'Maintenance', props(bucket, { reserveConcurrency: false }));
+  app.synth();
+  Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', { MemorySize: 3008, ReservedConcurrentExecutions: Match.absent() });
+});
+
 test('a schedule more frequent than a run may last is a warning', () => {
   const { app, stack, bucket } = stackWithBucket();
   new VectorDbMaintenance(stack, 'Maintenance', props(bucket, { schedule: events.Schedule.rate(Duration.minutes(5)) }));
