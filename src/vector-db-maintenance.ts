@@ -21,8 +21,9 @@ import { IVectorDbLayer } from './vector-db-layer';
 export enum VectorIndexMode {
   /**
    * Build an IVF_PQ index on a table once it has at least 256 rows (fewer
-   * cannot train it), and refresh it as rows are added; the index
-   * parameters follow the row count and the vector dimension.
+   * cannot train it), and refresh it as rows are added: √rows partitions
+   * (at most 4096), and the divisor of the dimension nearest dimension / 8
+   * as sub-vectors.
    */
   AUTO = 'AUTO',
   /** Never build or touch a vector index: compaction and version cleanup only. */
