@@ -90,7 +90,9 @@ export interface S3DatabaseOptions {
    * `version` (Number). Lance checks it with `DescribeTable` on first use.
    * The function gets `dynamodb:DescribeTable`, `GetItem` and `Query`, plus
    * `PutItem` with `DatabaseAccess.APPEND`, and `DeleteItem` too with
-   * `DatabaseAccess.MAINTAIN`, on this table only.
+   * `DatabaseAccess.MAINTAIN`, on this table only. A writer (`APPEND`) also
+   * gets `s3:DeleteObject` on the commit store's staging manifests only
+   * (`<prefix>/<table>.lance/_versions/<n>.manifest-<uuid>`), which each commit writes, copies and deletes.
    *
    * @see https://lancedb.github.io/lancedb/guides/storage/#dynamodb-commit-store-for-concurrent-writes
    * @default - no commit store: `s3://bucket/prefix`; recent Lance versions commit with S3 conditional writes instead
@@ -238,6 +240,8 @@ export abstract class VectorDatabase {
 }
 
 const DEFAULT_FOLDER = 'vectordb';
+/** The staging manifests of Lance's external commit store, below the database's prefix. */
+const STAGING_MANIFESTS = '*/_versions/*.manifest-*';
 const DEFAULT_PREFIX = 'vectordb';
 const DEFAULT_MOUNT_PATH = '/mnt/vectordb';
 
@@ -313,6 +317,17 @@ class S3Database extends VectorDatabase {
         actions: DYNAMODB_ACTIONS[access],
         resources: [table.tableArn],
       }));
+      if (access === DatabaseAccess.APPEND) {
+        // With a commit store every commit writes a staging manifest
+        // (_versions/<n>.manifest-<uuid>), copies it to its final name and
+        // deletes it (lance-table io/commit/external_manifest.rs,
+        // finalize_manifest; older Lance fails the commit when that delete is
+        // denied): a writer may delete those, and nothing else.
+        fn.addToRolePolicy(new iam.PolicyStatement({
+          actions: ['s3:DeleteObject'],
+          resources: [this.bucket.arnForObjects(`${this.prefix ? `${this.prefix}/` : ''}${STAGING_MANIFESTS}`)],
+        }));
+      }
       if (reader) {
         table.encryptionKey?.grantDecrypt(fn);
       } else {

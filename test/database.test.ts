@@ -500,7 +500,8 @@ describe('access levels per role (DatabaseAccess)', () => {
       kms: ['kms:Decrypt'],
     });
     expect(actionsOfRole(stack, fns.APPEND)).toEqual({
-      s3: ['s3:GetObject', 's3:ListBucket', 's3:PutObject'],
+      // DeleteObject on the commit store's staging manifests only (below)
+      s3: ['s3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject'],
       dynamodb: ['dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
       kms: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
     });
@@ -509,6 +510,12 @@ describe('access levels per role (DatabaseAccess)', () => {
       dynamodb: ['dynamodb:DeleteItem', 'dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
       kms: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
     });
+    // A writer's only delete: the staging manifests each commit through the commit table writes, copies and deletes.
+    const deletes = statements(stack).filter((s) => actionsOf(s).includes('s3:DeleteObject'));
+    expect(deletes.map((s) => flat(resourcesOf(s)[0])).sort()).toEqual([
+      '<Bucket83908E77.Arn>/vectordb/*',
+      '<Bucket83908E77.Arn>/vectordb/*/_versions/*.manifest-*',
+    ]);
     expect(envOf(stack, 'Reader').VECTORDB_ACCESS).toBe('READ');
     expect(envOf(stack, 'Writer').VECTORDB_ACCESS).toBe('APPEND');
     expect(envOf(stack, 'Maintainer').VECTORDB_ACCESS).toBe('MAINTAIN');

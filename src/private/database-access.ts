@@ -5,19 +5,28 @@ export type AccessLevel = 'READ' | 'APPEND' | 'MAINTAIN';
 export const ACCESS_LEVELS: readonly AccessLevel[] = ['READ', 'APPEND', 'MAINTAIN'];
 
 /**
- * The IAM actions each access level gets, per service. Found by recording
- * every request both SDKs (`vectordb` 0.21.2 and `@lancedb/lancedb` 0.39.0)
- * sent to a local S3 server for create table, add, open and search,
- * optimize (compaction and version cleanup), create index and drop table:
- * test/integ/s3-actions.test.ts records them and fails when a level lacks an
- * action its operations called.
+ * The S3 object actions of each access level (plus `s3:ListBucket`, limited
+ * to the prefix, for all). Found by recording every request both SDKs
+ * (`vectordb` 0.21.2 and `@lancedb/lancedb` 0.39.0, from their layers) sent
+ * to a local S3 server for each operation; test/integ/s3-actions.test.ts
+ * records them again and fails when a level lacks an action its operations
+ * called. What was seen, the same for both SDKs:
  *
- * - READ (open, count, search, list versions): GetObject and ListBucket.
- * - APPEND (create table, add): also PutObject (new data files, the new
- *   manifest with a conditional `If-None-Match: *` put, the transaction file).
- *   No delete: an append never removes an object.
- * - MAINTAIN (optimize, cleanup, create index, drop table): also
- *   DeleteObject (compaction's and cleanup's old files, a dropped table).
+ * - open and search: ListBucket (`GET ?list-type=2&prefix=`) and GetObject.
+ * - create table: ListBucket and PutObject (data file, then the manifest with
+ *   `If-None-Match: *`); add: the same plus GetObject (the latest manifest).
+ * - compaction (`optimize` / `compactFiles`) and index building: the same as
+ *   add. Neither deletes: the old files stay until a cleanup.
+ * - version cleanup (`optimize({ cleanupOlderThan })` / `cleanupOldVersions`):
+ *   GetObject, HEAD, ListBucket with a delimiter, and DeleteObjects
+ *   (`POST ?delete`, authorized as s3:DeleteObject per key).
+ * - drop table: ListBucket and DeleteObjects.
+ *
+ * No multipart upload, copy or abort at these sizes (LanceDB uploads files
+ * over its part size in parts, which s3:PutObject covers; aborting one takes
+ * s3:AbortMultipartUpload, not granted: a bucket lifecycle rule cleans up).
+ * So READ reads, APPEND adds PutObject and never deletes, and only MAINTAIN,
+ * for cleanup and drop, gets DeleteObject.
  */
 export const S3_OBJECT_ACTIONS: Record<AccessLevel, string[]> = {
   READ: ['s3:GetObject'],
@@ -30,7 +39,10 @@ export const S3_OBJECT_ACTIONS: Record<AccessLevel, string[]> = {
  * lance-table src/io/commit/dynamodb.rs): DescribeTable (key schema check on
  * first use), GetItem and Query (a version, the latest version) to read;
  * PutItem (the conditional put of a new version, then its final path) to
- * commit; DeleteItem only when a table is dropped.
+ * commit; DeleteItem when a table is dropped (its versions' items), which is
+ * maintenance. The five were seen against a local DynamoDB when the commit
+ * store was added (create, concurrent adds, open, drop, both SDKs); they are
+ * split by level here from that source, not recorded again.
  */
 export const DYNAMODB_ACTIONS: Record<AccessLevel, string[]> = {
   READ: ['dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Query'],

@@ -21,6 +21,7 @@
  * JavaScript and TypeScript handlers only.
  */
 import { defaultLoader, detectSdk, detectSdkSync, loadFailure, ModuleLoader } from './modules';
+import { cacheSizes, sessionFor } from './session';
 import { ENV, readSdk, readSettings, SDKS, VectorDbSettings } from './settings';
 
 export { ENV, SDKS } from './settings';
@@ -31,6 +32,10 @@ export { DEFAULT_CLEANUP_OLDER_THAN_SECONDS, maintain } from './maintenance';
 export type { MaintainOptions, MaintenanceReport, TableFigures, TableReport, VectorIndexOptions, VectorIndexReport } from './maintenance';
 export { indexParameters } from './maintenance-index';
 export type { IndexParameters } from './maintenance-index';
+export { CACHE_SHARES, cacheSizes, clearSessions, LANCEDB_DEFAULT_CACHE_BYTES } from './session';
+export type { CacheSizes } from './session';
+export { append, CommitConflictError, isCommitConflict, withCommitRetry } from './retry';
+export type { AppendResult, RetryOptions } from './retry';
 
 /** Options of `connect`. */
 export interface ConnectOptions {
@@ -40,6 +45,16 @@ export interface ConnectOptions {
   readonly storageOptions?: Record<string, string>;
   /** Loads a module by name. Default: `require` from the task root (then NODE_PATH). For tests. */
   readonly load?: ModuleLoader;
+  /**
+   * Bytes of `@lancedb/lancedb`'s index cache. Default: `VECTORDB_INDEX_CACHE_BYTES`,
+   * else 1/8 of the function's memory (at least 16 MiB); outside Lambda, LanceDB's 6 GiB.
+   */
+  readonly indexCacheBytes?: number;
+  /**
+   * Bytes of `@lancedb/lancedb`'s metadata cache. Default: `VECTORDB_METADATA_CACHE_BYTES`,
+   * else 1/16 of the function's memory (at least 8 MiB); outside Lambda, LanceDB's 1 GiB.
+   */
+  readonly metadataCacheBytes?: number;
 }
 
 /**
@@ -92,6 +107,13 @@ export async function loadSdk<T = any>(sdk?: string, load?: ModuleLoader): Promi
  * Cloud, with either SDK. For LanceDB Cloud the API key is read from Secrets
  * Manager at run time, once per execution environment.
  *
+ * With `@lancedb/lancedb` (0.21.2 and later) the connection gets a `Session`
+ * whose caches are sized from the function's memory (see session.ts:
+ * index 1/8, metadata 1/16), not LanceDB's server defaults of 6 GiB and
+ * 1 GiB; `indexCacheBytes`, `metadataCacheBytes` or the environment variables
+ * `VECTORDB_INDEX_CACHE_BYTES` and `VECTORDB_METADATA_CACHE_BYTES` override it.
+ * `vectordb` has no Session: its caches are Lance's defaults of its version.
+ *
  * Reuse the returned connection across invocations (keep the promise in a
  * module-level variable).
  */
@@ -119,7 +141,12 @@ export async function connect<T = any>(options: ConnectOptions = {}): Promise<T>
     const awsRegion = storageOptions.aws_region ?? storageOptions.region;
     return sdk.connect({ uri: s.uri, storageOptions, ...(awsRegion ? { awsRegion } : {}) });
   }
-  return sdk.connect(s.uri, { storageOptions });
+  // The session goes in the options: @lancedb/lancedb 0.22.3 to 0.39.0 take a
+  // session as connect's third argument too, but drop it (measured: a session
+  // passed that way stays empty; in the options it fills).
+  const sizes = cacheSizes(env, options);
+  const session = sizes ? sessionFor(sdk, sizes) : undefined;
+  return sdk.connect(s.uri, { storageOptions, ...(session ? { session } : {}) });
 }
 
 const apiKeys = new Map<string, Promise<string>>();

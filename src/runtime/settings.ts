@@ -17,6 +17,10 @@ export const ENV = {
   CLOUD_REGION: 'VECTORDB_CLOUD_REGION',
   /** What the function may do to the database (`DatabaseAccess`): `READ`, `APPEND` or `MAINTAIN`. */
   ACCESS: 'VECTORDB_ACCESS',
+  /** Bytes of `@lancedb/lancedb`'s index cache (default: 1/8 of the function's memory; see session.ts). */
+  INDEX_CACHE_BYTES: 'VECTORDB_INDEX_CACHE_BYTES',
+  /** Bytes of `@lancedb/lancedb`'s metadata cache (default: 1/16 of the function's memory). */
+  METADATA_CACHE_BYTES: 'VECTORDB_METADATA_CACHE_BYTES',
 } as const;
 
 /** The SDKs the helper knows how to call. */
