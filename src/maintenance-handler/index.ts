@@ -20,14 +20,21 @@ export interface MaintenanceContext {
   getRemainingTimeInMillis(): number;
 }
 
-let connection: Promise<any> | undefined;
+/** One connection per execution environment; a failed one is opened again by the next invocation. */
+function open(): Promise<any> {
+  const pending = connect();
+  pending.catch(() => {
+    if (connection === pending) connection = undefined;
+  });
+  return pending;
+}
+
+// Opened during init (loading the SDK from the layer takes a few hundred ms), not in the run's time.
+let connection: Promise<any> | undefined = process.env.VECTORDB_URI ? open() : undefined;
 
 export const handler = async (_event: unknown, context: MaintenanceContext): Promise<MaintenanceReport> => {
   const settings = readMaintenanceSettings(process.env[MAINTENANCE_ENV]);
-  connection ??= connect().catch((e) => {
-    connection = undefined;
-    throw e;
-  });
+  connection ??= open();
   const report = await maintain(await connection, {
     ...settings,
     remainingMs: () => context.getRemainingTimeInMillis(),
