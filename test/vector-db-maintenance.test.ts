@@ -296,7 +296,7 @@ describe('refuses at synth what a run could not do', () => {
     ['a /tmp database', () => ({ database: VectorDatabase.tmp() }),
       'Stack/Maintenance: database is VectorDatabase.tmp(), a folder in each execution environment\'s own /tmp, got "/tmp/vectordb": the maintenance function would see an empty /tmp of its own, never the tables your functions write; keep the tables where functions share them (VectorDatabase.s3 or VectorDatabase.efs) and give that database here'],
     ['a read-only database', (_s, b) => ({ database: VectorDatabase.s3(b, { readOnly: true }) }),
-      'Stack/Maintenance: database was made with readOnly: true, got "s3://${Token[TOKEN.'],
+      'Stack/Maintenance: database was made with readOnly: true: maintenance rewrites and deletes files (compaction, version cleanup), which a read-only database grants no function; give the maintenance a database made without readOnly, with the same bucket and prefix (or access point)'],
     ['an empty table list', () => ({ tables: [] }),
       'Stack/Maintenance: tables must list at least one table, got []; leave tables out to maintain every table of the database'],
     ['a table name LanceDB refuses', () => ({ tables: ['docs', 'my docs'] }),

@@ -109,7 +109,8 @@ export function checkDatabase(where: string, database: unknown) {
     throw propError(where, {
       prop: 'database',
       problem: 'was made with readOnly: true',
-      value: uri,
+      // An S3 URI holds the bucket's name as a token: shown only when it is a literal.
+      ...(Token.isUnresolved(uri) ? {} : { value: uri }),
       why: 'maintenance rewrites and deletes files (compaction, version cleanup), which a read-only database grants no function',
       fix: 'give the maintenance a database made without readOnly, with the same bucket and prefix (or access point)',
     });
