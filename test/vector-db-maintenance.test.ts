@@ -154,6 +154,19 @@ test('tables, schedule, cleanupOlderThan, vectorIndex, memorySize and timeout go
   template.hasResourceProperties('AWS::Lambda::Function', { MemorySize: 10240, Timeout: 300 });
 });
 
+test('an EFS database: the function mounts the access point in the VPC given', () => {
+  const { app, stack, bucket } = stackWithBucket();
+  const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 1, natGateways: 0, subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+  const accessPoint = new efs.FileSystem(stack, 'Fs', { vpc }).addAccessPoint('Ap');
+  new VectorDbMaintenance(stack, 'Maintenance', props(bucket, { database: VectorDatabase.efs(accessPoint), vpc }));
+  app.synth();
+  Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+    FileSystemConfigs: [Match.objectLike({ LocalMountPath: '/mnt/vectordb' })],
+    VpcConfig: Match.objectLike({ SubnetIds: Match.anyValue() }),
+    Environment: { Variables: Match.objectLike({ VECTORDB_URI: '/mnt/vectordb', VECTORDB_ACCESS: 'MAINTAIN' }) },
+  });
+});
+
 test('reserveConcurrency: false leaves the concurrency unreserved (accounts whose quota allows no reservation)', () => {
   const { app, stack, bucket } = stackWithBucket();
   new VectorDbMaintenance(stack, 'Maintenance', props(bucket, { reserveConcurrency: false }));
@@ -303,6 +316,8 @@ describe('refuses at synth what a run could not do', () => {
       'Stack/Maintenance: tables[1] must be a LanceDB table name: letters, digits, _, - and . (not only dots), got "my docs": LanceDB refuses it (Table names can only contain alphanumeric characters, underscores, hyphens, and periods); write the name your handlers pass to openTable, or leave tables out to maintain every table'],
     ['a table named ..', () => ({ tables: ['..'] }),
       'Stack/Maintenance: tables[0] must be a LanceDB table name: letters, digits, _, - and . (not only dots), got "..": '],
+    ['more tables than the environment holds', () => ({ tables: Array.from({ length: 80 }, (_, i) => `table_with_a_long_name_${String(i).padStart(3, '0')}`) }),
+      'Stack/Maintenance: tables makes the settings 2416 characters long, more than the 2048 this construct allows in VECTORDB_MAINTENANCE: Lambda allows 4 KB for all of a function\'s environment variables; leave tables out to maintain every table, or split the tables over two VectorDbMaintenance constructs'],
     ['a table twice', () => ({ tables: ['docs', 'faq', 'docs'] }),
       'Stack/Maintenance: tables[2] repeats tables[0], got "docs"; list each table once'],
     ['cleanupOlderThan under an hour', () => ({ cleanupOlderThan: Duration.minutes(30) }),
