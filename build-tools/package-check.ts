@@ -101,7 +101,7 @@ const pack = JSON.parse(packJson.slice(packJson.indexOf('[')))[0] as { files: Ar
 const files = pack.files.map((f) => f.path);
 for (const required of ['lib/index.js', 'lib/index.d.ts', '.jsii', 'bin/cdk-vectordb-layer', 'layer-assets/build-layer.js', 'layer-assets/recipe/build.js',
   'layer-assets/recipe/loader-template.js', 'layer-assets/types/recipe/build.d.ts', 'layer-assets/sdks.json', 'layer-assets/pins/vectordb-0.21.2-x86_64/package-lock.json',
-  'lib/invoke/scripts/bootstrap.cjs', 'lib/runtime/index.js', 'README.md', 'LICENSE']) {
+  'lib/invoke/scripts/bootstrap.cjs', 'lib/runtime/index.js', 'lib/maintenance-handler/index.js', 'README.md', 'LICENSE']) {
   if (!files.includes(required)) failures.push(`npm pack: ${required} is missing`);
 }
 for (const forbidden of [/^src\/(?!invoke\/scripts\/)/, /^test\//, /^examples\//, /^bench\//, /^build-tools\//, /^\.ci\//, /^\.tmp\//, /\.test\.[jt]s$/]) {
