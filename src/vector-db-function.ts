@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { DatabaseAccess, VectorDatabase } from './database';
 import { tableFacts } from './private/compatibility';
 import { callerFile, checkLocalBundler, checkPackageManager, esbuildInstallation } from './private/entry';
-import { pathOf, propError } from './private/errors';
+import { atFunction, pathOf, propError } from './private/errors';
 import { checkAgainstSdk, checkProps, findProject, MAX_LAYERS } from './private/function-props';
 import { checkRuntime, chooseDefaultRuntime, runtimeNotes } from './private/function-runtime';
 import { chooseLayer } from './private/layer-choice';
@@ -16,7 +16,7 @@ import { detectSdkImports, SDK_MODULES } from './private/sdk-detection';
 import { InputNames, knownVersionProblem } from './private/version-problems';
 import { ENV } from './runtime';
 import { VectorDbSdk } from './sdk';
-import { IVectorDbLayer, LAMBDA_UNZIPPED_LIMIT_BYTES, VectorDbLayer } from './vector-db-layer';
+import { IVectorDbLayer, LAMBDA_UNZIPPED_LIMIT_BYTES, VectorDbLayer, VectorDbLayerProps } from './vector-db-layer';
 
 /** The runtime helper's folder: its imports of the SDKs are by variable, never the handler's choice. */
 const RUNTIME_HELPER_DIR = path.resolve(__dirname, 'runtime');
@@ -155,12 +155,12 @@ export class VectorDbFunction extends nodejs.NodejsFunction {
     }
 
     if (!props.layer) refuseKnownVersionProblem(where, choice.sdk, choice.version!, architecture);
-    const layer = props.layer ?? VectorDbLayer.getOrCreate(scope, {
+    const layer = props.layer ?? ownLayer(where, scope, {
       sdk: choice.sdk,
       version: choice.version,
       architecture,
       compressBinary: props.compressBinary,
-    }, { versionPropName: 'sdkVersion' });
+    });
     checkEphemeralStorage(where, props.ephemeralStorageSize, layer);
     if (architecture.name !== layer.architecture.name) {
       throw propError(where, {
@@ -357,4 +357,13 @@ function checkEphemeralStorage(where: string, size: Size | undefined, layer: IVe
     why: 'the binary is decompressed into /tmp at each cold start',
     fix: `set ephemeralStorageSize to at least Size.mebibytes(${mib}), or use a layer without compressBinary`,
   });
+}
+
+/** The function's own (hidden, shared) layer; its errors told at the function's path. */
+function ownLayer(where: string, scope: Construct, props: VectorDbLayerProps): IVectorDbLayer {
+  try {
+    return VectorDbLayer.getOrCreate(scope, props, { versionPropName: 'sdkVersion' });
+  } catch (e) {
+    throw atFunction(where, e);
+  }
 }

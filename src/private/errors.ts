@@ -40,6 +40,19 @@ export class VectorDbConfigError extends Error {
   }
 }
 
+/**
+ * A layer's error raised while a function builds its hidden layer, told at
+ * the function's path (where the user wrote the props) with the layer's path
+ * in brackets, so the message never points at a construct the user did not
+ * write. Other errors pass through.
+ */
+export function atFunction(where: string, e: unknown): unknown {
+  if (!(e instanceof VectorDbConfigError) || e.constructPath === where) return e;
+  const moved = new VectorDbConfigError(where, { prop: e.prop, problem: '', fix: '' });
+  moved.message = `${where}: ${e.message.slice(e.constructPath.length + 2)} (building its layer ${e.constructPath})`;
+  return moved;
+}
+
 /** `<prop> <problem>, got <value>: <why>; <fix>`, the message without the path. */
 export function formatProblem(p: PropProblem): string {
   const got = Object.prototype.hasOwnProperty.call(p, 'value') ? `, got ${shown(p.value)}` : '';
