@@ -29,7 +29,20 @@ import type { MaintenanceReport } from '../src/runtime/maintenance';
 import { storeFigures } from '../src/runtime/maintenance-store';
 import { appendInBatches, lancedbFrom, medianOf, nearest, plan, queryVectors, recall } from '../test/support/vector-workload';
 
-export const MAINTAIN_SHAPE = { batches: 500, batchSize: 100, dimension: 128, queries: 20, k: 10 } as const;
+/**
+ * The table's shape. `BENCH_MAINTAIN_BATCH_SIZE` scales the rows (500 batches
+ * each way) to find how far one run goes: a trial, never the recorded results.
+ */
+export const MAINTAIN_SHAPE = {
+  batches: 500,
+  batchSize: Number(process.env.BENCH_MAINTAIN_BATCH_SIZE ?? 100),
+  dimension: 128,
+  queries: 20,
+  k: 10,
+} as const;
+if (!Number.isInteger(MAINTAIN_SHAPE.batchSize) || MAINTAIN_SHAPE.batchSize < 1) {
+  throw new Error(`BENCH_MAINTAIN_BATCH_SIZE must be a whole number of rows per batch, got ${JSON.stringify(process.env.BENCH_MAINTAIN_BATCH_SIZE)}`);
+}
 const SDK = { sdk: '@lancedb/lancedb', version: '0.39.0' } as const;
 const SHARED_ROOT = path.join(__dirname, '..', '.tmp');
 const HANDLER = path.join(__dirname, '..', 'src', 'maintenance-handler', 'index.ts');

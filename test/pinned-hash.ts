@@ -6,4 +6,4 @@
  * value here in the same commit. A hash that moves without such a change
  * rebuilds and redeploys every user's layer for nothing.
  */
-export const PINNED_HASH = '283a0f6ead2d0d281ff8c326542dab8ef4bd085ae4237c61c1c047366eeca29d';
+export const PINNED_HASH = '7fef4156e186ca48191efc5def29d35c2a83b2fb1a6d5ca86fefd64b6e5938d1';

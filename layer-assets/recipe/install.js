@@ -112,7 +112,7 @@ async function npmInstall(project, options) {
   const started = Date.now();
   const r = await npm.runNpmAsync(args, {
     cwd: project,
-    onTick: () => options.progress.update(fs.existsSync(nodeModules) ? megabytes(measure(nodeModules).bytes) : ''),
+    onTick: () => options.progress.update(unpackedSoFar(nodeModules)),
   });
   const what = `npm install of ${options.sdk}@${options.version} for linux-${CPU_BY_ARCHITECTURE[options.architecture]}-gnu`;
   // npm reports a package it could not unpack (disk full, read-only) as a warning and still exits 0.
@@ -128,6 +128,22 @@ async function npmInstall(project, options) {
     throw new LayerBuildError(`${what} failed: ${why}${hint}\n${npm.tail(r.output)}`, 'NPM_FAILED');
   }
   return Date.now() - started;
+}
+
+/**
+ * The bytes npm has unpacked so far, for the progress line; '' before
+ * node_modules exists and while npm moves or removes files under the count
+ * (a failed install removes what it unpacked: a throw here, in a timer, would
+ * end the build without its error file and leave its work folder behind).
+ * @param {string} nodeModules
+ * @returns {string}
+ */
+function unpackedSoFar(nodeModules) {
+  try {
+    return fs.existsSync(nodeModules) ? megabytes(measure(nodeModules).bytes) : '';
+  } catch {
+    return '';
+  }
 }
 
 module.exports = { writeProject, installFlags, npmInstall, normalizeLockfile };
