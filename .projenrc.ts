@@ -67,8 +67,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     jestConfig: {
       // Tests build real layers through the npm registry.
       testTimeout: 10 * 60 * 1000,
-      // Layer builds are heavy on disk and network: one file at a time.
-      maxWorkers: 1,
+      // Two files at once on CI's 2 cores: most integ tests wait on npm, qemu or
+      // a container more than they compute. Real builds run with the layer cache
+      // off or their own, so two workers never share a build.
+      maxWorkers: 2,
       // Layers the tests build go to a cache of this checkout (.tmp/layer-cache), never the user's.
       setupFiles: ['<rootDir>/test/setup-env.js'],
       // Downloads and caches of the tests (Node.js builds, sysroots) live in .tmp.
