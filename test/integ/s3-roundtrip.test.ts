@@ -13,17 +13,7 @@ import { syntheticRows } from '../../examples/handlers/ingest';
 import { VectorDbSdk } from '../../src';
 import { findFunction, localInvoke } from '../../src/invoke/local-invoke';
 import { appAt, tempDir } from '../helpers';
-
-/** The part of s3rver's API the test uses (the package ships no types). */
-interface S3rverServer {
-  readonly store: { listObjects(bucket: string, options: ListOptions): Promise<Listing> };
-  run(): Promise<{ address: string; port: number }>;
-  close(): Promise<void>;
-}
-interface ListOptions { readonly delimiter?: string; readonly prefix?: string; readonly maxKeys?: number }
-interface Listing { readonly objects: Array<{ key: string }>; readonly commonPrefixes: string[]; readonly isTruncated: boolean }
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const S3rver: new (options: Record<string, unknown>) => S3rverServer = require('s3rver');
+import { S3rverServer, startS3rver } from '../support/s3rver';
 
 const BUCKET = 'vectors';
 const DIMENSIONS = 8;
@@ -39,42 +29,14 @@ function bruteForce(rows: Array<{ id: number; vector: number[] }>, query: number
     .slice(0, k);
 }
 
-/**
- * s3rver 3.7.1's filesystem store stops walking at every folder below the
- * delimiter, so a delimiter listing (`prefix=current/&delimiter=/`, how
- * LanceDB's tableNames() finds tables) never reaches
- * `current/vectors.lance/_versions/1.manifest` and reports no common prefix:
- * the second ingest would not see the table. This lists without the delimiter
- * and groups the keys, as S3 does. Nothing else of s3rver is changed.
- */
-function fixDelimiterListing(s: S3rverServer) {
-  const list = s.store.listObjects.bind(s.store);
-  s.store.listObjects = async (bucket, options) => {
-    if (!options.delimiter) return list(bucket, options);
-    const { delimiter, prefix = '', maxKeys = Infinity } = options;
-    const all = await list(bucket, { ...options, delimiter: undefined, maxKeys: Infinity });
-    const objects: Listing['objects'] = [];
-    const commonPrefixes = new Set<string>();
-    for (const o of all.objects) {
-      const at = o.key.slice(prefix.length).indexOf(delimiter);
-      if (at === -1) objects.push(o);
-      else commonPrefixes.add(o.key.slice(0, prefix.length + at + 1));
-    }
-    return { objects: objects.slice(0, maxKeys), commonPrefixes: [...commonPrefixes].sort(), isTruncated: objects.length > maxKeys };
-  };
-}
-
 let server: S3rverServer;
 let storeDir: string;
 let endpoint: string;
 
 beforeAll(async () => {
   storeDir = tempDir('s3rver');
-  // port 0: the OS picks a free port
-  server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: storeDir, configureBuckets: [{ name: BUCKET, configs: [] }] });
-  fixDelimiterListing(server);
-  const { port } = await server.run();
-  endpoint = `http://127.0.0.1:${port}`;
+  // s3rver with the delimiter-listing fix LanceDB needs (test/support/s3rver.ts)
+  ({ server, endpoint } = await startS3rver(storeDir, BUCKET));
 });
 
 afterAll(async () => {

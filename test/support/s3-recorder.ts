@@ -8,17 +8,7 @@
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import { tempDir } from '../helpers';
-
-/** The part of s3rver's API the tests use (the package ships no types). */
-interface S3rverServer {
-  readonly store: { listObjects(bucket: string, options: ListOptions): Promise<Listing> };
-  run(): Promise<{ address: string; port: number }>;
-  close(): Promise<void>;
-}
-interface ListOptions { readonly delimiter?: string; readonly prefix?: string; readonly maxKeys?: number }
-interface Listing { readonly objects: Array<{ key: string }>; readonly commonPrefixes: string[]; readonly isTruncated: boolean }
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const S3rver: new (options: Record<string, unknown>) => S3rverServer = require('s3rver');
+import { startS3rver } from './s3rver';
 
 /** One request as the server saw it. */
 export interface S3Request {
@@ -47,29 +37,6 @@ export interface RecordingS3 {
   close(): Promise<void>;
 }
 
-/**
- * s3rver 3.7.1's filesystem store stops walking at every folder below the
- * delimiter, so a delimiter listing (how LanceDB finds tables) reports no
- * common prefix. This lists without the delimiter and groups the keys, as
- * S3 does. Nothing else of s3rver is changed.
- */
-function fixDelimiterListing(s: S3rverServer) {
-  const list = s.store.listObjects.bind(s.store);
-  s.store.listObjects = async (bucket, options) => {
-    if (!options.delimiter) return list(bucket, options);
-    const { delimiter, prefix = '', maxKeys = Infinity } = options;
-    const all = await list(bucket, { ...options, delimiter: undefined, maxKeys: Infinity });
-    const objects: Listing['objects'] = [];
-    const commonPrefixes = new Set<string>();
-    for (const o of all.objects) {
-      const at = o.key.slice(prefix.length).indexOf(delimiter);
-      if (at === -1) objects.push(o);
-      else commonPrefixes.add(o.key.slice(0, prefix.length + at + 1));
-    }
-    return { objects: objects.slice(0, maxKeys), commonPrefixes: [...commonPrefixes].sort(), isTruncated: objects.length > maxKeys };
-  };
-}
-
 /** Options of `startRecordingS3`. */
 export interface RecordingS3Options {
   /**
@@ -83,9 +50,9 @@ export interface RecordingS3Options {
 /** Starts s3rver with `bucket` on a free loopback port, and the recording proxy in front of it. */
 export async function startRecordingS3(bucket: string, options: RecordingS3Options = {}): Promise<RecordingS3> {
   const storeDir = tempDir('s3rver');
-  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: storeDir, configureBuckets: [{ name: bucket, configs: [] }] });
-  fixDelimiterListing(server);
-  const { port } = await server.run();
+  // s3rver with the delimiter-listing fix LanceDB needs (./s3rver.ts); nothing else of it is changed.
+  const { server, endpoint: direct } = await startS3rver(storeDir, bucket);
+  const port = Number(new URL(direct).port);
   const requests: S3Request[] = [];
   /** Per key, the conditional PUT in progress. */
   const locks = new Map<string, Promise<void>>();

@@ -4,8 +4,7 @@
  * at every folder below the delimiter, so a delimiter listing
  * (`prefix=current/&delimiter=/`, how LanceDB's tableNames() finds tables)
  * never reaches `current/vectors.lance/_versions/1.manifest`. This lists
- * without the delimiter and groups the keys, as S3 does. (The same fix as
- * test/integ/s3-roundtrip.test.ts's.)
+ * without the delimiter and groups the keys, as S3 does. Shared by every S3 test.
  */
 /** The part of s3rver's API the tests use (the package ships no types). */
 export interface S3rverServer {
