@@ -7,12 +7,12 @@
  * simulated: PATHs with and without strip, an injected platform. Fast tier:
  * no build, no network.
  */
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { appAt, dockerStub, tempDir, withEnv } from './helpers';
+import { which } from './support/platforms';
 import { LayerBuildMethod, VectorDbLayer, VectorDbLayerProps } from '../src';
 import { layerAssetHash } from '../src/private/asset-hash';
 import { EngineProbe } from '../src/private/container-engine';
@@ -125,12 +125,18 @@ describe('the asset hash records an unstripped binary', () => {
       return { key, annotations: Annotations.fromStack(stack) };
     });
   }
-  /** node and npm (the synth asks npm its version), and nothing else of the host's. */
+  /**
+   * node and npm (the synth asks npm its version), and nothing else of the
+   * host's. npm is the one on PATH, followed to its npm-cli.js: `npm root -g`
+   * would answer beside whichever node runs it, and an official Node.js build
+   * from the registry (CI's Node.js 22/24 runs) carries no npm there.
+   */
   const node = (() => {
     const dir = tempDir('node-bin');
     fs.symlinkSync(process.execPath, path.join(dir, 'node'));
-    const npm = spawnSync('npm', ['root', '-g'], { encoding: 'utf-8', shell: false }).stdout.trim();
-    fs.symlinkSync(path.join(npm, 'npm', 'bin', 'npm-cli.js'), path.join(dir, 'npm'));
+    const npm = which('npm');
+    if (!npm) throw new Error('no npm on PATH');
+    fs.symlinkSync(fs.realpathSync(npm), path.join(dir, 'npm'));
     return dir;
   })();
 
