@@ -9,7 +9,7 @@ import { DatabaseAccess, VectorDatabase } from './database';
 import { pathOf } from './private/errors';
 import {
   checkDatabase, checkMaintainable, checkMemory, checkTables, cleanupSeconds, MAINTENANCE_ENV,
-  maintenanceEntry, rateSeconds, settingsJson, timeoutSeconds, vectorIndexSettings,
+  maintenanceEntry, projectRootFor, rateSeconds, settingsJson, timeoutSeconds, vectorIndexSettings,
 } from './private/maintenance-props';
 import { VectorDbSdk } from './sdk';
 import { VectorDbFunction } from './vector-db-function';
@@ -245,6 +245,7 @@ export class VectorDbMaintenance extends Construct {
     if (props.layer) checkMaintainable(where, 'layer', 'holds', props.layer.sdk.packageName, props.layer.version);
     else if (props.sdk && props.sdkVersion) checkMaintainable(where, 'sdkVersion', 'is', props.sdk.packageName, props.sdkVersion);
     const entry = maintenanceEntry(where);
+    const projectRoot = projectRootFor(where, entry, props.depsLockFilePath);
     super(scope, id);
 
     this.function = new VectorDbFunction(this, 'Function', {
@@ -263,6 +264,7 @@ export class VectorDbMaintenance extends Construct {
       vpcSubnets: props.vpcSubnets,
       securityGroups: props.securityGroups,
       depsLockFilePath: props.depsLockFilePath,
+      ...(projectRoot ? { projectRoot } : {}),
       // One run at a time: a second would only meet the first's lock or commits.
       reservedConcurrentExecutions: props.reserveConcurrency === false ? undefined : 1,
       // A failed run raises the alarm; an immediate retry would meet the same failure, and the next scheduled run goes on.

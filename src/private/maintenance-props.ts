@@ -3,6 +3,7 @@ import * as path from 'path';
 import { Duration, Token } from 'aws-cdk-lib';
 import * as semver from 'semver';
 import { READ_ONLY_DATABASES } from './database-access';
+import { findLockFile } from './entry';
 import { constructError, propError } from './errors';
 
 /**
@@ -73,6 +74,31 @@ export function maintenanceEntry(where: string, dir = path.join(__dirname, '..',
     if (fs.existsSync(file)) return file;
   }
   throw constructError(where, `the maintenance handler is missing from this copy of cdk-vectordb-layer (no index.ts or index.js in ${dir}); reinstall the package, or run \`npx projen compile\` in a checkout`);
+}
+
+/**
+ * The `projectRoot` the maintenance function needs, or undefined when
+ * NodejsFunction's default (the lock file's folder) holds the handler, as it
+ * does for a package installed in the app's node_modules. A linked package
+ * (`npm link`, a workspace outside the app) or this repository's own tests
+ * keep the handler elsewhere, and aws-cdk-lib (2.278.0) refuses an entry
+ * outside projectRoot: then the nearest folder holding both.
+ */
+export function projectRootFor(where: string, entry: string, depsLockFilePath: string | undefined): string | undefined {
+  const lockDir = path.dirname(findLockFile(where, depsLockFilePath));
+  const outside = (dir: string) => {
+    const relative = path.relative(dir, entry);
+    return relative.startsWith('..') || path.isAbsolute(relative);
+  };
+  if (!outside(lockDir)) return undefined;
+  let dir = lockDir;
+  while (outside(dir)) {
+    const parent = path.dirname(dir);
+    // Another drive (Windows): no folder holds both; NodejsFunction says so.
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+  return dir;
 }
 
 /** What a database is, from its URI: the two a maintenance function cannot serve are refused. */
