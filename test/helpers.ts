@@ -5,6 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, AssetStaging, Stack } from 'aws-cdk-lib';
 import { run } from '../src/cli/main';
+import type { FunctionInfo } from '../src/invoke/types';
 
 export const FIXTURES = path.join(__dirname, 'fixtures');
 
@@ -206,4 +207,21 @@ export function unzipTo(zip: string): string {
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   return dir;
+}
+
+/** A function as the invoker reads it from a template, with nothing on disk: for the invoker's decisions (emulation, container). */
+export function fakeFunction(architecture: 'x86_64' | 'arm64', runtime = 'nodejs22.x'): FunctionInfo {
+  return {
+    stackId: 'Stack',
+    stackName: 'Stack',
+    logicalId: 'Fn',
+    path: 'Stack/Fn',
+    templateFile: '/nowhere/Stack.template.json',
+    handler: 'index.handler',
+    runtime,
+    architecture,
+    environment: {},
+    memorySize: 128,
+    layers: [],
+  };
 }

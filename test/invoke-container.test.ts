@@ -9,26 +9,12 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { tempDir } from './helpers';
+import { fakeFunction, tempDir } from './helpers';
 import { containerFor, osMismatchWarning } from '../src/invoke/container';
-import { FunctionInfo, LocalInvokeError } from '../src/invoke/types';
+import { LocalInvokeError } from '../src/invoke/types';
 import { EngineProbe } from '../src/private/container-engine';
 
-function fnOf(architecture: 'x86_64' | 'arm64'): FunctionInfo {
-  return {
-    stackId: 'Stack',
-    stackName: 'Stack',
-    logicalId: 'Fn',
-    path: 'Stack/Fn',
-    templateFile: '/nowhere/Stack.template.json',
-    handler: 'index.handler',
-    runtime: 'nodejs22.x',
-    architecture,
-    environment: {},
-    memorySize: 128,
-    layers: [],
-  };
-}
+const fnOf = fakeFunction;
 
 /** An engine stand-in named `name`: `version` answers, `run ... <image> -e <script>` runs the script with this node; each call logged. */
 function fakeEngine(name: 'docker' | 'podman'): { probe: EngineProbe; calls: () => string[][] } {

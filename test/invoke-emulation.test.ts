@@ -7,9 +7,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { appAt, cliInProcess, CliRun, tempDir } from './helpers';
+import { appAt, cliInProcess, CliRun, fakeFunction, tempDir } from './helpers';
 import { emulationFor, emulationNote, EmulationRequest } from '../src/invoke/emulation';
-import { FunctionInfo, LocalInvokeError } from '../src/invoke/types';
+import { LocalInvokeError } from '../src/invoke/types';
 
 type Arch = 'x86_64' | 'arm64';
 const HOST: Arch = process.arch === 'arm64' ? 'arm64' : 'x86_64';
@@ -20,21 +20,7 @@ const FACTS = {
   x86_64: { qemu: 'qemu-x86_64-static', loader: 'lib64/ld-linux-x86-64.so.2', elf: 'x86-64', cross: 'libc6-amd64-cross libstdc++6-amd64-cross libatomic1-amd64-cross', cpu: 'x64' },
 } as const;
 
-function fnOf(architecture: Arch, runtime = 'nodejs22.x'): FunctionInfo {
-  return {
-    stackId: 'Stack',
-    stackName: 'Stack',
-    logicalId: 'Fn',
-    path: 'Stack/Fn',
-    templateFile: '/nowhere/Stack.template.json',
-    handler: 'index.handler',
-    runtime,
-    architecture,
-    environment: {},
-    memorySize: 128,
-    layers: [],
-  };
-}
+const fnOf = fakeFunction;
 
 /** A folder holding executables that must never run here (they exit 99). */
 function binWith(...names: string[]): string {
