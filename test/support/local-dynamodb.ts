@@ -11,6 +11,7 @@ import * as fs from 'fs';
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import * as path from 'path';
+import { forward } from './forward';
 import { cacheDir } from './platforms';
 
 const DYNALITE = 'dynalite@4.0.0';
@@ -58,16 +59,9 @@ export async function startRecordingDynamoDb(tableName: string): Promise<Recordi
   const operations: Array<{ operation: string; status: number }> = [];
   const proxy = http.createServer((req, res) => {
     const target = String(req.headers['x-amz-target'] ?? '');
-    const up = http.request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers }, (r) => {
+    forward(req, res, port, (r) => {
       operations.push({ operation: target.replace(/^DynamoDB_\d+\./, ''), status: r.statusCode ?? 0 });
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
     });
-    up.on('error', (e) => {
-      res.writeHead(502);
-      res.end(String(e));
-    });
-    req.pipe(up);
   });
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   await createTable(port, tableName);

@@ -8,6 +8,7 @@
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import { tempDir } from '../helpers';
+import { forward } from './forward';
 import { startS3rver } from './s3rver';
 
 /** One request as the server saw it. */
@@ -64,7 +65,7 @@ export async function startRecordingS3(bucket: string, options: RecordingS3Optio
   });
   const proxy = http.createServer(async (req, res) => {
     const conditional = options.conditionalWrites && req.method === 'PUT' && req.headers['if-none-match'] === '*';
-    if (!conditional) return forward(req, res);
+    if (!conditional) return record(req, res);
     const key = new URL(req.url ?? '/', 'http://local').pathname;
     const before = locks.get(key) ?? Promise.resolve();
     let release = () => {};
@@ -80,14 +81,14 @@ export async function startRecordingS3(bucket: string, options: RecordingS3Optio
         return;
       }
       await new Promise<void>((resolve) => {
-        forward(req, res);
+        record(req, res);
         res.on('close', resolve);
       });
     } finally {
       release();
     }
   });
-  const forward = (req: http.IncomingMessage, res: http.ServerResponse) => {
+  const record = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://local');
     const headers: Record<string, string> = {};
     for (const h of ['if-none-match', 'if-match', 'x-amz-copy-source']) {
@@ -97,7 +98,7 @@ export async function startRecordingS3(bucket: string, options: RecordingS3Optio
     const chunks: Buffer[] = [];
     const deleteObjects = req.method === 'POST' && url.searchParams.has('delete');
     if (deleteObjects) req.on('data', (c: Buffer) => chunks.push(c));
-    const upstream = http.request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+    forward(req, res, port, (up) => {
       const deleteKeys = deleteObjects ? [...Buffer.concat(chunks).toString('utf-8').matchAll(/<Key>([^<]*)<\/Key>/g)].map((m) => m[1]) : undefined;
       requests.push({
         method: req.method ?? 'GET',
@@ -108,14 +109,7 @@ export async function startRecordingS3(bucket: string, options: RecordingS3Optio
         status: up.statusCode ?? 0,
         ...(deleteKeys ? { deleteKeys } : {}),
       });
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
     });
-    upstream.on('error', (e) => {
-      res.writeHead(502);
-      res.end(String(e));
-    });
-    req.pipe(upstream);
   };
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   const proxyPort = (proxy.address() as AddressInfo).port;
