@@ -1,4 +1,4 @@
-import { awscdk, javascript } from 'projen';
+import { awscdk, github, javascript } from 'projen';
 
 /**
  * One naming scheme for every jsii target: the npm name `cdk-vectordb-layer`,
@@ -97,6 +97,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
 
   gitignore: ['/.tmp/', 'cdk.out/', '.jsii.tabl.json'],
+
+  // The build job runs .ci/run (below), which fails when the build changes a
+  // file: no job pushes the build's changes back to the branch.
+  buildWorkflowOptions: { mutableBuild: false },
 });
 
 project.tsconfigDev.addInclude('.projenrc.ts');
@@ -206,7 +210,7 @@ project.addTask('demo', {
 
 // Speed and size, measured; not part of the test run.
 const bench = project.addTask('bench', {
-  description: 'Measure layer build time and size (vs a plain npm install and the floor), synth cost, local cold start, the compressed binary (sizes and cold start against the uncompressed layer) and the machine-wide layer cache (warm vs cold, 20 Apps in one process, disk per cdk.out, a real `cdk synth`); writes bench/results.{md,json} and the README Benchmarks section',
+  description: 'Measure layer build time and size (vs a plain npm install and the floor), synth cost, local cold start, the compressed binary (sizes and cold start against the uncompressed layer) and the machine-wide layer cache (warm vs cold, 20 Apps in one process, disk per cdk.out, a real `cdk synth`); writes bench/results.{md,json} with the commit each part measured',
 });
 bench.exec('ts-node --transpile-only --project tsconfig.dev.json bench/run.ts');
 
@@ -242,6 +246,61 @@ project.addTask('audit:signatures', {
   receiveArgs: true,
 });
 
+
+// GitHub runs what CI runs here: .ci/run on a fresh clone, as root, with every
+// platform the tests need set up (.ci/lib: podman, qemu and an arm64 sysroot,
+// the Node.js builds, memory cgroups) and required, so that no platform test
+// passes by skipping. .ci/lib is written for Debian (it fetches Debian
+// bookworm packages through the host's apt sources, arm64 ones included, which
+// an Ubuntu runner's sources do not serve), so the job runs in a privileged
+// Debian container (podman, binfmt, cgroups); podman's storage is a folder of
+// the runner's disk (overlay on the container's overlay root does not work).
+// The build workflow's job is .ci/run (then the artifact for the package-*
+// jobs); the release workflow's release job waits for .ci/run --full (the
+// same, then test:full, the release tier).
+const ciJob = (args: string, checkout: github.workflows.JobStep): github.workflows.Job => ({
+  runsOn: ['ubuntu-latest'],
+  // (--privileged goes in by an override below: GitHub takes container.options as one string.)
+  container: { image: 'debian:bookworm', volumes: ['/mnt/cdk-vectordb-layer-containers:/var/lib/containers'] },
+  timeoutMinutes: args === '--full' ? 150 : 90,
+  permissions: { contents: github.workflows.JobPermission.READ },
+  steps: [
+    {
+      id: 'install_git',
+      name: 'Install git (a real checkout, for the tree check), what setup-node needs and getfacl',
+      run: 'apt-get update -q && apt-get install -y -q --no-install-recommends git ca-certificates curl xz-utils acl',
+    },
+    checkout,
+    {
+      // The workspace belongs to the runner's user; npm, run by root, would run
+      // install scripts as that owner, and git would call the checkout unsafe.
+      id: 'own_clone',
+      name: 'The clone belongs to root, who runs CI, as on a fresh clone here',
+      run: 'chown -R "$(id -u):$(id -g)" .',
+    },
+    ...project.renderWorkflowSetup({ mutable: false }).filter((step) => step.uses?.startsWith('actions/setup-node')),
+    { id: 'ci_run', name: `bash .ci/run${args ? ` ${args}` : ''}`, run: `bash .ci/run${args ? ` ${args}` : ''}` },
+  ],
+});
+const buildWorkflow = project.buildWorkflow!;
+const buildCi = ciJob('', github.WorkflowSteps.checkout({
+  with: { ref: '${{ github.event.pull_request.head.ref }}', repository: '${{ github.event.pull_request.head.repo.full_name }}' },
+}));
+buildWorkflow.workflow.updateJob('build', {
+  ...buildCi,
+  env: { CI: 'true' },
+  outputs: { artifact_id: { stepId: 'upload_artifact', outputName: 'artifact-id' } },
+  steps: [
+    ...buildCi.steps,
+    { name: 'Backup artifact permissions', continueOnError: true, run: 'cd dist && getfacl -R . > permissions-backup.acl' },
+    github.WorkflowSteps.uploadArtifact({ id: 'upload_artifact', with: { name: 'build-artifact', path: 'dist', overwrite: true } }),
+  ],
+});
+buildWorkflow.workflow.file!.addOverride('jobs.build.container.options', '--privileged');
+project.release!.addJobs({ ci_full: ciJob('--full', github.WorkflowSteps.checkout()) });
+const releaseFile = project.github!.tryFindWorkflow('release')!.file!;
+releaseFile.addOverride('jobs.ci_full.container.options', '--privileged');
+releaseFile.addOverride('jobs.release.needs', ['ci_full']);
 
 // Entry points: the constructs, and the runtime helper for handlers as
 // `cdk-vectordb-layer/runtime`, each with its types, for `require` and `import`

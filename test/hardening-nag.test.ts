@@ -8,10 +8,10 @@
  * (test/nag.test.ts runs all AwsSolutions checks over every example stack.)
  */
 import * as path from 'path';
-import { Aspects, Stack } from 'aws-cdk-lib';
+import { Aspects, CfnResource, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, INagLogger, NagLoggerBaseData } from 'cdk-nag';
 import { VectorDbFunction, VectorDbSdk } from '../src';
 import { tempDir } from './support/files';
 import { appAt } from './support/synth';
@@ -38,12 +38,26 @@ describe.each<[string, VectorDbSdk | undefined, string | undefined, lambda.Archi
   ['@lancedb/lancedb 0.31.0, arm64', VectorDbSdk.LANCEDB, '0.31.0', lambda.Architecture.ARM_64],
 ])('the default runtime with %s', (_label, sdk, sdkVersion, architecture) => {
   let stack: Stack;
+  let fn: VectorDbFunction;
   const entry = ENTRY[(sdk ?? VectorDbSdk.VECTORDB).packageName];
+  // What AwsSolutions-L1 concluded on each resource, as the pack reports it to its loggers.
+  const l1: Array<{ path: string; outcome: string }> = [];
+  const record = (outcome: string) => (d: NagLoggerBaseData) => {
+    if (d.ruleId === 'AwsSolutions-L1') l1.push({ path: d.resource.node.path, outcome });
+  };
+  const logger: INagLogger = {
+    onCompliance: record('compliant'),
+    onNonCompliance: record('finding'),
+    onSuppressed: record('suppressed'),
+    onError: record('error'),
+    onSuppressedError: record('error'),
+    onNotApplicable: record('not applicable'),
+  };
   beforeAll(() => {
     const made = appAt(tempDir('nagl1'), { 'aws:cdk:bundling-stacks': [] });
     stack = made.stack;
-    new VectorDbFunction(stack, 'Fn', { entry, sdk, sdkVersion, architecture });
-    Aspects.of(stack).add(new AwsSolutionsChecks());
+    fn = new VectorDbFunction(stack, 'Fn', { entry, sdk, sdkVersion, architecture });
+    Aspects.of(stack).add(new AwsSolutionsChecks({ additionalLoggers: [logger] }));
     made.app.synth();
   });
 
@@ -58,7 +72,12 @@ describe.each<[string, VectorDbSdk | undefined, string | undefined, lambda.Archi
       ...Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('AwsSolutions-L1')),
     ];
     expect(findings).toEqual([]);
-    // The rule did run: an older runtime is flagged.
+    // The rule ran on this function and found it compliant (not "not applicable",
+    // not skipped), on every synthesis of the stack (each assertion above synthesizes).
+    const onFn = l1.filter((c) => c.path === (fn.node.defaultChild as CfnResource).node.path);
+    expect(onFn.length).toBeGreaterThan(0);
+    expect([...new Set(onFn.map((c) => c.outcome))]).toEqual(['compliant']);
+    // And it can fail: an older runtime is flagged.
     const older = appAt(tempDir('nagl1old'), { 'aws:cdk:bundling-stacks': [] });
     new VectorDbFunction(older.stack, 'Fn', { entry, sdk, sdkVersion, architecture, runtime: lambda.Runtime.NODEJS_22_X });
     Aspects.of(older.stack).add(new AwsSolutionsChecks());

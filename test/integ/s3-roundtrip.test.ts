@@ -107,10 +107,13 @@ describe.each([
 
     const search = await localInvoke({ cdkOut, functionId: 'Example/search', event: { vector: QUERY, k: 4 }, invocations: 2, env, timeoutSeconds: 60 });
     expect(search.error).toBeUndefined();
+    // k = 4: the row at the query itself, then the 3 nearest of the generated rows.
     const expected = [{ id: 1000, distance: 0 }, ...bruteForce(syntheticRows(COUNT, DIMENSIONS, SEED), QUERY, 3)];
-    for (const invocation of search.invocations) {
-      const neighbours = (invocation.result as { neighbours: Array<{ id: number; distance: number }> }).neighbours;
-      expect(neighbours.map((n) => n.id)).toEqual(expected.map((n) => n.id));
+    expect(expected).toHaveLength(4);
+    // Both invocations answered, each with all four, in order.
+    const found = search.invocations.map((i) => (i.result as { neighbours: Array<{ id: number; distance: number }> }).neighbours);
+    expect(found.map((neighbours) => neighbours.map((n) => n.id))).toEqual([expected.map((n) => n.id), expected.map((n) => n.id)]);
+    for (const neighbours of found) {
       neighbours.forEach((n, i) => expect(n.distance).toBeCloseTo(expected[i].distance, 4));
     }
   });
