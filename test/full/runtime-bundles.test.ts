@@ -2,7 +2,7 @@
  * The runtime helper (`cdk-vectordb-layer/lib/runtime`) as users get it: the
  * TypeScript compiled as the package ships it, bundled by real esbuild into
  * CommonJS and ES module handlers, run by the local invoker on real layers of
- * both SDKs. The README's snippets are examples/readme/*; they run here as
+ * both SDKs. The handler snippets of docs/storage.md are examples/readme/*; they run here as
  * they are, and give the same rows on either SDK.
  */
 import * as fs from 'fs';
@@ -98,11 +98,11 @@ describe('the runtime helper from CommonJS and ES module bundles, on either SDK'
     made.app.synth();
   });
 
-  test('the README\'s TypeScript snippet type-checks against the package\'s declarations', () => {
+  test('the docs\' TypeScript handler snippet type-checks against the package\'s declarations', () => {
     expect(typeCheck(path.join(app, 'search.mts'))).toEqual([]);
   });
 
-  test('the README snippets (CommonJS and ES module) give the same rows on vectordb and @lancedb/lancedb', async () => {
+  test('the docs\' handler snippets (CommonJS and ES module) give the same rows on vectordb and @lancedb/lancedb', async () => {
     const answers: Record<string, unknown> = {};
     for (const [name] of SDKS) {
       for (const [format] of FORMATS) {
