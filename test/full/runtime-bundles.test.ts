@@ -158,7 +158,7 @@ describe('the runtime helper from CommonJS and ES module bundles, on either SDK'
   test('measure (MEASURE_RUNS=n): init and first invoke of the same handler as CommonJS and as ES module, and the namespace setup', async () => {
     const runs = Number(process.env.MEASURE_RUNS ?? 0);
     if (!(runs > 0)) {
-      process.stderr.write('[runtime-bundles] measurements skipped: MEASURE_RUNS=5 npx jest --coverage=false test/runtime-bundles.test.ts -t measure\n');
+      process.stderr.write('[runtime-bundles] measurements skipped: MEASURE_RUNS=5 npx jest --coverage=false test/full/runtime-bundles.test.ts -t measure\n');
       return;
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
