@@ -144,7 +144,7 @@ for (const pattern of ['!layer-assets/build-layer.js', '!layer-assets/recipe/*.j
   project.eslint?.addIgnorePattern(pattern);
 }
 project.eslint?.addIgnorePattern('layer-assets/types/');
-// Handler fixtures and the README's handler snippets are inputs of the tests
+// Handler fixtures and the docs' handler snippets (examples/readme) are inputs of the tests
 // (bundled, invoked), written as users write them: they import an SDK this
 // project does not install.
 project.eslint?.addIgnorePattern('test/fixtures/');

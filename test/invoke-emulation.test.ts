@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { cliInProcess, CliRun } from './support/cli';
+import { docSection } from './support/docs';
 import { fakeFunction } from './support/fake-function';
 import { tempDir } from './support/files';
 import { appAt } from './support/synth';
@@ -209,8 +210,8 @@ describe('through the CLI', () => {
   });
 });
 
-test('the README gives the install line the refusal gives, and the first line\'s words', () => {
-  const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf-8').replace(/\s+/g, ' ');
+test('docs/local-invoker.md gives the install line the refusal gives, and the first line\'s words', () => {
+  const readme = docSection('docs/local-invoker.md', '## Another architecture: qemu-user').replace(/\s+/g, ' ');
   const message = refusal({ fn: fnOf('arm64'), host: { arch: 'x64', platform: 'linux' }, env: { PATH: '' } });
   const install = /\(Debian\/Ubuntu: (apt-get install [^)]+)\)/.exec(message)![1];
   expect(readme).toContain(`\`${install}\``);

@@ -2,7 +2,7 @@
  * The runtime helper (`cdk-vectordb-layer/lib/runtime`) as users get it: the
  * TypeScript compiled as the package ships it, bundled by real esbuild into
  * CommonJS and ES module handlers, run by the local invoker on real layers of
- * both SDKs. The README's snippets are examples/readme/*; they run here as
+ * both SDKs. The handler snippets of docs/storage.md are examples/readme/*; they run here as
  * they are, and give the same rows on either SDK.
  */
 import * as fs from 'fs';
@@ -99,11 +99,11 @@ describe('the runtime helper from CommonJS and ES module bundles, on either SDK'
     made.app.synth();
   });
 
-  test('the README\'s TypeScript snippet type-checks against the package\'s declarations', () => {
+  test('the docs\' TypeScript handler snippet type-checks against the package\'s declarations', () => {
     expect(typeCheck(path.join(app, 'search.mts'))).toEqual([]);
   });
 
-  test('the README snippets (CommonJS and ES module) give the same rows on vectordb and @lancedb/lancedb', async () => {
+  test('the docs\' handler snippets (CommonJS and ES module) give the same rows on vectordb and @lancedb/lancedb', async () => {
     const answers: Record<string, unknown> = {};
     for (const [name] of SDKS) {
       for (const [format] of FORMATS) {
@@ -159,7 +159,7 @@ describe('the runtime helper from CommonJS and ES module bundles, on either SDK'
   test('measure (MEASURE_RUNS=n): init and first invoke of the same handler as CommonJS and as ES module, and the namespace setup', async () => {
     const runs = Number(process.env.MEASURE_RUNS ?? 0);
     if (!(runs > 0)) {
-      process.stderr.write('[runtime-bundles] measurements skipped: MEASURE_RUNS=5 npx jest --coverage=false test/runtime-bundles.test.ts -t measure\n');
+      process.stderr.write('[runtime-bundles] measurements skipped: MEASURE_RUNS=5 npx jest --coverage=false test/full/runtime-bundles.test.ts -t measure\n');
       return;
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];

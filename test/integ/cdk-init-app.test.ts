@@ -4,11 +4,11 @@
  * config and .gitignore as they come), its dependencies installed by npm, then
  * this package from its packed tarball and the SDK installed by the README's
  * quick-start lines. In that app:
- * - the README's handlers (the quick start's, and the runtime helper's in
- *   TypeScript, as an ES module and as CommonJS) type-check with the app's own
+ * - the handlers of the docs (the README's quick start, and the runtime
+ *   helper's of docs/storage.md, as an ES module and as CommonJS) type-check with the app's own
  *   TypeScript under its own tsconfig (NodeNext): `cdk-vectordb-layer/runtime`
  *   resolves with its types from `.ts`, `.mts` and `.js`;
- * - the README's unit-test pattern runs as written with the app's own jest,
+ * - the unit-test pattern of docs/layer.md runs as written with the app's own jest,
  *   its layer cache where git never sees it;
  * - `cdk synth` with the app's CLI, and an invoke of the packed package's CLI:
  *   a handler that uses only the runtime helper gets the SDK the app depends
@@ -18,6 +18,7 @@
 import { spawnSync, SpawnSyncReturns } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { docSnippet } from '../support/docs';
 import { tempDir } from '../support/files';
 import { readmeSnippet } from '../support/readme';
 
@@ -68,11 +69,11 @@ beforeAll(() => {
   for (const line of lines) {
     npm(app, line.split(/\s+/).slice(1).map((word) => (word === 'cdk-vectordb-layer' ? tarball : word)));
   }
-  // The README's handlers, under the names their first lines give.
+  // The handlers of the docs, under the names their first lines give.
   fs.mkdirSync(path.join(app, 'src', 'helper'), { recursive: true });
   fs.writeFileSync(path.join(app, 'src', 'search.ts'), snippet('## Quick start', /^\/\/ src\/search\.ts:/));
-  fs.writeFileSync(path.join(app, 'src', 'helper', 'search.mts'), snippet('### Opening the database in a handler', /^\/\/ search\.mts:/));
-  fs.writeFileSync(path.join(app, 'src', 'helper', 'search.js'), snippet('### Opening the database in a handler', /^\/\/ search\.js:/));
+  fs.writeFileSync(path.join(app, 'src', 'helper', 'search.mts'), docSnippet('docs/storage.md', '## Opening the database in a handler', /^\/\/ search\.mts:/));
+  fs.writeFileSync(path.join(app, 'src', 'helper', 'search.js'), docSnippet('docs/storage.md', '## Opening the database in a handler', /^\/\/ search\.js:/));
   // The helper from a CommonJS TypeScript handler, imported the same way.
   fs.writeFileSync(path.join(app, 'src', 'helper', 'search-cjs.ts'), [
     "import { connect, openOrCreateTable, search } from 'cdk-vectordb-layer/runtime';",
@@ -82,7 +83,7 @@ beforeAll(() => {
   ].join('\n'));
 }, 20 * 60_000);
 
-test('the README\'s handlers type-check with the app\'s own TypeScript and tsconfig (NodeNext): cdk-vectordb-layer/runtime has its types', () => {
+test('the docs\' handlers type-check with the app\'s own TypeScript and tsconfig (NodeNext): cdk-vectordb-layer/runtime has its types', () => {
   const tsconfig = JSON.parse(fs.readFileSync(path.join(app, 'tsconfig.json'), 'utf-8'));
   expect(tsconfig.compilerOptions.moduleResolution).toMatch(/^node(next|16)$/i);
   const r = run(app, ['npx', 'tsc', '--listFilesOnly'], userEnv());
@@ -94,8 +95,8 @@ test('the README\'s handlers type-check with the app\'s own TypeScript and tscon
   run(app, ['npx', 'tsc', '--ignoreConfig', '--noEmit', '--allowJs', '--checkJs', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--skipLibCheck', '--noImplicitAny', 'false', '--types', 'node', 'src/helper/search.js'], userEnv());
 });
 
-test('the README\'s unit-test pattern runs as written with the app\'s jest; its layers stay where git never sees them', () => {
-  const testFile = snippet('**Your unit tests are fast.**', /test\.each/);
+test('the unit-test pattern of docs/layer.md runs as written with the app\'s jest; its layers stay where git never sees them', () => {
+  const testFile = docSnippet('docs/layer.md', '### Your unit tests are fast', /test\.each/);
   expect(testFile.split('\n')[0]).toBe('// test/search.test.ts: five Apps, one layer build.');
   for (const f of fs.readdirSync(path.join(app, 'test'))) fs.rmSync(path.join(app, 'test', f));
   fs.writeFileSync(path.join(app, 'test', 'search.test.ts'), testFile);

@@ -4,7 +4,7 @@
  * cdk.out gets it by hard links (no second copy); a damaged entry is rebuilt,
  * an unusable cache folder means building as without it (one note), two synths
  * racing on an empty cache build once, and the cache stays within its bound,
- * on a build and on a reuse; `cdk-vectordb-layer cache` as the README shows it.
+ * on a build and on a reuse; `cdk-vectordb-layer cache` as docs/layer.md shows it.
  * Slow tier: real builds.
  */
 import * as fs from 'fs';
@@ -14,6 +14,7 @@ import { LayerCache } from '../../src/private/layer-cache';
 import { checkLayerDir, readManifest } from '../../src/private/layer-dir';
 import { localBuildCount } from '../../src/private/local-build';
 import { cliInProcess } from '../support/cli';
+import { sectionBlocks } from '../support/docs';
 import { withEnv } from '../support/env';
 import { tempDir, walkFiles } from '../support/files';
 import { searchWith } from '../support/search';
@@ -182,8 +183,8 @@ describe('the bound kept on a hit, and the cache command, on real layers', () =>
     expect(inodes(result.staged)).toEqual(inodes(path.join(cache, 'layers', built.stripped.hash)));
   });
 
-  test('the README\'s `cache` block, run on a cache of these two layers: the same lines, but for sizes, ages, hashes and the folder', async () => {
-    // A cache as the README shows it: the stripped layer used just now, the other a minute ago.
+  test('the `cache` block of docs/layer.md, run on a cache of these two layers: the same lines, but for sizes, ages, hashes and the folder', async () => {
+    // A cache as docs/layer.md shows it: the stripped layer used just now, the other a minute ago.
     const dir = tempDir('readme-cache');
     const filler = new LayerCache(dir);
     for (const [b, usedAt] of [[built.notStripped, ago(90_000)], [built.stripped, new Date()]] as const) {
@@ -192,9 +193,8 @@ describe('the bound kept on a hit, and the cache command, on real layers', () =>
       release();
       fs.utimesSync(seal(dir, b.hash), usedAt, usedAt);
     }
-    const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf-8');
-    const section = readme.slice(readme.indexOf('## Built once per machine: the layer cache'));
-    const block = /^```console\n([\s\S]*?)^```$/m.exec(section)![1];
+    const [block] = sectionBlocks('docs/layer.md', '## Built once per machine: the layer cache', 'console');
+    expect(block).toMatch(/^\$ npx cdk-vectordb-layer cache\n/);
     const steps: Array<{ argv: string[]; shown: string[] }> = [];
     for (const line of block.trimEnd().split('\n')) {
       if (line.startsWith('$ npx cdk-vectordb-layer ')) steps.push({ argv: line.slice('$ npx cdk-vectordb-layer '.length).split(' '), shown: [] });

@@ -1,8 +1,8 @@
 /**
- * The README's local S3 part, run as written: s3rver started from the
- * README's command line (its argument vector, no shell), a small app whose
- * VectorDbFunction (the README's search.js) keeps its database in
- * `VectorDatabase.s3(bucket)`, the README's invoke line against it (its
+ * The local S3 part of docs/local-invoker.md, run as written: s3rver started
+ * from its command line (its argument vector, no shell), a small app whose
+ * VectorDbFunction (the search.js of docs/storage.md) keeps its database in
+ * `VectorDatabase.s3(bucket)`, the page's invoke line against it (its
  * argument vector, through the CLI), rows back from the bucket. Without the
  * `--env` settings the same invoke stops: its first line says where the data
  * is, exit 2. Real layer, real esbuild, real s3rver, real LanceDB.
@@ -15,23 +15,20 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { VectorDatabase, VectorDbFunction } from '../../src';
 import { cliInProcess } from '../support/cli';
+import { sectionBlocks } from '../support/docs';
 import { tempDir } from '../support/files';
 
 const ROOT = path.join(__dirname, '..', '..');
-const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf-8');
-const HEADING = '### A database that is not on this machine: S3, EFS, LanceDB Cloud';
+const DOC = 'docs/local-invoker.md';
+const HEADING = '## A database that is not on this machine: S3, EFS, LanceDB Cloud';
 
-/** The ```bash blocks of the README's local S3 part (from its heading to the next heading). */
+/** The ```bash blocks of the page's local S3 part (its section, to the next heading of its level). */
 function localS3Blocks(): string[] {
-  const from = README.indexOf(HEADING);
-  if (from < 0) throw new Error(`no "${HEADING}" in README.md`);
-  const end = README.indexOf('\n#', from + HEADING.length);
-  const part = README.slice(from, end < 0 ? undefined : end);
-  return [...part.matchAll(/^```bash\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
+  return sectionBlocks(DOC, HEADING, 'bash');
 }
 
 /**
- * A command line as a POSIX shell splits it, for the little the README uses:
+ * A command line as a POSIX shell splits it, for the little the page uses:
  * words, '...' and "..." quotes, a backslash before a newline. Anything else
  * a shell would act on ($, `, globs, ;, |) is refused, so the test never
  * runs a line differently from a shell.
@@ -98,7 +95,7 @@ function startS3rver(args: string[], cwd: string): Promise<ChildProcess> {
 }
 
 
-describe('the README\'s local S3 server, as a new user runs it', () => {
+describe('the local S3 server of docs/local-invoker.md, as a new user runs it', () => {
   const app = tempDir('local-s3-app');
   let server: ChildProcess | undefined;
   let startLine: string[];
@@ -109,7 +106,7 @@ describe('the README\'s local S3 server, as a new user runs it', () => {
     const blocks = localS3Blocks();
     expect(blocks).toHaveLength(2);
     [startLine, invokeLine] = blocks.map((b) => words(b.trim()));
-    // A free port in place of the README's 4568 (the same in both lines), so that a running server cannot answer instead.
+    // A free port in place of the page's 4568 (the same in both lines), so that a running server cannot answer instead.
     port = await freePort();
     const swap = (w: string) => w.replace(/\b4568\b/g, String(port));
     expect(startLine.filter((w) => w === '4568')).toHaveLength(1);
@@ -117,7 +114,7 @@ describe('the README\'s local S3 server, as a new user runs it', () => {
     startLine = startLine.map(swap);
     invokeLine = invokeLine.map(swap);
 
-    // A new user's app: MyStack/Search, the README's search.js, its database in a bucket; cdk.out in the app's folder.
+    // A new user's app: MyStack/Search, the search.js of docs/storage.md, its database in a bucket; cdk.out in the app's folder.
     fs.copyFileSync(path.join(ROOT, 'examples', 'readme', 'search.js'), path.join(app, 'search.js'));
     // `cdk-vectordb-layer/runtime` as installed: this checkout's src/ as the package's lib/ (esbuild compiles the
     // TypeScript), the package's own exports pointed at the sources.
@@ -161,11 +158,11 @@ describe('the README\'s local S3 server, as a new user runs it', () => {
     process.stderr.write(`[readme-local-s3] without --env: ${first}\n`);
   });
 
-  test('s3rver from the README\'s line, then the README\'s invoke: the nearest rows come back from the bucket', async () => {
+  test('s3rver from the page\'s line, then the page\'s invoke: the nearest rows come back from the bucket', async () => {
     server = await startS3rver(startLine.slice(2), app);
     expect(invokeLine.slice(0, 2)).toEqual(['npx', 'cdk-vectordb-layer']);
     const r = await cliInProcess(invokeLine.slice(2), { cwd: app });
-    process.stderr.write(`[readme-local-s3] the README's invoke (exit ${r.status}):\n${r.stderr}`);
+    process.stderr.write(`[readme-local-s3] the page's invoke (exit ${r.status}):\n${r.stderr}`);
     expect(r.status).toBe(0);
     const rows = JSON.parse(r.stdout) as Array<{ id: number; kind: string; _distance: number }>;
     expect(rows.length).toBeGreaterThan(0);
