@@ -27,7 +27,7 @@ import * as os from 'os';
 import * as path from 'path';
 
 export type Arch = 'x86_64' | 'arm64';
-export type Feature = 'container' | 'emulator' | 'node-majors' | 'cgroup' | 'namespaces' | 'ric';
+export type Feature = 'container' | 'emulator' | 'node-majors' | 'cgroup' | 'namespaces' | 'ric3' | 'ric4';
 
 /** The Node.js majors of the Lambda runtimes the tests cover. */
 export const NODE_MAJORS: readonly number[] = [18, 20, 22, 24, 26];
@@ -372,7 +372,8 @@ const HOW_TO: Record<Feature, string> = {
   'node-majors': `skipped: tests on Node.js ${NODE_MAJORS.join(', ')}; enable: npm and tar on PATH and the npm registry reachable (builds are cached in ${cacheDir()})`,
   'cgroup': 'skipped: tests under a memory limit (a memory cgroup); enable: run as root where a cgroup memory controller is mounted (cgroup v1 /sys/fs/cgroup/memory, or cgroup v2: bash .ci/lib/cgroup.sh, then . .tmp/ci/env.sh)',
   'namespaces': 'skipped: tests of the local invoker\'s private /tmp (a mount namespace); enable: util-linux (unshare, nsenter, mount: bash .ci/lib/apt.sh) and mount namespaces (root, or unprivileged user namespaces: sysctl kernel.unprivileged_userns_clone=1)',
-  'ric': 'skipped: tests of the local invoker with aws-lambda-ric 3.x and 4.x; enable: bash .ci/lib/ric.sh (builds both into the test cache and links 4.x into node_modules; needs cmake, make, g++, autoconf, automake, libtool: apt-get install, or root)',
+  'ric3': 'skipped: the local invoker with aws-lambda-ric 3.x (Node.js 20\'s); enable: bash .ci/lib/ric.sh (builds 3.x and 4.x into the test cache; needs cmake, make, g++, autoconf, automake and libtool, which it installs with apt-get as root)',
+  'ric4': 'skipped: the local invoker with aws-lambda-ric 4.x (the bootstrap runs instead); enable: bash .ci/lib/ric.sh (builds 3.x and 4.x into the test cache and links 4.x as node_modules/aws-lambda-ric; needs cmake, make, g++, autoconf, automake and libtool, which it installs with apt-get as root)',
 };
 const said = new Set<Feature>();
 const reachable = new Map<string, boolean>();
@@ -406,7 +407,8 @@ function problem(feature: Feature): string | undefined {
     case 'node-majors': return nodeMajorsReachable() ? undefined : '';
     case 'cgroup': return memoryCgroupProbe();
     case 'namespaces': return namespacesProbe();
-    case 'ric': return ricProblem();
+    case 'ric3': return ricAt(path.join(ricProject(3), 'node_modules', 'aws-lambda-ric'), 3);
+    case 'ric4': return ricAt(path.join(REPO_DIR, 'node_modules', 'aws-lambda-ric'), 4);
   }
 }
 
@@ -602,9 +604,6 @@ function probeNamespaces(): string | undefined {
 // ---------------------------------------------------------------------------
 // aws-lambda-ric
 
-/** The aws-lambda-ric versions .ci/lib/ric.sh builds: 3.x runs on Node.js 16-20, 4.x on 22 and later. */
-export const RIC_VERSIONS: Readonly<Record<3 | 4, string>> = { 3: '3.3.0', 4: '4.0.2' };
-
 /**
  * The npm project .ci/lib/ric.sh made for aws-lambda-ric `major`
  * (`<cache>/aws-lambda-ric/v<major>`): the local invoker, run with it as its
@@ -625,17 +624,4 @@ function ricAt(dir: string, major: 3 | 4): string | undefined {
   if (!version.startsWith(`${major}.`)) return `${dir} holds aws-lambda-ric ${version}, not ${major}.x`;
   const native = major === 3 ? path.join(dir, 'dist', 'rapid-client.node') : path.join(dir, 'rapid-client.node');
   return fs.existsSync(native) ? undefined : `${dir} (aws-lambda-ric ${version}) has no native client ${native}`;
-}
-
-/**
- * Why the tests cannot run both aws-lambda-ric majors, or undefined: 4.x where
- * the invoker looks from this package (node_modules/aws-lambda-ric), 3.x in
- * its project in the cache.
- */
-function ricProblem(): string | undefined {
-  const problems = [
-    ricAt(path.join(REPO_DIR, 'node_modules', 'aws-lambda-ric'), 4),
-    ricAt(path.join(ricProject(3), 'node_modules', 'aws-lambda-ric'), 3),
-  ].filter((p): p is string => p !== undefined);
-  return problems.length > 0 ? problems.join('; ') : undefined;
 }
