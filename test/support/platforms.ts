@@ -554,26 +554,23 @@ export function memoryCgroup(bytes: number): MemoryCgroup | { readonly why: stri
   }
 }
 
-let cgroupProbed: { why?: string } | undefined;
+const cgroupProbed = new Map<string, string | undefined>();
 
-/** Why no memory cgroup can be made here (one is made and removed), or undefined. */
+/** Why no memory cgroup can be made in cgroupParent() (one is made and removed), or undefined. */
 function memoryCgroupProbe(): string | undefined {
-  if (!cgroupProbed) {
+  const parent = cgroupParent();
+  if (!cgroupProbed.has(parent)) {
     const cgroup = memoryCgroup(64 * 1024 * 1024);
-    if ('why' in cgroup) {
-      cgroupProbed = { why: cgroup.why };
-    } else {
-      cgroup.remove();
-      cgroupProbed = {};
-    }
+    if (!('why' in cgroup)) cgroup.remove();
+    cgroupProbed.set(parent, 'why' in cgroup ? cgroup.why : undefined);
   }
-  return cgroupProbed.why;
+  return cgroupProbed.get(parent);
 }
 
 // ---------------------------------------------------------------------------
 // Mount namespaces
 
-let namespacesProbed: { why?: string } | undefined;
+const namespacesProbed = new Map<string, string | undefined>();
 
 /**
  * Why this host cannot make the local invoker's private /tmp, or undefined:
@@ -582,8 +579,9 @@ let namespacesProbed: { why?: string } | undefined;
  * namespace or, as root, without, as src/invoke/isolation.ts tries them.
  */
 function namespacesProbe(): string | undefined {
-  if (!namespacesProbed) namespacesProbed = { why: probeNamespaces() };
-  return namespacesProbed.why;
+  const key = process.env.PATH ?? '';
+  if (!namespacesProbed.has(key)) namespacesProbed.set(key, probeNamespaces());
+  return namespacesProbed.get(key);
 }
 
 function probeNamespaces(): string | undefined {
