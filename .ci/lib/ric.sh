@@ -69,7 +69,9 @@ link="$REPO_DIR/node_modules/aws-lambda-ric"
 if [ -d "$REPO_DIR/node_modules" ] && [ ! -e "$link" ]; then
   ln -sfn "$TEST_CACHE/aws-lambda-ric/v4/node_modules/aws-lambda-ric" "$link"
   echo "ric.sh: linked $link -> $(readlink "$link")"
+elif [ -L "$link" ]; then
+  echo "ric.sh: $link links to $(readlink "$link")"
 else
-  echo "ric.sh: $link is $( [ -L "$link" ] && echo "a link to $(readlink "$link")" || echo "there already")"
+  echo "ric.sh: $link is a developer's own install: left alone"
 fi
 echo "ric.sh: done in $(since "$started") s"
