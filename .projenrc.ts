@@ -33,8 +33,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@types/semver@^7.7.0',
     // NodejsFunction bundles with a local esbuild, so tests never need Docker.
     'esbuild@^0.28.0',
-    // The local invoker drives the real AWS Lambda runtime interface client.
-    'aws-lambda-ric@^4.0.2',
+    // Not aws-lambda-ric, which the local invoker drives when a project has it: its install
+    // compiles curl (minutes, and a C toolchain), so .ci/lib/ric.sh builds 3.x and 4.x where its tests run.
     // A real S3-compatible server for the storage round trip, and the AwsSolutions checks.
     's3rver@^3.7.1',
     'cdk-nag@^2.38.0',

@@ -10,10 +10,10 @@ import { tempDir } from './support/files';
 import { allPins, pinProblems } from '../src/private/pins';
 import { ASSETS_DIR, recipeElf, recipeLockfile, recipeManifest, recipePrune, recipeSdks, recipeVersions } from '../src/private/recipe';
 
-/** ELF shared objects that are on every machine that runs these tests. */
+/** ELF files on this machine: node, and aws-lambda-ric's native client where .ci/lib/ric.sh built it. */
 function localElfFiles(): string[] {
   const candidates = [
-    require.resolve('aws-lambda-ric/package.json').replace(/package\.json$/, 'rapid-client.node'),
+    path.join(__dirname, '..', 'node_modules', 'aws-lambda-ric', 'rapid-client.node'),
     process.execPath,
   ];
   return candidates.filter((f) => fs.existsSync(f) && fs.readFileSync(f).subarray(0, 4).toString('latin1') === '\x7fELF');

@@ -36,6 +36,10 @@ if [ "$(id -u)" != "0" ]; then
   exit 1
 fi
 
+# One apt-get at a time for the .ci/lib scripts that run at once (.ci/run starts
+# ric.sh beside setup.sh): a second `apt-get update` fails on the lists lock.
+exec 9>/var/lock/cdk-vectordb-layer-apt.lock
+flock 9
 export DEBIAN_FRONTEND=noninteractive
 # Other apt users on the same machine: wait for the lock instead of failing.
 apt_opts=(-o DPkg::Lock::Timeout=600 -o Acquire::Retries=3 -o APT::Install-Recommends=false -o Dpkg::Use-Pty=0 -q)

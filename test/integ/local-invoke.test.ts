@@ -9,6 +9,7 @@ import { InvokeResult, listFunctions, localInvoke, LocalInvokeError } from '../.
 import { cliInProcess } from '../support/cli';
 import { tempDir } from '../support/files';
 import { appAt, FIXTURES, stagedLayerDir } from '../support/synth';
+import { available, ricProject } from '../support/platforms';
 
 const HANDLERS = path.join(FIXTURES, 'handlers');
 const ROOT = path.join(__dirname, '..', '..');
@@ -70,10 +71,15 @@ describe('localInvoke runs a synthesized function as Lambda would', () => {
       env: { EXTRA: 'from the caller' },
     });
     expect(r.error).toBeUndefined();
-    expect(r.runtimeClient).toBe('aws-lambda-ric');
+    // aws-lambda-ric 4.x where .ci/lib/ric.sh linked it (CI requires it), else the bootstrap, saying why.
+    const ric = available('ric4');
+    expect(r.runtimeClient).toBe(ric ? 'aws-lambda-ric' : 'bootstrap');
     // Where the host can isolate, nothing differs from Lambda; elsewhere the first warning says /tmp is the host's.
     const isolated = r.isolation.mode === 'namespace';
-    expect(r.warnings).toEqual(isolated ? [] : [expect.stringMatching(/^\/tmp is not isolated here: /)]);
+    expect(r.warnings).toEqual([
+      ...isolated ? [] : [expect.stringMatching(/^\/tmp is not isolated here: /)],
+      ...ric ? [] : [expect.stringMatching(/^ran the bootstrap runtime client: aws-lambda-ric is not installed \(looked from /)],
+    ]);
     expect(r.invocations.map((i) => (i.result as { ids: number[] }).ids)).toEqual([[42, 43, 41], [100], [42, 43, 41]]);
     expect(r.invocations.map((i) => (i.result as { cold: boolean }).cold)).toEqual([true, false, false]);
     expect(r.result).toMatchObject({ ids: [42, 43, 41], version: '0.4.2' });
@@ -108,7 +114,7 @@ describe('localInvoke runs a synthesized function as Lambda would', () => {
     expect(r.invokeMs).toHaveLength(3);
     expect(r.invokeMs.every((ms) => ms > 0)).toBe(true);
     expect(fs.existsSync(root)).toBe(false);
-    process.stderr.write(`[local-invoke] vectordb search (aws-lambda-ric): layout ${r.layoutMs} ms, init ${r.initMs} ms, invokes ${r.invokeMs.join(', ')} ms\n`);
+    process.stderr.write(`[local-invoke] vectordb search (${r.runtimeClient}): layout ${r.layoutMs} ms, init ${r.initMs} ms, invokes ${r.invokeMs.join(', ')} ms\n`);
   });
 
   test('the built-in bootstrap runs the same handler when asked to (the fallback without aws-lambda-ric)', async () => {
@@ -177,16 +183,15 @@ describe('localInvoke runs a synthesized function as Lambda would', () => {
     expect(r.error).toBeUndefined();
     expect(r.result).toEqual({ via: 'callback', n: 7 });
     expect(r.runtimeClient).toBe('bootstrap');
-    expect(r.warnings.join('\n')).toMatch(/aws-lambda-ric refuses callback-style handlers .* nodejs20\.x runs them/);
+    expect(r.warnings.join('\n')).toMatch(available('ric4')
+      ? /aws-lambda-ric refuses callback-style handlers .* nodejs20\.x runs them/
+      : /ran the bootstrap runtime client: aws-lambda-ric is not installed/);
   });
 
   test('aws-lambda-ric 3.x (the one for Node.js 20) runs the handler, from the project the invoker runs in', () => {
-    // Building 3.x's native client takes minutes (cmake, autoconf, automake, libtool): given as a project folder that has it.
-    const project = process.env.CDK_VECTORDB_LAYER_RIC3_PROJECT;
-    if (!project) {
-      process.stderr.write('[local-invoke] aws-lambda-ric 3.x skipped: set CDK_VECTORDB_LAYER_RIC3_PROJECT to a folder where `npm install aws-lambda-ric@3` built it\n');
-      return;
-    }
+    // Building 3.x's native client takes minutes (cmake, autoconf, automake, libtool): .ci/lib/ric.sh builds it into the test cache.
+    if (!available('ric3')) return;
+    const project = ricProject(3);
     const r = cli(['invoke', outdir, 'Stack/Search', '--json', '--times', '2'], project);
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout);
@@ -265,7 +270,7 @@ describe('localInvoke runs a synthesized function as Lambda would', () => {
     expect(thrown.status).toBe(1);
     const json = JSON.parse(thrown.stdout);
     expect(json.error).toMatchObject({ errorType: 'RangeError', errorMessage: 'no index for cli' });
-    expect(json.runtimeClient).toBe('aws-lambda-ric');
+    expect(json.runtimeClient).toBe(available('ric4') ? 'aws-lambda-ric' : 'bootstrap');
     expect(json.logs).toContain('about to fail');
 
     const unknown = cli(['invoke', outdir, 'Stack/Nope']);

@@ -13,7 +13,11 @@
  * - the image: `$CDK_VECTORDB_LAYER_TEST_IMAGE` (default
  *   `localhost/cdk-vectordb-layer-build:latest`), made by .ci/lib/build-image.sh;
  * - podman's configuration: `$CONTAINERS_CONF`, else
- *   `/etc/containers/cdk-vectordb-layer.conf` written by .ci/lib/podman.sh.
+ *   `/etc/containers/cdk-vectordb-layer.conf` written by .ci/lib/podman.sh;
+ * - memory cgroups: under `$CDK_VECTORDB_LAYER_TEST_CGROUP` (written by
+ *   .ci/lib/cgroup.sh), else cgroup v1's `/sys/fs/cgroup/memory`, else v2's root;
+ * - aws-lambda-ric 3.x and 4.x: `<cache>/aws-lambda-ric/v3` and `v4` (npm
+ *   projects made by .ci/lib/ric.sh, which links the 4.x as node_modules/aws-lambda-ric).
  *
  * Only Node.js built-ins; every child process is an argument-vector spawn (no shell).
  */
@@ -22,7 +26,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 export type Arch = 'x86_64' | 'arm64';
-export type Feature = 'container' | 'emulator' | 'node-majors';
+export type Feature = 'container' | 'emulator' | 'node-majors' | 'cgroup' | 'namespaces' | 'ric3' | 'ric4';
 
 /** The Node.js majors of the Lambda runtimes the tests cover. */
 export const NODE_MAJORS: readonly number[] = [18, 20, 22, 24, 26];
@@ -365,6 +369,10 @@ const HOW_TO: Record<Feature, string> = {
   'container': 'skipped: tests in a real container engine; enable: bash .ci/lib/apt.sh && bash .ci/lib/podman.sh && bash .ci/lib/build-image.sh',
   'emulator': 'skipped: arm64 tests under qemu; enable: bash .ci/lib/apt.sh && bash .ci/lib/arm64-sysroot.sh',
   'node-majors': `skipped: tests on Node.js ${NODE_MAJORS.join(', ')}; enable: npm and tar on PATH and the npm registry reachable (builds are cached in ${cacheDir()})`,
+  'cgroup': 'skipped: tests under a memory limit (a memory cgroup); enable: run as root where a cgroup memory controller is mounted (cgroup v1 /sys/fs/cgroup/memory, or cgroup v2: bash .ci/lib/cgroup.sh, then . .tmp/ci/env.sh)',
+  'namespaces': 'skipped: tests of the local invoker\'s private /tmp (a mount namespace); enable: util-linux (unshare, nsenter, mount: bash .ci/lib/apt.sh) and mount namespaces (root, or unprivileged user namespaces: sysctl kernel.unprivileged_userns_clone=1)',
+  'ric3': 'skipped: the local invoker with aws-lambda-ric 3.x (Node.js 20\'s); enable: bash .ci/lib/ric.sh (builds 3.x and 4.x into the test cache; needs cmake, make, g++, autoconf, automake and libtool, which it installs with apt-get as root)',
+  'ric4': 'skipped: the local invoker with aws-lambda-ric 4.x (the bootstrap runs instead); enable: bash .ci/lib/ric.sh (builds 3.x and 4.x into the test cache and links 4.x as node_modules/aws-lambda-ric; needs cmake, make, g++, autoconf, automake and libtool, which it installs with apt-get as root)',
 };
 const said = new Set<Feature>();
 const reachable = new Map<string, boolean>();
@@ -376,19 +384,31 @@ const reachable = new Map<string, boolean>();
  */
 export function available(feature: Feature): boolean {
   if (!(feature in HOW_TO)) throw new Error(`unknown feature ${JSON.stringify(feature)}: one of ${Object.keys(HOW_TO).join(', ')}`);
-  const ok = feature === 'container' ? containerEngine() !== undefined
-    : feature === 'emulator' ? emulator() !== undefined
-      : nodeMajorsReachable();
-  if (ok) return true;
+  const why = problem(feature);
+  if (why === undefined) return true;
+  const reason = why ? ` (${why})` : '';
   const required = (process.env.CDK_VECTORDB_LAYER_TEST_REQUIRE ?? '').split(',').map((s) => s.trim());
   if (required.includes(feature) || required.includes('all')) {
-    throw new Error(`${feature} is required (CDK_VECTORDB_LAYER_TEST_REQUIRE=${process.env.CDK_VECTORDB_LAYER_TEST_REQUIRE}) but not available: ${HOW_TO[feature].replace(/^skipped: /, '')}`);
+    throw new Error(`${feature} is required (CDK_VECTORDB_LAYER_TEST_REQUIRE=${process.env.CDK_VECTORDB_LAYER_TEST_REQUIRE}) but not available${reason}: ${HOW_TO[feature].replace(/^skipped: /, '')}`);
   }
   if (!said.has(feature)) {
     said.add(feature);
-    process.stderr.write(`[platforms] ${feature} ${HOW_TO[feature]}\n`);
+    process.stderr.write(`[platforms] ${feature}${reason} ${HOW_TO[feature]}\n`);
   }
   return false;
+}
+
+/** Why `feature` is missing ('' when there is nothing more to say), or undefined when it is there. */
+function problem(feature: Feature): string | undefined {
+  switch (feature) {
+    case 'container': return containerEngine() !== undefined ? undefined : '';
+    case 'emulator': return emulator() !== undefined ? undefined : '';
+    case 'node-majors': return nodeMajorsReachable() ? undefined : '';
+    case 'cgroup': return memoryCgroupProbe();
+    case 'namespaces': return namespacesProbe();
+    case 'ric3': return ricAt(path.join(ricProject(3), 'node_modules', 'aws-lambda-ric'), 3);
+    case 'ric4': return ricAt(path.join(REPO_DIR, 'node_modules', 'aws-lambda-ric'), 4);
+  }
 }
 
 /** Every major cached, or npm and tar here and the registry answers for the node packages. */
@@ -415,38 +435,134 @@ function nodeMajorsReachable(): boolean {
 export interface MemoryCgroup {
   /** The cgroup's `cgroup.procs` file. */
   readonly procs: string;
+  /** The cgroup's folder. */
+  readonly dir: string;
+  /** How many times the kernel's OOM killer killed a process of this cgroup (v1 `memory.oom_control`, v2 `memory.events`). */
+  oomKills(): number;
   /** Removes the cgroup (once its processes have ended). */
   remove(): void;
 }
 
 /**
+ * The cgroup test cgroups are made under: `$CDK_VECTORDB_LAYER_TEST_CGROUP`
+ * (e.g. the cgroup v2 folder .ci/lib/cgroup.sh delegates), else cgroup v1's
+ * memory hierarchy when mounted, else cgroup v2's root.
+ */
+export function cgroupParent(): string {
+  const v1 = '/sys/fs/cgroup/memory';
+  return process.env.CDK_VECTORDB_LAYER_TEST_CGROUP || (fs.existsSync(path.join(v1, 'memory.limit_in_bytes')) ? v1 : '/sys/fs/cgroup');
+}
+
+/**
  * A memory cgroup limited to `bytes` (no swap), as Lambda limits a function's
- * memory: cgroup v1 (`/sys/fs/cgroup/memory`) or v2 (`/sys/fs/cgroup` with the
- * memory controller). `{ why }` where none can be made (not root, no memory
- * controller, a read-only /sys/fs/cgroup).
+ * memory, made in cgroupParent(): cgroup v1 (the parent has
+ * `memory.limit_in_bytes`) or v2 (the parent has the memory controller, which
+ * is enabled for its children). `{ why }` where none can be made (not root,
+ * no memory controller, a read-only /sys/fs/cgroup, a v2 parent that holds
+ * processes).
  */
 export function memoryCgroup(bytes: number): MemoryCgroup | { readonly why: string } {
-  const name = `cdk-vectordb-layer-test-${process.pid}-${Date.now()}`;
-  const v1 = '/sys/fs/cgroup/memory';
-  const v2 = '/sys/fs/cgroup';
+  const name = `cdk-vectordb-layer-test-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+  const parent = cgroupParent();
+  let made: string | undefined;
   try {
-    if (fs.existsSync(path.join(v1, 'memory.limit_in_bytes'))) {
-      const dir = path.join(v1, name);
+    if (fs.existsSync(path.join(parent, 'memory.limit_in_bytes'))) {
+      const dir = made = path.join(parent, name);
       fs.mkdirSync(dir);
       fs.writeFileSync(path.join(dir, 'memory.limit_in_bytes'), String(bytes));
       if (fs.existsSync(path.join(dir, 'memory.memsw.limit_in_bytes'))) fs.writeFileSync(path.join(dir, 'memory.memsw.limit_in_bytes'), String(bytes));
-      return { procs: path.join(dir, 'cgroup.procs'), remove: () => fs.rmdirSync(dir) };
+      const limit = Number(fs.readFileSync(path.join(dir, 'memory.limit_in_bytes'), 'utf-8'));
+      if (limit > bytes) throw new Error(`${dir}/memory.limit_in_bytes reads ${limit} after ${bytes} was written`);
+      const oomKills = () => Number(/^oom_kill (\d+)$/m.exec(fs.readFileSync(path.join(dir, 'memory.oom_control'), 'utf-8'))?.[1] ?? 0);
+      return { dir, procs: path.join(dir, 'cgroup.procs'), oomKills, remove: () => fs.rmdirSync(dir) };
     }
-    if (fs.readFileSync(path.join(v2, 'cgroup.controllers'), 'utf-8').split(/\s+/).includes('memory')) {
-      fs.writeFileSync(path.join(v2, 'cgroup.subtree_control'), '+memory');
-      const dir = path.join(v2, name);
-      fs.mkdirSync(dir);
-      fs.writeFileSync(path.join(dir, 'memory.max'), String(bytes));
-      if (fs.existsSync(path.join(dir, 'memory.swap.max'))) fs.writeFileSync(path.join(dir, 'memory.swap.max'), '0');
-      return { procs: path.join(dir, 'cgroup.procs'), remove: () => fs.rmdirSync(dir) };
-    }
-    return { why: 'no cgroup memory controller' };
+    const controllers = path.join(parent, 'cgroup.controllers');
+    if (!fs.existsSync(controllers)) return { why: `no cgroup memory controller in ${parent} (neither memory.limit_in_bytes, cgroup v1, nor cgroup.controllers, v2)` };
+    if (!fs.readFileSync(controllers, 'utf-8').split(/\s+/).includes('memory')) return { why: `the memory controller is not available in ${parent} (${controllers})` };
+    const subtree = path.join(parent, 'cgroup.subtree_control');
+    if (!fs.readFileSync(subtree, 'utf-8').split(/\s+/).includes('memory')) fs.writeFileSync(subtree, '+memory');
+    const dir = made = path.join(parent, name);
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'memory.max'), String(bytes));
+    if (fs.existsSync(path.join(dir, 'memory.swap.max'))) fs.writeFileSync(path.join(dir, 'memory.swap.max'), '0');
+    const oomKills = () => Number(/^oom_kill (\d+)$/m.exec(fs.readFileSync(path.join(dir, 'memory.events'), 'utf-8'))?.[1] ?? 0);
+    return { dir, procs: path.join(dir, 'cgroup.procs'), oomKills, remove: () => fs.rmdirSync(dir) };
   } catch (e) {
+    try {
+      if (made && fs.existsSync(made)) fs.rmdirSync(made);
+    } catch {
+      // a cgroup with no process left in it: harmless until the machine restarts
+    }
     return { why: `cannot make a memory cgroup (${(e as Error).message.split('\n')[0]})` };
   }
+}
+
+const cgroupProbed = new Map<string, string | undefined>();
+
+/** Why no memory cgroup can be made in cgroupParent() (one is made and removed), or undefined. */
+function memoryCgroupProbe(): string | undefined {
+  const parent = cgroupParent();
+  if (!cgroupProbed.has(parent)) {
+    const cgroup = memoryCgroup(64 * 1024 * 1024);
+    if (!('why' in cgroup)) cgroup.remove();
+    cgroupProbed.set(parent, 'why' in cgroup ? cgroup.why : undefined);
+  }
+  return cgroupProbed.get(parent);
+}
+
+// ---------------------------------------------------------------------------
+// Mount namespaces
+
+const namespacesProbed = new Map<string, string | undefined>();
+
+/**
+ * Why this host cannot make the local invoker's private /tmp, or undefined:
+ * util-linux's unshare, nsenter and mount on PATH, and a mount namespace in
+ * which `/` can be remounted read-only (the invoker's last step), with a user
+ * namespace or, as root, without, as src/invoke/isolation.ts tries them.
+ */
+function namespacesProbe(): string | undefined {
+  const key = process.env.PATH ?? '';
+  if (!namespacesProbed.has(key)) namespacesProbed.set(key, probeNamespaces());
+  return namespacesProbed.get(key);
+}
+
+function probeNamespaces(): string | undefined {
+  if (process.platform !== 'linux') return `mount namespaces need Linux, this is ${process.platform}`;
+  const missing = ['unshare', 'nsenter', 'mount'].filter((t) => which(t) === undefined);
+  if (missing.length > 0) return `${missing.join(', ')} not on PATH`;
+  const attempts = [['--user', '--map-root-user'], ...(process.getuid?.() === 0 ? [[]] : [])];
+  const failures: string[] = [];
+  for (const userns of attempts) {
+    const r = spawnSync(which('unshare')!, [...userns, '--mount', '--propagation', 'private', '--', which('mount')!, '-o', 'remount,bind,ro', '/'],
+      { encoding: 'utf-8', timeout: 15_000, shell: false });
+    if (!r.error && r.status === 0) return undefined;
+    failures.push(`unshare ${[...userns, '--mount'].join(' ')}: ${r.error?.message ?? (tail(r.stderr, 2) || `exit ${r.status}`)}`);
+  }
+  return failures.join('; ');
+}
+
+// ---------------------------------------------------------------------------
+// aws-lambda-ric
+
+/**
+ * The npm project .ci/lib/ric.sh made for aws-lambda-ric `major`
+ * (`<cache>/aws-lambda-ric/v<major>`): the local invoker, run with it as its
+ * working folder, finds that aws-lambda-ric first.
+ */
+export function ricProject(major: 3 | 4): string {
+  return path.join(cacheDir(), 'aws-lambda-ric', `v${major}`);
+}
+
+/** Why aws-lambda-ric `dir` is not `major`.x with its native client, or undefined. */
+function ricAt(dir: string, major: 3 | 4): string | undefined {
+  let version: string;
+  try {
+    version = String(JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf-8')).version);
+  } catch {
+    return `no aws-lambda-ric in ${dir}`;
+  }
+  if (!version.startsWith(`${major}.`)) return `${dir} holds aws-lambda-ric ${version}, not ${major}.x`;
+  const native = major === 3 ? path.join(dir, 'dist', 'rapid-client.node') : path.join(dir, 'rapid-client.node');
+  return fs.existsSync(native) ? undefined : `${dir} (aws-lambda-ric ${version}) has no native client ${native}`;
 }
