@@ -25,7 +25,7 @@ import { functionNode, log, measure, median, ratioStat, run, RUNS, stat, Stat, w
 import { syntheticRows } from '../examples/handlers/ingest';
 import { VectorDbFunction, VectorDbLayer, VectorDbSdk } from '../src';
 import { findFunction, InvokeResult, localInvoke } from '../src/invoke/local-invoke';
-import { runRecipe } from '../src/private/local-build';
+import { runRecipe } from '../src/private/layer/local-build';
 
 export const COMPRESS_SPECS = [
   { sdk: '@lancedb/lancedb', version: '0.39.0' },

@@ -1,7 +1,7 @@
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { propError } from './private/errors';
-import { pinnedVersions } from './private/pins';
-import { recipeSdks } from './private/recipe';
+import { propError } from './private/common/errors';
+import { pinnedVersions } from './private/layer/pins';
+import { recipeSdks } from './private/layer/recipe';
 
 /** What the library says of each SDK (the build's view is layer-assets/sdks.json). */
 const SDK_INFO: Record<string, { readonly defaultVersion: string; readonly externalModules: readonly string[] }> = {

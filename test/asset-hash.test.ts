@@ -14,8 +14,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { appAt, tempDir } from './helpers';
 import { PINNED_HASH } from './pinned-hash';
 import { LayerBuildMethod, VectorDbLayer, VectorDbLayerProps, VectorDbSdk } from '../src';
-import * as assetHash from '../src/private/asset-hash';
-import { LayerHashInputs, layerAssetHash, recipeCodeFiles } from '../src/private/asset-hash';
+import * as assetHash from '../src/private/layer/asset-hash';
+import { LayerHashInputs, layerAssetHash, recipeCodeFiles } from '../src/private/layer/asset-hash';
 
 const ASSETS = path.join(__dirname, '..', 'layer-assets');
 

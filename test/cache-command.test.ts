@@ -10,7 +10,7 @@ import * as path from 'path';
 import { cliInProcess, tempDir } from './helpers';
 import { fakeHash, storeFake } from './support/fake-layer';
 import { formatAge, formatBytes, parseCacheArgs } from '../src/cli/cache';
-import { LayerCache } from '../src/private/layer-cache';
+import { LayerCache } from '../src/private/layer/cache';
 
 const A = fakeHash('a');
 const B = fakeHash('b');

@@ -8,7 +8,7 @@ import { Size } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { appAt, FIXTURES, tempDir } from './helpers';
 import { VectorDbFunction, VectorDbLayer, VectorDbLayerProps } from '../src';
-import * as assetHash from '../src/private/asset-hash';
+import * as assetHash from '../src/private/layer/asset-hash';
 
 const ARN = 'arn:aws:lambda:us-east-1:123456789012:layer:vectordb:7';
 const entry = path.join(FIXTURES, 'fn', 'handler.js');

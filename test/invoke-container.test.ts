@@ -12,7 +12,7 @@ import * as path from 'path';
 import { fakeFunction, tempDir } from './helpers';
 import { containerFor, osMismatchWarning } from '../src/invoke/container';
 import { LocalInvokeError } from '../src/invoke/types';
-import { EngineProbe } from '../src/private/container-engine';
+import { EngineProbe } from '../src/private/common/container-engine';
 
 const fnOf = fakeFunction;
 

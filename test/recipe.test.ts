@@ -7,8 +7,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { tempDir } from './helpers';
-import { allPins, pinProblems } from '../src/private/pins';
-import { ASSETS_DIR, recipeElf, recipeLockfile, recipeManifest, recipePrune, recipeSdks, recipeVersions } from '../src/private/recipe';
+import { allPins, pinProblems } from '../src/private/layer/pins';
+import { ASSETS_DIR, recipeElf, recipeLockfile, recipeManifest, recipePrune, recipeSdks, recipeVersions } from '../src/private/layer/recipe';
 
 /** ELF shared objects that are on every machine that runs these tests. */
 function localElfFiles(): string[] {

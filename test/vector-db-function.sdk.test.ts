@@ -13,8 +13,8 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as beside from './fixtures/fn/beside/stack';
 import { appAt, FIXTURES, searchWithLayer, stagedLayerDir, tempDir } from './helpers';
 import { VectorDbFunction, VectorDbFunctionProps, VectorDbLayer, VectorDbSdk } from '../src';
-import { appDependency } from '../src/private/app-dependencies';
-import { detectSdkImports } from '../src/private/sdk-detection';
+import { appDependency } from '../src/private/function/app-dependencies';
+import { detectSdkImports } from '../src/private/function/sdk-detection';
 
 const FN = path.join(FIXTURES, 'fn');
 const APPS = path.join(FN, 'apps');

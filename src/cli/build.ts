@@ -12,14 +12,14 @@ import { badInput, parseCommandArgs, parseOrExit, UsageError } from './args';
 import type { Command } from './main';
 import { snippets } from './snippets';
 import { zipFolder, ZipError, ZipResult } from './zip';
-import { compatibleRuntimes, LayerFacts } from '../private/compatibility';
-import { defaultBuildImage, dockerRunOptions, isImageReference } from '../private/docker';
-import { formatProblem } from '../private/errors';
-import { readManifest } from '../private/layer-dir';
-import { readRecipeFailure, RecipeError, RecipeFailure, runRecipe } from '../private/local-build';
-import { ASSETS_DIR, LAMBDA_UNZIPPED_LIMIT_BYTES, LayerManifest, recipeNpm, recipeSdks } from '../private/recipe';
-import { explainRecipeFailure, InputNames, knownVersionProblem } from '../private/version-problems';
-import { isExactVersion } from '../private/versions';
+import { compatibleRuntimes, LayerFacts } from '../private/facts/compatibility';
+import { defaultBuildImage, dockerRunOptions, isImageReference } from '../private/layer/docker';
+import { formatProblem } from '../private/common/errors';
+import { readManifest } from '../private/layer/dir';
+import { readRecipeFailure, RecipeError, RecipeFailure, runRecipe } from '../private/layer/local-build';
+import { ASSETS_DIR, LAMBDA_UNZIPPED_LIMIT_BYTES, LayerManifest, recipeNpm, recipeSdks } from '../private/layer/recipe';
+import { explainRecipeFailure, InputNames, knownVersionProblem } from '../private/facts/version-problems';
+import { isExactVersion } from '../private/facts/versions';
 import { VectorDbSdk } from '../sdk';
 
 /** Codes of recipe errors that mean the input was wrong rather than the build. */

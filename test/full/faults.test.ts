@@ -10,10 +10,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { VectorDbLayer, VectorDbLayerProps } from '../../src';
-import * as assetHash from '../../src/private/asset-hash';
-import { checkLayerDir, readManifest } from '../../src/private/layer-dir';
-import { localBuildCount } from '../../src/private/local-build';
-import { ASSETS_DIR } from '../../src/private/recipe';
+import * as assetHash from '../../src/private/layer/asset-hash';
+import { checkLayerDir, readManifest } from '../../src/private/layer/dir';
+import { localBuildCount } from '../../src/private/layer/local-build';
+import { ASSETS_DIR } from '../../src/private/layer/recipe';
 import { appAt, FIXTURES, listing, runSynthLayer, searchWithLayer, tempDir, withEnv } from '../helpers';
 
 const NO_CACHE = { CDK_VECTORDB_LAYER_CACHE: 'off' };

@@ -44,7 +44,7 @@ import * as path from 'path';
 import { App, AssetStaging, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { VectorDbFunction, VectorDbLayer, VectorDbSdk } from '../../src';
-import { localBuildCount } from '../../src/private/local-build';
+import { localBuildCount } from '../../src/private/layer/local-build';
 import { withEnv } from '../helpers';
 import { allVersionTruths, cellTruth, CellTruth, Reason, RUNTIMES, RuntimeTruth, VersionTruth } from '../integ/fixtures/ground-truth';
 import { BuiltLayer, buildWithConstruct, compareDotted, NEAREST, REAL_BUILD_ENV, removeDir, scratchDir, searchOn, secs, writeReport } from '../integ/fixtures/support';

@@ -12,8 +12,8 @@ import { Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { VectorDbFunction, VectorDbLayer, VectorDbLayerProps, VectorDbSdk } from '../../src';
 import { localInvoke } from '../../src/invoke/local-invoke';
-import { checkLayerDir } from '../../src/private/layer-dir';
-import { LayerManifest } from '../../src/private/recipe';
+import { checkLayerDir } from '../../src/private/layer/dir';
+import { LayerManifest } from '../../src/private/layer/recipe';
 import { appAt, FIXTURES, tempDir } from '../helpers';
 import { available, memoryCgroup, nodeBinary, runNode } from '../support/platforms';
 

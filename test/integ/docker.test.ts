@@ -22,9 +22,9 @@ import { LayerBuildMethod, VectorDbSdk } from '../../src';
 import {
   BuiltLayer, buildWithConstruct, REAL_BUILD_ENV, removeDir, scratchDir, secs, sha256File, treeDiff, treeHashes, writeReport,
 } from './fixtures/support';
-import { dockerRunOptions } from '../../src/private/docker';
-import { localBuildCount } from '../../src/private/local-build';
-import { ASSETS_DIR } from '../../src/private/recipe';
+import { dockerRunOptions } from '../../src/private/layer/docker';
+import { localBuildCount } from '../../src/private/layer/local-build';
+import { ASSETS_DIR } from '../../src/private/layer/recipe';
 import { withEnv } from '../helpers';
 import { available, containerEngine, REPO_DIR } from '../support/platforms';
 

@@ -8,7 +8,7 @@ import * as path from 'path';
 import { AssetStaging, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { VectorDbFunction } from '../../src';
-import { localBuildCount } from '../../src/private/local-build';
+import { localBuildCount } from '../../src/private/layer/local-build';
 import { appAt, FIXTURES, tempDir } from '../helpers';
 
 const entry = path.join(FIXTURES, 'fn', 'handler.js');

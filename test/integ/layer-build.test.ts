@@ -11,8 +11,8 @@ import * as path from 'path';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { VectorDbLayer, VectorDbSdk } from '../../src';
-import { localBuildCount } from '../../src/private/local-build';
-import { LAMBDA_UNZIPPED_LIMIT_BYTES, recipePrune } from '../../src/private/recipe';
+import { localBuildCount } from '../../src/private/layer/local-build';
+import { LAMBDA_UNZIPPED_LIMIT_BYTES, recipePrune } from '../../src/private/layer/recipe';
 import { appAt, assetDirs, FIXTURES, listing, searchWithLayer, stagedLayerDir, tempDir, withEnv } from '../helpers';
 
 // The module object itself, so a spy sees the construct's calls.

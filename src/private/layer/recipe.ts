@@ -9,19 +9,19 @@
  * layer's asset hash (layer-assets/README.md).
  */
 import * as path from 'path';
-import type * as BinaryModule from '../../layer-assets/types/recipe/binary';
-import type * as BuildModule from '../../layer-assets/types/recipe/build';
-import type * as ElfModule from '../../layer-assets/types/recipe/elf';
-import type * as LockfileModule from '../../layer-assets/types/recipe/lockfile';
-import type * as ManifestModule from '../../layer-assets/types/recipe/manifest';
-import type * as NpmModule from '../../layer-assets/types/recipe/npm';
-import type * as PruneModule from '../../layer-assets/types/recipe/prune';
-import type * as RegistryModule from '../../layer-assets/types/recipe/registry';
-import type * as SdksModule from '../../layer-assets/types/recipe/sdks';
-import type * as VersionsModule from '../../layer-assets/types/recipe/versions';
+import type * as BinaryModule from '../../../layer-assets/types/recipe/binary';
+import type * as BuildModule from '../../../layer-assets/types/recipe/build';
+import type * as ElfModule from '../../../layer-assets/types/recipe/elf';
+import type * as LockfileModule from '../../../layer-assets/types/recipe/lockfile';
+import type * as ManifestModule from '../../../layer-assets/types/recipe/manifest';
+import type * as NpmModule from '../../../layer-assets/types/recipe/npm';
+import type * as PruneModule from '../../../layer-assets/types/recipe/prune';
+import type * as RegistryModule from '../../../layer-assets/types/recipe/registry';
+import type * as SdksModule from '../../../layer-assets/types/recipe/sdks';
+import type * as VersionsModule from '../../../layer-assets/types/recipe/versions';
 
 /** The layer recipe folder: shipped with the package, beside `lib/` (and `src/`). */
-export const ASSETS_DIR = path.resolve(__dirname, '..', '..', 'layer-assets');
+export const ASSETS_DIR = path.resolve(__dirname, '..', '..', '..', 'layer-assets');
 
 /** The recipe's command: the one way every layer is built (host or container). */
 export const RECIPE_ENTRY = 'build-layer.js';

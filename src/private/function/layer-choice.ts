@@ -2,11 +2,11 @@ import * as path from 'path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as semver from 'semver';
 import { AppDependency, appDependency } from './app-dependencies';
-import { workingVersions } from './compatibility';
-import { propError } from './errors';
+import { workingVersions } from '../facts/compatibility';
+import { propError } from '../common/errors';
 import { SdkDetection } from './sdk-detection';
-import { FactArchitecture, nativeBuild } from './sdk-facts';
-import { VectorDbSdk } from '../sdk';
+import { FactArchitecture, nativeBuild } from '../facts/sdk-facts';
+import { VectorDbSdk } from '../../sdk';
 
 /**
  * Which SDK and version a function's layer holds, decided before the layer

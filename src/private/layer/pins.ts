@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ASSETS_DIR, recipeLockfile, recipeSdks } from './recipe';
-import { sortVersions } from './versions';
+import { sortVersions } from '../facts/versions';
 
 /** A pinned project. */
 export interface Pin {

@@ -17,8 +17,8 @@
  * triplet's only), as a file lookup on PATH; the construct checks afterwards
  * that the build agreed.
  */
-import { cdkDockerEngine, EngineProbe } from './container-engine';
-import { onPath } from './on-path';
+import { cdkDockerEngine, EngineProbe } from '../common/container-engine';
+import { onPath } from '../common/on-path';
 
 /** The host as the decision sees it. Defaults to this process's (tests give others). */
 export interface BuildHost {

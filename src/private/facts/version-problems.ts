@@ -6,7 +6,7 @@
  */
 import { compatibleRuntimes, tableFacts, workingVersions } from './compatibility';
 import { knownLambdaOses, missingSonames } from './lambda-os';
-import { RecipeFailure } from './local-build';
+import { RecipeFailure } from '../layer/local-build';
 import { registryAnswer } from './registry-answer';
 import { knownVersions, nativeBuild, versionFacts } from './sdk-facts';
 import { compareVersions, nearestVersions } from './versions';

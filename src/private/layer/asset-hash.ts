@@ -9,7 +9,7 @@
  *   package.json and package-lock.json)
  * - the build options: SDK, version, architecture, strip, and the image when
  *   the build runs in Docker; `unstripped` when strip is on but the host has
- *   no strip for the target (src/private/host-build.ts): other bytes, so
+ *   no strip for the target (src/private/layer/host-build.ts): other bytes, so
  *   another hash
  *
  * So editing host code, docs or tests, or adding a pin for another version,

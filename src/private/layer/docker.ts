@@ -8,7 +8,7 @@ import * as os from 'os';
 import { AssetStaging, BundlingOptions, DockerImage, DockerRunOptions } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { RECIPE_ENTRY } from './recipe';
-import { knownNodeRuntimes } from './runtimes';
+import { knownNodeRuntimes } from '../facts/runtimes';
 
 /** What a layer build in a container needs. */
 export interface DockerLayerBuild {

@@ -7,8 +7,8 @@
  */
 import { Annotations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { LayerFacts, tableFacts } from './compatibility';
-import { versionFacts } from './sdk-facts';
+import { LayerFacts, tableFacts } from '../facts/compatibility';
+import { versionFacts } from '../facts/sdk-facts';
 
 export interface ImportedLayerInput {
   readonly sdk: string;

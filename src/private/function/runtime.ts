@@ -1,10 +1,10 @@
 import { Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { LayerFacts, runtimeFix, runtimeProblem, tableFacts } from './compatibility';
-import { propError } from './errors';
-import { defaultRuntime, isProven, knownNodeRuntimes, nodeMajorOf, nodeRuntimeFact, PROVEN_NODE_MAJORS, retirementDates, retirementOf, runtimeConstant } from './runtimes';
-import { versionFacts } from './sdk-facts';
-import { VectorDbSdk } from '../sdk';
+import { LayerFacts, runtimeFix, runtimeProblem, tableFacts } from '../facts/compatibility';
+import { propError } from '../common/errors';
+import { defaultRuntime, isProven, knownNodeRuntimes, nodeMajorOf, nodeRuntimeFact, PROVEN_NODE_MAJORS, retirementDates, retirementOf, runtimeConstant } from '../facts/runtimes';
+import { versionFacts } from '../facts/sdk-facts';
+import { VectorDbSdk } from '../../sdk';
 
 /** The parts of a layer the function's runtime checks read. */
 export interface RuntimeLayer {

@@ -4,11 +4,11 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import { resolveAccess } from './database-access';
 import { findEntry, findLockFile } from './entry';
-import { propError } from './errors';
-import { recipeVersions } from './recipe';
-import { VectorDatabase } from '../database';
-import { ENV } from '../runtime';
-import { VectorDbSdk } from '../sdk';
+import { propError } from '../common/errors';
+import { recipeVersions } from '../layer/recipe';
+import { VectorDatabase } from '../../database';
+import { ENV } from '../../runtime';
+import { VectorDbSdk } from '../../sdk';
 
 /** Lambda's limit on layers per function. */
 export const MAX_LAYERS = 5;
