@@ -126,7 +126,7 @@ async function benchOne(spec: typeof COMPRESS_SPECS[number], scratch: string): P
   const dirs: Record<Kind, string> = { uncompressed: path.join(scratch, `${sdk.replace(/\W/g, '_')}-plain`), compressed: path.join(scratch, `${sdk.replace(/\W/g, '_')}-br`) };
   const built = {
     uncompressed: runRecipe({ sdk, version, architecture: 'x86_64', strip: true }, dirs.uncompressed),
-    compressed: runRecipe({ sdk, version, architecture: 'x86_64', strip: true, compress: true }, dirs.compressed),
+    compressed: runRecipe({ sdk, version, architecture: 'x86_64', strip: true, compressBinary: true }, dirs.compressed),
   };
   const compressedBinary = built.compressed.manifest.compressedBinary;
   if (!compressedBinary) throw new Error(`${name}: the compressed build has no compressedBinary in its manifest`);

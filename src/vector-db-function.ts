@@ -5,15 +5,17 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { DatabaseAccess, VectorDatabase } from './database';
+import { layerArchitecture } from './private/common/architecture';
+import { atFunction, pathOf, propError } from './private/common/errors';
 import { tableFacts } from './private/facts/compatibility';
 import { callerFile, checkLocalBundler, checkPackageManager, esbuildInstallation } from './private/function/entry';
-import { atFunction, pathOf, propError } from './private/common/errors';
+import { chooseLayer } from './private/function/layer-choice';
 import { checkAgainstSdk, checkProps, findProject, MAX_LAYERS } from './private/function/props';
 import { checkRuntime, chooseDefaultRuntime, runtimeNotes } from './private/function/runtime';
-import { chooseLayer } from './private/function/layer-choice';
-import { recipePrune } from './private/layer/recipe';
 import { detectSdkImports, SDK_MODULES } from './private/function/sdk-detection';
-import { InputNames, knownVersionProblem } from './private/facts/version-problems';
+import { refuseKnownProblem } from './private/layer/props';
+import { recipePrune } from './private/layer/recipe';
+import { InputNames } from './private/layer/request';
 import { ENV } from './runtime';
 import { VectorDbSdk } from './sdk';
 import { IVectorDbLayer, LAMBDA_UNZIPPED_LIMIT_BYTES, VectorDbLayer, VectorDbLayerProps } from './vector-db-layer';
@@ -150,7 +152,7 @@ export class VectorDbFunction extends nodejs.NodejsFunction {
     checkAgainstSdk(where, props, choice.sdk);
     // How the user changes the version, for the fix of a runtime refusal.
     const versionProp = props.layer ? 'the layer\'s version' : 'sdkVersion';
-    if (!props.layer && props.runtime && tableFacts(choice.sdk.packageName, choice.version!, architecture.name as 'x86_64' | 'arm64')) {
+    if (!props.layer && props.runtime && tableFacts(choice.sdk.packageName, choice.version!, layerArchitecture(where, architecture.name))) {
       checkRuntime(where, props.runtime, { sdk: choice.sdk, version: choice.version!, architecture }, versionProp);
     }
 
@@ -272,8 +274,7 @@ const FUNCTION_NAMES: InputNames = { sdk: 'sdk', version: 'sdkVersion', architec
  * before the hidden layer is made (which would name its own path and `version`).
  */
 function refuseKnownVersionProblem(where: string, sdk: VectorDbSdk, version: string, architecture: lambda.Architecture) {
-  const known = knownVersionProblem({ sdk: sdk.packageName, version, architecture: architecture.name as 'x86_64' | 'arm64' }, FUNCTION_NAMES);
-  if (known) throw propError(where, { ...known, value: known.prop === FUNCTION_NAMES.architecture ? architecture.name : version });
+  refuseKnownProblem(where, { sdk: sdk.packageName, version, architecture: layerArchitecture(where, architecture.name) }, FUNCTION_NAMES);
 }
 
 /** Layers added to each function (kept outside the instance: addLayers runs inside super()). */
