@@ -40,9 +40,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as semver from 'semver';
-import { recipeElf } from '../src/private/layer/recipe';
 import type { DeclaredNative, ObservedBinary, SdkFactsTable, SdkVersionFact } from '../src/private/facts/sdk-facts';
 import { compareVersions } from '../src/private/facts/versions';
+import { recipeElf } from '../src/private/layer/recipe';
 
 const root = path.resolve(__dirname, '..');
 const SDKS = ['vectordb', '@lancedb/lancedb'] as const;

@@ -5,9 +5,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { DYNAMODB_ACTIONS, EFS_ACTIONS, READ_ONLY_DATABASES, resolveAccess, S3_OBJECT_ACTIONS } from './private/function/database-access';
 import { propError } from './private/common/errors';
 import { SHELL_META } from './private/common/messages';
+import { DYNAMODB_ACTIONS, EFS_ACTIONS, READ_ONLY_DATABASES, resolveAccess, S3_OBJECT_ACTIONS } from './private/function/database-access';
 import { ENV } from './runtime';
 
 /**

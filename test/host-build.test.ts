@@ -14,9 +14,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { appAt, dockerStub, tempDir, withEnv } from './helpers';
 import { LayerBuildMethod, VectorDbLayer, VectorDbLayerProps } from '../src';
 import { which } from './support/platforms';
+import { EngineProbe } from '../src/private/common/container-engine';
 import * as assetHash from '../src/private/layer/asset-hash';
 import { layerAssetHash } from '../src/private/layer/asset-hash';
-import { EngineProbe } from '../src/private/common/container-engine';
 import { BuildHost, canonicalGaps, chooseBuild } from '../src/private/layer/host-build';
 
 /** A folder of executables with these names (empty scripts). */

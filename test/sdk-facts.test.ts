@@ -8,11 +8,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { glibcSatisfied, knownLambdaOses, lambdaOsFor, missingSonames } from '../src/private/facts/lambda-os';
-import { hasNativeBuild } from '../src/private/function/layer-choice';
-import { recipeNpm } from '../src/private/layer/recipe';
 import { FACTS_SOURCE, FactArchitecture, NativeBuildState, knownVersions, nativeBuild, versionFacts } from '../src/private/facts/sdk-facts';
 import { SDK_FACTS_TABLE } from '../src/private/facts/sdk-facts.generated';
 import { explainRecipeFailure, knownVersionProblem } from '../src/private/facts/version-problems';
+import { hasNativeBuild } from '../src/private/function/layer-choice';
+import { recipeNpm } from '../src/private/layer/recipe';
 import { VectorDbSdk } from '../src/sdk';
 
 const SDKS = ['vectordb', '@lancedb/lancedb'];

@@ -12,8 +12,8 @@ import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as beside from './fixtures/fn/beside/stack';
 import { appAt, assetDirs, FIXTURES, tempDir, withEnv } from './helpers';
 import { VectorDatabase, VectorDbFunction, VectorDbLayer, VectorDbSdk } from '../src';
-import { checkLocalBundler, checkPackageManager, esbuildInstallation } from '../src/private/function/entry';
 import { onPath } from '../src/private/common/on-path';
+import { checkLocalBundler, checkPackageManager, esbuildInstallation } from '../src/private/function/entry';
 
 const FN = path.join(FIXTURES, 'fn');
 const TLA = path.join(FIXTURES, 'handlers', 'esm', 'tla-no-format.mts');
