@@ -1,6 +1,6 @@
 /**
  * The host's view of the layer recipe in `layer-assets/`: the build-side
- * modules, loaded at run time from the shipped folder, typed by the
+ * modules, required by their paths from the shipped folder, typed by the
  * declarations `tsc` derives from their JSDoc (`layer-assets/types/`, made by
  * `npx projen recipe:types`), so this view cannot drift from the recipe.
  *
@@ -8,7 +8,6 @@
  * build-side code never calls host code, and only build-side code is in a
  * layer's asset hash (layer-assets/README.md).
  */
-import * as path from 'path';
 import type * as BinaryModule from '../../../layer-assets/types/recipe/binary';
 import type * as BuildModule from '../../../layer-assets/types/recipe/build';
 import type * as ElfModule from '../../../layer-assets/types/recipe/elf';
@@ -20,8 +19,23 @@ import type * as RegistryModule from '../../../layer-assets/types/recipe/registr
 import type * as SdksModule from '../../../layer-assets/types/recipe/sdks';
 import type * as VersionsModule from '../../../layer-assets/types/recipe/versions';
 
-/** The layer recipe folder: shipped with the package, beside `lib/` (and `src/`). */
-export const ASSETS_DIR = path.resolve(__dirname, '..', '..', '..', 'layer-assets');
+/* eslint-disable @typescript-eslint/no-require-imports */
+// Static paths, the same from src/private/layer/ (ts-jest, ts-node) and from
+// lib/private/layer/ (the package): layer-assets/ ships beside both.
+export const recipeBinary: typeof BinaryModule = require('../../../layer-assets/recipe/binary.js');
+export const recipeElf: typeof ElfModule = require('../../../layer-assets/recipe/elf.js');
+export const recipeLockfile: typeof LockfileModule = require('../../../layer-assets/recipe/lockfile.js');
+export const recipeManifest: typeof ManifestModule = require('../../../layer-assets/recipe/manifest.js');
+export const recipeNpm: typeof NpmModule = require('../../../layer-assets/recipe/npm.js');
+export const recipePrune: typeof PruneModule = require('../../../layer-assets/recipe/prune.js');
+export const recipeRegistry: typeof RegistryModule = require('../../../layer-assets/recipe/registry.js');
+export const recipeSdks: typeof SdksModule = require('../../../layer-assets/recipe/sdks.js');
+export const recipeVersions: typeof VersionsModule = require('../../../layer-assets/recipe/versions.js');
+const recipeBuild: typeof BuildModule = require('../../../layer-assets/recipe/build.js');
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/** The layer recipe folder (the recipe's own `ASSETS_DIR`): shipped with the package, beside `lib/` (and `src/`). */
+export const ASSETS_DIR: string = recipeSdks.ASSETS_DIR;
 
 /** The recipe's command: the one way every layer is built (host or container). */
 export const RECIPE_ENTRY = 'build-layer.js';
@@ -32,19 +46,5 @@ export type SdkRecipe = SdksModule.SdkRecipe;
 export type RecipeArchitecture = SdksModule.Architecture;
 export type ElfFacts = ElfModule.ElfFacts;
 
-function load<T>(file: string): T {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(path.join(ASSETS_DIR, 'recipe', file));
-}
-
-export const recipeBinary = load<typeof BinaryModule>('binary.js');
-export const recipeElf = load<typeof ElfModule>('elf.js');
-export const recipeLockfile = load<typeof LockfileModule>('lockfile.js');
-export const recipeManifest = load<typeof ManifestModule>('manifest.js');
-export const recipeNpm = load<typeof NpmModule>('npm.js');
-export const recipePrune = load<typeof PruneModule>('prune.js');
-export const recipeRegistry = load<typeof RegistryModule>('registry.js');
-export const recipeSdks = load<typeof SdksModule>('sdks.js');
-export const recipeVersions = load<typeof VersionsModule>('versions.js');
 /** Lambda's limit on the unzipped size of a function and all its layers. */
-export const LAMBDA_UNZIPPED_LIMIT_BYTES: number = load<typeof BuildModule>('build.js').LAMBDA_UNZIPPED_LIMIT_BYTES;
+export const LAMBDA_UNZIPPED_LIMIT_BYTES: number = recipeBuild.LAMBDA_UNZIPPED_LIMIT_BYTES;
