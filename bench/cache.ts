@@ -297,7 +297,7 @@ function layerInputsSnapshot(): string {
   };
   const assets = path.join(ROOT, 'layer-assets');
   for (const f of ['build-layer.js', 'recipe', 'sdks.json', 'pins']) add(path.join(assets, f));
-  for (const f of ['layer/asset-hash.ts', '../sdk.ts', '../vector-db-layer.ts']) add(path.join(ROOT, 'src', 'private', f));
+  for (const f of ['layer/asset-hash.ts', 'layer/request.ts', 'layer/bundling.ts', 'common/sdk.ts', '../vector-db-layer.ts']) add(path.join(ROOT, 'src', 'private', f));
   return hash.digest('hex');
 }
 

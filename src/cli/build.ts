@@ -16,11 +16,12 @@ import { isLayerArchitecture, LayerArchitecture } from '../private/common/archit
 import { formatProblem } from '../private/common/errors';
 import { compatibleRuntimes, LayerFacts } from '../private/facts/compatibility';
 import { explainRecipeFailure, knownVersionProblem } from '../private/facts/version-problems';
+import { isExactVersion } from '../private/facts/versions';
 import { readManifest } from '../private/layer/dir';
 import { defaultBuildImage, dockerRunOptions, isImageReference } from '../private/layer/docker';
 import { readRecipeFailure, RecipeError, RecipeFailure, runRecipe } from '../private/layer/local-build';
 import { ASSETS_DIR, LAMBDA_UNZIPPED_LIMIT_BYTES, LayerManifest, recipeNpm, recipeSdks } from '../private/layer/recipe';
-import { InputNames, isExactVersion, LayerRequest, requestOf } from '../private/layer/request';
+import { InputNames, LayerRequest, requestOf } from '../private/layer/request';
 import { VectorDbSdk } from '../sdk';
 
 /** Codes of recipe errors that mean the input was wrong rather than the build. */

@@ -11,10 +11,11 @@
  * changes the bytes, and a test (`test/layer-request.test.ts`).
  */
 import { Token } from 'aws-cdk-lib';
-import { RECIPE_ENTRY, recipeSdks, recipeVersions } from './recipe';
+import { RECIPE_ENTRY, recipeSdks } from './recipe';
 import { LayerArchitecture } from '../common/architecture';
 import { propError } from '../common/errors';
 import { SHELL_META } from '../common/messages';
+import { isExactVersion } from '../facts/versions';
 
 /** One layer: the SDK, its exact version, the architecture and how the binary ships. */
 export interface LayerRequest {
@@ -96,11 +97,6 @@ export function sharedLayerId(request: LayerRequest): string {
 export function layerDescription(request: LayerIdentity): string {
   const cpu = recipeSdks.CPU_BY_ARCHITECTURE[request.architecture];
   return `${request.sdk} ${request.version} for Lambda ${request.architecture} (linux-${cpu}-gnu native binary) at /opt/nodejs/node_modules/${request.sdk}; built by cdk-vectordb-layer`;
-}
-
-/** x.y.z with an optional prerelease: the only versions a layer takes (the recipe's own test). */
-export function isExactVersion(version: unknown): version is string {
-  return recipeVersions.isExactVersion(version);
 }
 
 /** How a construct's version prop is told about in its messages. */
