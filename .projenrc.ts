@@ -167,12 +167,14 @@ project.eslint?.addOverride({
 });
 
 // The recipe is JavaScript with JSDoc types: type-check it and derive its
-// declarations (layer-assets/types), which the host code imports, before compile.
+// declarations (layer-assets/types), which the host code imports, before compile
+// (tsc -p layer-assets/tsconfig.json through the compiler API, each file with its generated header).
 const recipeTypes = project.addTask('recipe:types', {
-  description: 'Type-check the layer recipe (JSDoc) and write its declarations to layer-assets/types',
-  exec: 'tsc -p layer-assets/tsconfig.json',
+  description: 'Type-check the layer recipe (JSDoc) and write its declarations, marked generated, to layer-assets/types',
+  exec: 'ts-node --transpile-only --project tsconfig.dev.json build-tools/recipe-types.ts',
 });
 project.preCompileTask.spawn(recipeTypes);
+project.gitattributes.addAttributes('/layer-assets/types/**', 'linguist-generated');
 // The invoker's scripts (// @ts-check JSDoc), type-checked the same way.
 const scriptTypes = project.addTask('scripts:types', {
   description: 'Type-check the local invoker\'s scripts (src/invoke/scripts, JSDoc)',

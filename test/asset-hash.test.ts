@@ -11,9 +11,10 @@ import * as path from 'path';
 import { DockerImage, Names, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { appAt, tempDir } from './helpers';
 import { PINNED_HASH } from './pinned-hash';
 import { LayerBuildMethod, VectorDbLayer, VectorDbLayerProps, VectorDbSdk } from '../src';
+import { tempDir } from './support/files';
+import { appAt } from './support/synth';
 import * as assetHash from '../src/private/layer/asset-hash';
 import { LayerHashInputs, layerAssetHash, recipeCodeFiles } from '../src/private/layer/asset-hash';
 

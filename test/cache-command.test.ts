@@ -7,8 +7,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { cliInProcess, tempDir } from './helpers';
+import { cliInProcess } from './support/cli';
 import { fakeHash, storeFake } from './support/fake-layer';
+import { tempDir } from './support/files';
 import { formatAge, formatBytes, parseCacheArgs } from '../src/cli/cache';
 import { LayerCache } from '../src/private/layer/cache';
 

@@ -7,7 +7,7 @@ import { spawnSync } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { sha256, tempDir, unzipTo } from './helpers';
+import { sha256, tempDir, unzipTo } from './support/files';
 import { DOS_DATE, DOS_TIME, FILE_MODE, readZipEntries, SYMLINK_MODE, zipFolder, ZipError } from '../src/cli/zip';
 
 const UNZIP = '/usr/bin/unzip';

@@ -6,8 +6,9 @@
 import * as path from 'path';
 import { Size } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { appAt, FIXTURES, tempDir } from './helpers';
 import { VectorDbFunction, VectorDbLayer, VectorDbLayerProps } from '../src';
+import { tempDir } from './support/files';
+import { appAt, FIXTURES } from './support/synth';
 import * as assetHash from '../src/private/layer/asset-hash';
 
 const ARN = 'arn:aws:lambda:us-east-1:123456789012:layer:vectordb:7';

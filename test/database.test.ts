@@ -8,8 +8,9 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { appAt, tempDir } from './helpers';
 import { DatabaseAccess, IVectorDbLayer, VectorDatabase, VectorDbFunction, VectorDbFunctionProps, VectorDbLayer, VectorDbSdk } from '../src';
+import { tempDir } from './support/files';
+import { appAt } from './support/synth';
 
 // A handler per SDK: VectorDbFunction refuses a layer that does not hold the SDK its handler imports.
 const ENTRY = {

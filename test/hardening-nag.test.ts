@@ -12,8 +12,9 @@ import { Aspects, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { appAt, tempDir } from './helpers';
 import { VectorDbFunction, VectorDbSdk } from '../src';
+import { tempDir } from './support/files';
+import { appAt } from './support/synth';
 import { knownNodeRuntimes } from '../src/private/facts/runtimes';
 
 // Each case's handler imports the SDK the case claims: VectorDbFunction refuses a layer

@@ -9,7 +9,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { fakeFunction, tempDir } from './helpers';
+import { fakeFunction } from './support/fake-function';
+import { tempDir } from './support/files';
 import { containerFor, osMismatchWarning } from '../src/invoke/container';
 import { LocalInvokeError } from '../src/invoke/types';
 import { EngineProbe } from '../src/private/common/container-engine';

@@ -7,7 +7,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { appAt, cliInProcess, CliRun, fakeFunction, tempDir } from './helpers';
+import { cliInProcess, CliRun } from './support/cli';
+import { fakeFunction } from './support/fake-function';
+import { tempDir } from './support/files';
+import { appAt } from './support/synth';
 import { emulationFor, emulationNote, EmulationRequest } from '../src/invoke/emulation';
 import { LocalInvokeError } from '../src/invoke/types';
 

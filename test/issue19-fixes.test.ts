@@ -8,8 +8,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { appAt, FIXTURES, tempDir } from './helpers';
 import { VectorDbFunction } from '../src';
+import { tempDir } from './support/files';
+import { appAt, FIXTURES } from './support/synth';
 
 const ROOT = path.resolve(__dirname, '..');
 

@@ -9,8 +9,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { tempDir } from './helpers';
 import { fakeHash, storeFake } from './support/fake-layer';
+import { tempDir } from './support/files';
 import { LayerCache } from '../src/private/layer/cache';
 
 const A = fakeHash('a');

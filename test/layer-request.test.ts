@@ -6,8 +6,9 @@
  */
 import { AssetStaging, DockerImage, Lazy } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { appAt, tempDir } from './helpers';
 import { VectorDbLayer, VectorDbSdk } from '../src';
+import { tempDir } from './support/files';
+import { appAt } from './support/synth';
 import { parseBuildArgs } from '../src/cli/build';
 import * as architectureModule from '../src/private/common/architecture';
 import { layerArchitecture, lambdaArchitecture } from '../src/private/common/architecture';

@@ -7,7 +7,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { tempDir } from './helpers';
+import { tempDir } from './support/files';
 import { readMaintenanceSettings } from '../src/maintenance-handler/settings';
 import { maintain, TableReport } from '../src/runtime/maintenance';
 import { indexParameters } from '../src/runtime/maintenance-index';

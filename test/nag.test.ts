@@ -1,7 +1,8 @@
 import { Aspects, CfnResource } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
-import { appAt, tempDir } from './helpers';
+import { tempDir } from './support/files';
+import { appAt } from './support/synth';
 import { EXAMPLE_LOCATIONS, ExampleLocation, ExampleStack } from '../examples/app';
 
 /**

@@ -6,7 +6,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { tempDir } from './helpers';
+import { tempDir } from './support/files';
 import { allPins, pinProblems } from '../src/private/layer/pins';
 import { ASSETS_DIR, recipeElf, recipeLockfile, recipeManifest, recipePrune, recipeSdks, recipeVersions } from '../src/private/layer/recipe';
 

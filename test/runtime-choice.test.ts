@@ -8,8 +8,9 @@
 import { Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { appAt, tempDir } from './helpers';
 import { VectorDbFunction, VectorDbLayer, VectorDbSdk } from '../src';
+import { tempDir } from './support/files';
+import { appAt } from './support/synth';
 import { defaultRuntime, PROVEN_NODE_MAJORS, RUNTIME_RETIREMENTS, retirementOf } from '../src/private/facts/runtimes';
 import { chooseDefaultRuntime } from '../src/private/function/runtime';
 

@@ -9,9 +9,11 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as beside from './fixtures/fn/beside/stack';
-import { appAt, assetDirs, FIXTURES, tempDir, withEnv } from './helpers';
 import { VectorDatabase, VectorDbFunction, VectorDbLayer, VectorDbSdk } from '../src';
+import * as beside from './fixtures/fn/beside/stack';
+import { withEnv } from './support/env';
+import { tempDir } from './support/files';
+import { appAt, assetDirs, FIXTURES } from './support/synth';
 import { onPath } from '../src/private/common/on-path';
 import { checkLocalBundler, checkPackageManager, esbuildInstallation } from '../src/private/function/entry';
 

@@ -10,9 +10,11 @@ import { Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as beside from './fixtures/fn/beside/stack';
-import { appAt, FIXTURES, searchWithLayer, stagedLayerDir, tempDir } from './helpers';
 import { VectorDbFunction, VectorDbFunctionProps, VectorDbLayer, VectorDbSdk } from '../src';
+import * as beside from './fixtures/fn/beside/stack';
+import { tempDir } from './support/files';
+import { searchWith } from './support/search';
+import { appAt, FIXTURES, stagedLayerDir } from './support/synth';
 import { appDependency } from '../src/private/function/app-dependencies';
 import { detectSdkImports } from '../src/private/function/sdk-detection';
 
@@ -409,6 +411,6 @@ describe('with a real layer build', () => {
     expect(layerOf(fn)).toBe('vectordb 0.4.2 x86_64');
     expect(warningsOf(stack).filter((w) => /sdk|version/i.test(w))).toEqual([]);
     const layerDir = stagedLayerDir(outdir, '0.4.2');
-    expect(searchWithLayer(layerDir, 'vectordb').version).toBe('0.4.2');
+    expect(searchWith({ layerDir, sdk: 'vectordb' }).version).toBe('0.4.2');
   });
 });

@@ -3,8 +3,9 @@ import * as path from 'path';
 import { AssetStaging, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { appAt, tempDir } from './helpers';
 import { IVectorDbLayer, VectorDbFunction, VectorDbFunctionProps, VectorDbLayer, VectorDbSdk } from '../src';
+import { tempDir } from './support/files';
+import { appAt } from './support/synth';
 
 const entry = path.join(__dirname, 'fixtures', 'fn', 'handler.js');
 const lancedbEntry = path.join(__dirname, 'fixtures', 'fn', 'lancedb-handler.js');

@@ -8,8 +8,10 @@
 import * as path from 'path';
 import { DockerImage, Lazy } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { appAt, assetDirs, tempDir, withEnv } from './helpers';
 import { LayerBuildMethod, VectorDbLayer, VectorDbLayerProps, VectorDbSdk } from '../src';
+import { withEnv } from './support/env';
+import { tempDir } from './support/files';
+import { appAt, assetDirs } from './support/synth';
 
 // The module object itself (not a TypeScript namespace copy), so spies see every call.
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -16,7 +16,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
-import { appAt, FIXTURES, readmeSnippet, tempDir } from './helpers';
+import { tempDir } from './support/files';
+import { readmeSnippet } from './support/readme';
+import { appAt, FIXTURES } from './support/synth';
 import { ExampleStack } from '../examples/app';
 import {
   VectorDatabase, VectorDbFunction, VectorDbLayer, VectorDbMaintenance, VectorDbMaintenanceProps, VectorDbSdk, VectorIndexMode,

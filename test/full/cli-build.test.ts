@@ -7,7 +7,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { DOS_DATE, DOS_TIME, readZipEntries } from '../../src/cli/zip';
-import { searchWithLayer, sha256, tempDir, unzipTo } from '../helpers';
+import { sha256, tempDir, unzipTo } from '../support/files';
+import { searchWith } from '../support/search';
 
 const ROOT = path.join(__dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'cdk-vectordb-layer');
@@ -125,7 +126,7 @@ describe('cdk-vectordb-layer build', () => {
   test('the unzipped layer serves a vector search with only its nodejs/node_modules on NODE_PATH', () => {
     const dir = unzipTo(first.zip);
     expect(fs.readdirSync(dir)).toEqual(['nodejs']);
-    const r = searchWithLayer(dir, 'vectordb');
+    const r = searchWith({ layerDir: dir, sdk: 'vectordb' });
     expect(r.ids).toEqual([42, 43, 41]);
     expect(r.version).toBe('0.4.2');
     expect(r.resolvedFrom.startsWith(path.join(dir, 'nodejs', 'node_modules', 'vectordb'))).toBe(true);

@@ -14,7 +14,10 @@ import * as assetHash from '../../src/private/layer/asset-hash';
 import { checkLayerDir, readManifest } from '../../src/private/layer/dir';
 import { localBuildCount } from '../../src/private/layer/local-build';
 import { ASSETS_DIR } from '../../src/private/layer/recipe';
-import { appAt, FIXTURES, listing, runSynthLayer, searchWithLayer, tempDir, withEnv } from '../helpers';
+import { withEnv } from '../support/env';
+import { listing, tempDir } from '../support/files';
+import { searchWith } from '../support/search';
+import { appAt, FIXTURES, runSynthLayer } from '../support/synth';
 
 const NO_CACHE = { CDK_VECTORDB_LAYER_CACHE: 'off' };
 
@@ -148,7 +151,7 @@ describe('(b) a build killed halfway, (d) a damaged cached layer', () => {
     expect(staged).toBe(path.join(outdir, `asset.${hash}`));
     expect(leftovers(outdir)).toEqual([`asset.${hash}`]);
     expect(checkLayerDir(staged, EXPECTED)).toEqual([]);
-    expect(searchWithLayer(staged, 'vectordb').ids).toEqual([42, 43, 41]);
+    expect(searchWith({ layerDir: staged, sdk: 'vectordb' }).ids).toEqual([42, 43, 41]);
   });
 
   test('(b) a synth SIGKILLed while it builds leaves a stale lock; the next synth takes it over and builds', async () => {
@@ -183,7 +186,7 @@ describe('(b) a build killed halfway, (d) a damaged cached layer', () => {
     }
     expect(said.join('')).toMatch(new RegExp(`\\[vectordb-layer\\] Stack/L: ${staged.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} does not match its manifest \\(it holds (\\d+) files, \\d+ bytes; its manifest says \\d+ files, \\d+ bytes\\); removed it, building the layer again`));
     expect(checkLayerDir(staged, EXPECTED)).toEqual([]);
-    expect(searchWithLayer(staged, 'vectordb').ids).toEqual([42, 43, 41]);
+    expect(searchWith({ layerDir: staged, sdk: 'vectordb' }).ids).toEqual([42, 43, 41]);
   });
 
   test('(d) when the construct cannot find the cached folder beforehand, the synth refuses it and says to delete it', () => {

@@ -15,7 +15,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { LayerBuildMethod, VectorDatabase, VectorDbFunction, VectorDbLayer, VectorDbLayerProps, VectorDbSdk } from '../../src';
-import { appAt, tempDir } from '../helpers';
+import { tempDir } from '../support/files';
+import { appAt } from '../support/synth';
 
 // The module object itself (not a TypeScript namespace copy), so spies see every call.
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -45,10 +45,14 @@ import { App, AssetStaging, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { VectorDbFunction, VectorDbLayer, VectorDbSdk } from '../../src';
 import { localBuildCount } from '../../src/private/layer/local-build';
-import { withEnv } from '../helpers';
 import { allVersionTruths, cellTruth, CellTruth, Reason, RUNTIMES, RuntimeTruth, VersionTruth } from '../integ/fixtures/ground-truth';
-import { BuiltLayer, buildWithConstruct, compareDotted, NEAREST, REAL_BUILD_ENV, removeDir, scratchDir, searchOn, secs, writeReport } from '../integ/fixtures/support';
+import { compareDotted } from '../support/elf';
+import { withEnv } from '../support/env';
+import { removeDir, tempDir } from '../support/files';
 import { Arch, available, REPO_DIR } from '../support/platforms';
+import { secs, writeReport } from '../support/report';
+import { NEAREST, searchOn } from '../support/search';
+import { buildWithConstruct, BuiltLayer, REAL_BUILD_ENV } from '../support/synth';
 
 const HAS_NODE_MAJORS = available('node-majors');
 const HAS_EMULATOR = available('emulator');
@@ -223,7 +227,7 @@ const truthOf = (sdk: string, version: string) => truths.find((t) => t.sdk === s
 const cellsOf = (v: VersionTruth, arch: Arch) => RUNTIMES.map((r) => cellTruth(v, arch, r));
 
 beforeAll(async () => {
-  synthOut = scratchDir('matrix-synth');
+  synthOut = tempDir('matrix-synth');
   const started = Date.now();
   truths = await allVersionTruths(VERSIONS);
   timings['ground truth (registry, npm pack, readelf; cached tarballs)'] = Date.now() - started;
@@ -286,8 +290,8 @@ describe('every cell, asked through the library (synth, no build)', () => {
     if (v.native[arch].source === 'declared-unserved') {
       // Declared, not served by this registry: tried, and stopped at build time by the registry's answer.
       const native = v.native[arch];
-      const out = scratchDir('matrix-unserved');
-      const cache = scratchDir('matrix-unserved-cache');
+      const out = tempDir('matrix-unserved');
+      const cache = tempDir('matrix-unserved-cache');
       let message = '';
       const started = Date.now();
       try {
@@ -322,7 +326,7 @@ describe('every cell, asked through the library (synth, no build)', () => {
     if (allowed.length === 0) {
       // Nothing runs it: the construct refuses before building anything.
       const before = localBuildCount();
-      const out = scratchDir('matrix-refused');
+      const out = tempDir('matrix-refused');
       let message = '';
       try {
         AssetStaging.clearAssetHashCache();

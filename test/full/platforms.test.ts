@@ -4,8 +4,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { DockerImage } from 'aws-cdk-lib';
 import * as ts from 'typescript';
-import { withEnv } from '../helpers';
-import { available, containerEngine, emulator, nodeBinary, NODE_MAJORS, REPO_DIR, runNode, searchWith } from '../support/platforms';
+import { withEnv } from '../support/env';
+import { tempDir } from '../support/files';
+import { available, containerEngine, emulator, NODE_MAJORS, nodeBinary, REPO_DIR, runNode } from '../support/platforms';
+import { NEAREST, searchWith } from '../support/search';
 
 // Each block runs where its feature is present and says what it skips otherwise;
 // CDK_VECTORDB_LAYER_TEST_REQUIRE=container,emulator,node-majors turns a skip into a failure.
@@ -13,19 +15,7 @@ const HAS_NODE_MAJORS = available('node-majors');
 const HAS_EMULATOR = available('emulator');
 const HAS_CONTAINER = available('container');
 
-const made: string[] = [];
-function tempDir(prefix: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `vdbl-platforms-${prefix}-`));
-  made.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const d of made) fs.rmSync(d, { recursive: true, force: true });
-});
-
-
 const LAYER_ASSETS = path.join(REPO_DIR, 'layer-assets');
-const NEAREST = [42, 43, 41];
 
 describe('available', () => {
   test('an absent feature is false and says how to enable it, or throws when required', () => {

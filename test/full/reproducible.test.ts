@@ -5,11 +5,10 @@
  * Slow tier: the last test builds twice through the npm registry.
  */
 import { spawn } from 'child_process';
-import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { tempDir } from '../helpers';
 import { PINNED_HASH } from '../pinned-hash';
+import { tempDir, treeHashes } from '../support/files';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const cp: typeof import('child_process') = require('child_process');
@@ -58,21 +57,6 @@ function synthIn(checkout: string, outdir: string, skipBundling: boolean): Promi
   });
 }
 
-/** Every file below a folder with its size, mode and sha256, sorted. */
-function digestTree(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const name of fs.readdirSync(d).sort()) {
-      const p = path.join(d, name);
-      const st = fs.lstatSync(p);
-      if (st.isDirectory()) walk(p);
-      else out.push(`${path.relative(dir, p)} ${st.size} ${crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex')}`);
-    }
-  };
-  walk(dir);
-  return out;
-}
-
 describe('the asset hash, in a process of its own', () => {
   test('is unchanged by edited host code and docs, in a checkout at another path with spaces', async () => {
     const edited = copyCheckout(path.join(tempDir('clone with spaces'), 'deeper', 'checkout'));
@@ -99,8 +83,8 @@ describe('the layer', () => {
     const b = await synthIn(two, tempDir('build-b'), false);
     expect(a.assetHash).toBe(PINNED_HASH);
     expect(b.assetHash).toBe(PINNED_HASH);
-    const [ta, tb] = [digestTree(a.stagedPath), digestTree(b.stagedPath)];
-    expect(ta.length).toBeGreaterThan(500);
+    const [ta, tb] = [treeHashes(a.stagedPath), treeHashes(b.stagedPath)];
+    expect(ta.size).toBeGreaterThan(500);
     expect(ta).toEqual(tb);
   });
 
@@ -122,6 +106,6 @@ describe('the layer', () => {
     });
     const lock = JSON.parse(fs.readFileSync(path.join(hostile, 'nodejs', 'package-lock.json'), 'utf-8'));
     expect([lock.lockfileVersion, Object.values(lock.packages).filter((e) => (e as { resolved?: string }).resolved).length]).toEqual([3, 0]);
-    expect(digestTree(hostile)).toEqual(digestTree(plain));
+    expect(treeHashes(hostile)).toEqual(treeHashes(plain));
   });
 });

@@ -12,8 +12,9 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as ts from 'typescript';
 import { VectorDbFunction, VectorDbLayer, VectorDbSdk } from '../../src';
 import { InvokeResult, localInvoke } from '../../src/invoke/local-invoke';
-import { appAt, FIXTURES, tempDir } from '../helpers';
+import { tempDir } from '../support/files';
 import { available, hostArch, nodeBinary } from '../support/platforms';
+import { appAt, FIXTURES } from '../support/synth';
 
 const ROOT = path.join(__dirname, '..', '..');
 const README = path.join(ROOT, 'examples', 'readme');

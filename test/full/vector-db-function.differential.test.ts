@@ -26,7 +26,8 @@ import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { VectorDbFunction, VectorDbLayer, VectorDbSdk } from '../../src';
 import * as beside from '../fixtures/fn/beside/stack';
-import { appAt, dockerStub, FIXTURES, listing, tempDir } from '../helpers';
+import { listing, tempDir } from '../support/files';
+import { appAt, dockerStub, FIXTURES } from '../support/synth';
 
 const FN = path.join(FIXTURES, 'fn');
 const DIFF = path.join(FN, 'diff');

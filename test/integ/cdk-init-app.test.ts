@@ -18,7 +18,8 @@
 import { spawnSync, SpawnSyncReturns } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { readmeSnippet, tempDir } from '../helpers';
+import { tempDir } from '../support/files';
+import { readmeSnippet } from '../support/readme';
 
 const ROOT = path.join(__dirname, '..', '..');
 const CDK_CLI = path.join(ROOT, 'node_modules', 'aws-cdk', 'bin', 'cdk');

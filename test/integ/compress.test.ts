@@ -14,8 +14,9 @@ import { VectorDbFunction, VectorDbLayer, VectorDbLayerProps, VectorDbSdk } from
 import { localInvoke } from '../../src/invoke/local-invoke';
 import { checkLayerDir } from '../../src/private/layer/dir';
 import { LayerManifest } from '../../src/private/layer/recipe';
-import { appAt, FIXTURES, tempDir } from '../helpers';
+import { tempDir } from '../support/files';
 import { available, memoryCgroup, nodeBinary, runNode } from '../support/platforms';
+import { appAt, FIXTURES } from '../support/synth';
 
 interface Built {
   readonly layer: VectorDbLayer;

@@ -18,9 +18,11 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { nativeBuild } from '../../src/private/facts/sdk-facts';
-import { FIXTURES, stagedLayerDir, tempDir } from '../helpers';
+import { tempDir } from '../support/files';
 import { installVerdaccio, LocalRegistry, republish, startLocalRegistry } from '../support/local-registry';
-import { available, nodeBinary, searchWith } from '../support/platforms';
+import { available, nodeBinary } from '../support/platforms';
+import { searchWith } from '../support/search';
+import { FIXTURES, stagedLayerDir } from '../support/synth';
 import { packTarball } from './fixtures/ground-truth';
 
 jest.setTimeout(15 * 60 * 1000);

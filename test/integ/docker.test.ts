@@ -19,14 +19,14 @@ import * as path from 'path';
 import { DockerImage } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LayerBuildMethod, VectorDbSdk } from '../../src';
-import {
-  BuiltLayer, buildWithConstruct, REAL_BUILD_ENV, removeDir, scratchDir, secs, sha256File, treeDiff, treeHashes, writeReport,
-} from './fixtures/support';
 import { dockerRunOptions } from '../../src/private/layer/docker';
 import { localBuildCount } from '../../src/private/layer/local-build';
 import { ASSETS_DIR } from '../../src/private/layer/recipe';
-import { withEnv } from '../helpers';
+import { withEnv } from '../support/env';
+import { removeDir, sha256, tempDir, treeDiff, treeHashes } from '../support/files';
 import { available, containerEngine, REPO_DIR } from '../support/platforms';
+import { secs, writeReport } from '../support/report';
+import { buildWithConstruct, BuiltLayer, REAL_BUILD_ENV } from '../support/synth';
 
 const HAS_CONTAINER = available('container');
 const CLI = path.join(REPO_DIR, 'bin', 'cdk-vectordb-layer');
@@ -45,7 +45,7 @@ interface EngineCall {
  * with `runArgs` added after `run` (e.g. `--network none`).
  */
 function recordingEngine(engineExecutable: string, runArgs: string[] = []): { executable: string; calls: () => EngineCall[]; dir: string } {
-  const dir = scratchDir('engine');
+  const dir = tempDir('engine');
   const log = path.join(dir, 'calls.jsonl');
   const executable = path.join(dir, 'engine');
   fs.writeFileSync(executable, [
@@ -77,7 +77,7 @@ interface CliBuild {
 
 /** `cdk-vectordb-layer build ... --json` (from the TypeScript sources), then the zip unpacked. */
 function cliBuild(args: string[], env: Record<string, string> = {}): CliBuild {
-  const work = scratchDir('cli');
+  const work = tempDir('cli');
   const zip = path.join(work, 'layer.zip');
   const started = Date.now();
   const r = spawnSync(process.execPath, [CLI, 'build', ...args, '--json', '--out', zip], {
@@ -201,8 +201,8 @@ const identical: string[] = [];
     });
 
     test('the CLI zips are byte-identical (sha256), and the report says so', () => {
-      expect(sha256File(cliDocker.zip)).toBe(cliDocker.report.sha256);
-      expect(sha256File(cliLocal.zip)).toBe(cliLocal.report.sha256);
+      expect(sha256(cliDocker.zip)).toBe(cliDocker.report.sha256);
+      expect(sha256(cliLocal.zip)).toBe(cliLocal.report.sha256);
       expect(cliDocker.report.sha256).toBe(cliLocal.report.sha256);
       expect(cliDocker.report.sha256).toMatch(/^[0-9a-f]{64}$/);
       identical.push(`${sdk.packageName} ${version}: CLI zips ${cliDocker.report.sha256} (docker) = ${cliLocal.report.sha256} (local)`);
@@ -212,7 +212,7 @@ const identical: string[] = [];
   describe('a container without network', () => {
     test('the CLI\'s Docker invocation with --network none says the registry cannot be reached from inside the container, in bounded time', () => {
       for (const version of ['0.4.2', '0.9.0']) {
-        const out = scratchDir('nonet');
+        const out = tempDir('nonet');
         try {
           const build = { image: DockerImage.fromRegistry(engine.image), sdk: 'vectordb', version, architecture: 'x86_64' as const, strip: true };
           const started = Date.now();

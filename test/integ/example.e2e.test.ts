@@ -4,7 +4,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { ExampleStack } from '../../examples/app';
 import { syntheticRows } from '../../examples/handlers/ingest';
 import { localInvoke } from '../../src/invoke/local-invoke';
-import { appAt, tempDir } from '../helpers';
+import { tempDir } from '../support/files';
+import { appAt } from '../support/synth';
 
 const SHARED_ROOT = path.join(__dirname, '..', '..', '.tmp');
 

@@ -9,7 +9,8 @@ import { AssetStaging, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { VectorDbFunction } from '../../src';
 import { localBuildCount } from '../../src/private/layer/local-build';
-import { appAt, FIXTURES, tempDir } from '../helpers';
+import { tempDir } from '../support/files';
+import { appAt, FIXTURES } from '../support/synth';
 
 const entry = path.join(FIXTURES, 'fn', 'handler.js');
 const savedCache = process.env.CDK_VECTORDB_LAYER_CACHE;

@@ -10,7 +10,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { VectorDbLayer } from '../../src';
-import { appAt, stagedLayerDir, tempDir, withEnv } from '../helpers';
+import { withEnv } from '../support/env';
+import { tempDir } from '../support/files';
+import { appAt, stagedLayerDir } from '../support/synth';
 
 /** node and npm, and nothing else of the host's (no strip, no docker). */
 function nodeOnlyBin(): string {

@@ -15,7 +15,7 @@ import { App, AssetStaging, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { VectorDatabase, VectorDbFunction, VectorDbLayer } from '../../src';
-import { tempDir } from '../helpers';
+import { tempDir } from '../support/files';
 import { Assembly, JsiiKernel, KernelError, ObjRef, packInstalledAssemblies, packThisPackage, struct } from '../support/jsii-kernel';
 import { REPO_DIR } from '../support/platforms';
 

@@ -13,13 +13,15 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { VectorDbLayer, VectorDbSdk } from '../../src';
 import { localBuildCount } from '../../src/private/layer/local-build';
 import { LAMBDA_UNZIPPED_LIMIT_BYTES, recipePrune } from '../../src/private/layer/recipe';
-import { appAt, assetDirs, FIXTURES, listing, searchWithLayer, stagedLayerDir, tempDir, withEnv } from '../helpers';
+import { withEnv } from '../support/env';
+import { listing, tempDir } from '../support/files';
+import { searchWith } from '../support/search';
+import { appAt, assetDirs, FIXTURES, readManifest, stagedLayerDir } from '../support/synth';
 
 // The module object itself, so a spy sees the construct's calls.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const childProcess: typeof import('child_process') = require('child_process');
 
-const readManifest = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'nodejs', 'vectordb-layer.json'), 'utf-8'));
 
 describe('vectordb 0.21.2 on x86_64 (the default)', () => {
   const outdir = tempDir('v0212');
@@ -37,7 +39,7 @@ describe('vectordb 0.21.2 on x86_64 (the default)', () => {
 
   test('builds the pinned default and serves a vector search from the built folder alone', () => {
     const dir = stagedLayerDir(outdir);
-    const result = searchWithLayer(dir, 'vectordb');
+    const result = searchWith({ layerDir: dir, sdk: 'vectordb' });
     expect(result.ids).toEqual([42, 43, 41]);
     expect(result.version).toBe('0.21.2');
     expect(result.resolvedFrom.startsWith(path.join(dir, 'nodejs', 'node_modules'))).toBe(true);
@@ -150,7 +152,7 @@ describe('an unpinned version whose native package has another version (vectordb
   test('builds from the native package the SDK names, and searches', () => {
     const dir = stagedLayerDir(outdir);
     expect(readManifest(dir)).toMatchObject({ version: '0.9.0', nativePackageVersion: '0.4.20', pinned: false, glibc: '2.15' });
-    expect(searchWithLayer(dir, 'vectordb')).toMatchObject({ ids: [42, 43, 41], version: '0.9.0' });
+    expect(searchWith({ layerDir: dir, sdk: 'vectordb' })).toMatchObject({ ids: [42, 43, 41], version: '0.9.0' });
   });
 
   test('says what the user gets, as a note, not a warning about pins', () => {
@@ -180,7 +182,7 @@ describe('vectordb 0.4.2 (the version hand-made layers used)', () => {
 
   test('x86_64 serves a vector search with NODE_PATH at the layer only', () => {
     const dir = assetDirs(outdir).map((n) => path.join(outdir, n)).find((d) => readManifest(d).architecture === 'x86_64')!;
-    expect(searchWithLayer(dir, 'vectordb').ids).toEqual([42, 43, 41]);
+    expect(searchWith({ layerDir: dir, sdk: 'vectordb' }).ids).toEqual([42, 43, 41]);
   });
 
   test('arm64 holds the AArch64 binary and nothing for x86_64', () => {

@@ -13,7 +13,11 @@ import { VectorDbLayer, VectorDbLayerProps } from '../../src';
 import { LayerCache } from '../../src/private/layer/cache';
 import { checkLayerDir, readManifest } from '../../src/private/layer/dir';
 import { localBuildCount } from '../../src/private/layer/local-build';
-import { appAt, cliInProcess, runSynthLayer, searchWithLayer, tempDir, withEnv } from '../helpers';
+import { cliInProcess } from '../support/cli';
+import { withEnv } from '../support/env';
+import { tempDir, walkFiles } from '../support/files';
+import { searchWith } from '../support/search';
+import { appAt, runSynthLayer } from '../support/synth';
 
 const EXPECTED = { sdk: 'vectordb', version: '0.4.2', architecture: 'x86_64' } as const;
 
@@ -32,14 +36,7 @@ function synthOnce(props: VectorDbLayerProps = { version: '0.4.2' }): { staged: 
 
 /** Files below a folder with their inodes. */
 function inodes(dir: string): Map<string, number> {
-  const out = new Map<string, number>();
-  const walk = (d: string) => fs.readdirSync(d, { withFileTypes: true }).forEach((e) => {
-    const p = path.join(d, e.name);
-    if (e.isDirectory()) walk(p);
-    else out.set(path.relative(dir, p), fs.lstatSync(p).ino);
-  });
-  walk(dir);
-  return out;
+  return new Map(walkFiles(dir).map((e) => [e.rel, e.stat.ino]));
 }
 
 /** Captures this process's stderr while `fn` runs. */
@@ -70,7 +67,7 @@ describe('one machine, one build', () => {
       // The same files, not copies: no second 60 MB per cdk.out.
       expect(inodes(s)).toEqual(first);
     }
-    expect(searchWithLayer(staged[19], 'vectordb').ids).toEqual([42, 43, 41]);
+    expect(searchWith({ layerDir: staged[19], sdk: 'vectordb' }).ids).toEqual([42, 43, 41]);
   });
 
   test('another process, in another cdk.out, reuses it without bundling and says nothing about a build', async () => {

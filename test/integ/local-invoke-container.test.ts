@@ -14,8 +14,10 @@ import { spawnSync } from 'child_process';
 import * as path from 'path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { VectorDbFunction, VectorDbSdk } from '../../src';
-import { appAt, cliInProcess, FIXTURES, tempDir } from '../helpers';
+import { cliInProcess } from '../support/cli';
+import { tempDir } from '../support/files';
 import { available, containerEngine, hostArch } from '../support/platforms';
+import { appAt, FIXTURES } from '../support/synth';
 
 const EVENT = JSON.stringify({ query: [42.1, 21.05, 1], k: 3 });
 

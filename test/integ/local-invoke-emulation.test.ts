@@ -13,8 +13,10 @@ import * as path from 'path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { VectorDbFunction, VectorDbSdk } from '../../src';
 import { cacheConfig } from '../../src/private/layer/cache';
-import { appAt, cliInProcess, FIXTURES, tempDir } from '../helpers';
+import { cliInProcess } from '../support/cli';
+import { tempDir } from '../support/files';
 import { available, emulator, hostArch } from '../support/platforms';
+import { appAt, FIXTURES } from '../support/synth';
 
 
 describe('an arm64 VectorDbFunction on an x86_64 host', () => {

@@ -12,8 +12,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { VectorDbFunction, VectorDbLayer, VectorDbSdk } from '../../src';
 import { localInvoke } from '../../src/invoke/local-invoke';
-import { appAt, FIXTURES, tempDir } from '../helpers';
+import { tempDir } from '../support/files';
 import { available, hostArch, nodeBinary } from '../support/platforms';
+import { appAt, FIXTURES } from '../support/synth';
 
 const ESM = path.join(FIXTURES, 'handlers', 'esm');
 

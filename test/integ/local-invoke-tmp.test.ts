@@ -12,7 +12,8 @@ import { VectorDbFunction } from '../../src';
 import { run } from '../../src/cli/main';
 import { isolate } from '../../src/invoke/isolation';
 import { InvokeResult, localInvoke } from '../../src/invoke/local-invoke';
-import { appAt, FIXTURES, tempDir } from '../helpers';
+import { tempDir } from '../support/files';
+import { appAt, FIXTURES } from '../support/synth';
 
 /** Host folders outside /tmp (the repository's .tmp/, ignored by git). */
 const HOST_ROOT = path.join(__dirname, '..', '..', '.tmp');

@@ -6,7 +6,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { VectorDbLayer } from '../../src';
 import { InvokeResult, listFunctions, localInvoke, LocalInvokeError } from '../../src/invoke/local-invoke';
-import { appAt, cliInProcess, FIXTURES, stagedLayerDir, tempDir } from '../helpers';
+import { cliInProcess } from '../support/cli';
+import { tempDir } from '../support/files';
+import { appAt, FIXTURES, stagedLayerDir } from '../support/synth';
 
 const HANDLERS = path.join(FIXTURES, 'handlers');
 const ROOT = path.join(__dirname, '..', '..');

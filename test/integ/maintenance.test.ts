@@ -16,8 +16,9 @@ import { findFunction, InvokeResult, localInvoke } from '../../src/invoke/local-
 import type { MaintenanceReport } from '../../src/runtime/maintenance';
 import { LOCK_FILE } from '../../src/runtime/maintenance-lock';
 import { storeFigures } from '../../src/runtime/maintenance-store';
-import { appAt, stagedLayerDir, tempDir } from '../helpers';
+import { tempDir } from '../support/files';
 import { startS3rver } from '../support/s3rver';
+import { appAt, stagedLayerDir } from '../support/synth';
 import { appendInBatches, embeddingRows, lancedbFrom, medianOf, nearest, plan, queryVectors, recall } from '../support/vector-workload';
 
 const SHARED_ROOT = path.join(__dirname, '..', '..', '.tmp');

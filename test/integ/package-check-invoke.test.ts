@@ -10,7 +10,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { checkPackedInvoke } from '../../build-tools/package-check-invoke';
-import { tempDir } from '../helpers';
+import { tempDir } from '../support/files';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 

@@ -14,7 +14,8 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { VectorDatabase, VectorDbFunction } from '../../src';
-import { cliInProcess, tempDir } from '../helpers';
+import { cliInProcess } from '../support/cli';
+import { tempDir } from '../support/files';
 
 const ROOT = path.join(__dirname, '..', '..');
 const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf-8');

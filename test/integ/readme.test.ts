@@ -10,7 +10,8 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as lib from '../../src';
 import { localInvoke } from '../../src/invoke/local-invoke';
-import { readmeSnippet, tempDir } from '../helpers';
+import { tempDir } from '../support/files';
+import { readmeSnippet } from '../support/readme';
 
 const ROOT = path.join(__dirname, '..', '..');
 

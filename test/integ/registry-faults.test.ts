@@ -20,10 +20,11 @@ import * as path from 'path';
 import { App, AssetStaging, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { VectorDbLayer, VectorDbSdk } from '../../src';
-import { removeDir, scratchDir, secs, writeReport } from './fixtures/support';
 import { command as buildCommand } from '../../src/cli/build';
-import { withEnv } from '../helpers';
+import { withEnv } from '../support/env';
+import { removeDir, tempDir } from '../support/files';
 import { REPO_DIR } from '../support/platforms';
+import { secs, writeReport } from '../support/report';
 
 const REFUSED = 'http://127.0.0.1:9/';
 const BOUND_MS = 15_000;
@@ -96,7 +97,7 @@ const VERSIONS = [
 
 describe.each(VERSIONS)('registry refusing connections: $sdk $version ($kind)', ({ sdk, version, kind }) => {
   test('`build` exits 1 within 15 s, naming the registry; as a process, well within npm\'s 70 s', async () => {
-    const work = scratchDir('refused-cli');
+    const work = tempDir('refused-cli');
     try {
       const args = ['--sdk', sdk, '--version', version, '--arch', 'x86_64'];
       const inProcess = await buildInProcess([...args, '--out', path.join(work, 'a.zip')]);
@@ -120,7 +121,7 @@ describe.each(VERSIONS)('registry refusing connections: $sdk $version ($kind)', 
   });
 
   test('a synth of the layer fails within 15 s, naming the registry; as a process, well within npm\'s 70 s', () => {
-    const work = scratchDir('refused-synth');
+    const work = tempDir('refused-synth');
     try {
       AssetStaging.clearAssetHashCache();
       let message = '';
@@ -153,7 +154,7 @@ describe.each(VERSIONS)('registry refusing connections: $sdk $version ($kind)', 
 });
 
 test('an imported layer of a version newer than the shipped facts synthesizes within 15 s, offline, warning that its engines.node is not known', () => {
-  const work = scratchDir('refused-import');
+  const work = tempDir('refused-import');
   try {
     const proc = runProcess([SYNTH, path.join(work, 'cdk.out'), 'import', JSON.stringify({ sdk: 'vectordb', version: '0.99.0' }), 'nodejs22.x']);
     const result = JSON.parse(proc.stdout.trim().split('\n').pop() || '{}');

@@ -19,12 +19,14 @@ import * as path from 'path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as semver from 'semver';
 import { nodeVersionOf, packTarball, providedSonames, RUNTIMES, RuntimeTruth, tarballBinaries } from './fixtures/ground-truth';
-import {
-  BuiltLayer, buildWithConstruct, bytes, compareDotted, elfFacts, ElfFacts, NEAREST, removeDir, searchOn, SearchRun, secs, writeReport,
-} from './fixtures/support';
 import { VectorDbFunction, VectorDbSdk } from '../../src';
 import { PROVEN_NODE_MAJORS } from '../../src/private/facts/runtimes';
+import { compareDotted, elfFacts, ElfFacts } from '../support/elf';
+import { removeDir } from '../support/files';
 import { Arch, available, NODE_MAJORS, REPO_DIR, which } from '../support/platforms';
+import { bytes, secs, writeReport } from '../support/report';
+import { NEAREST, searchOn, SearchResult } from '../support/search';
+import { buildWithConstruct, BuiltLayer } from '../support/synth';
 
 const HAS_NODE_MAJORS = available('node-majors');
 const HAS_EMULATOR = available('emulator');
@@ -82,9 +84,9 @@ interface Row {
   pin: Pin;
   buildMs?: number;
   claimed?: string[];
-  searches: Array<{ runtime: string; run: SearchRun }>;
+  searches: Array<{ runtime: string; run: SearchResult }>;
   /** Majors of PROVEN_NODE_MAJORS that aws-cdk-lib does not define, searched all the same. */
-  beyond: Array<{ runtime: string; run: SearchRun }>;
+  beyond: Array<{ runtime: string; run: SearchResult }>;
   refusals: Array<{ runtime: string; reason: string }>;
   notes: string[];
   binaryBytes?: number;
@@ -149,7 +151,7 @@ for (const pin of PINS) {
     test('loads and searches on the Node.js of every runtime it claims', () => {
       for (const name of row.claimed ?? []) {
         const major = RUNTIME_BY_NAME.get(name)!.major;
-        let run: SearchRun;
+        let run: SearchResult;
         try {
           run = searchOn(built.dir, pin.sdk.packageName, major, pin.arch);
         } catch (e) {

@@ -13,9 +13,10 @@ import { spawn } from 'child_process';
 import * as path from 'path';
 import { VectorDbLayer, VectorDbSdk } from '../../src';
 import { DYNAMODB_ACTIONS, S3_OBJECT_ACTIONS } from '../../src/private/function/database-access';
-import { appAt, stagedLayerDir, tempDir } from '../helpers';
+import { tempDir } from '../support/files';
 import { RecordingDynamoDb, startRecordingDynamoDb } from '../support/local-dynamodb';
 import { deletedKeys, describeRequest, RecordingS3, s3Actions, startRecordingS3 } from '../support/s3-recorder';
+import { appAt, stagedLayerDir } from '../support/synth';
 
 const BUCKET = 'vectors';
 const OPS = path.join(__dirname, 'fixtures', 'lance-ops.js');

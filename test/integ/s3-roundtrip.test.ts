@@ -12,8 +12,9 @@ import { ExampleStack } from '../../examples/app';
 import { syntheticRows } from '../../examples/handlers/ingest';
 import { VectorDbSdk } from '../../src';
 import { findFunction, localInvoke } from '../../src/invoke/local-invoke';
-import { appAt, tempDir } from '../helpers';
+import { tempDir } from '../support/files';
 import { S3rverServer, startS3rver } from '../support/s3rver';
+import { appAt } from '../support/synth';
 
 const BUCKET = 'vectors';
 const DIMENSIONS = 8;

@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ASSETS_DIR, recipeManifest } from '../../src/private/layer/recipe';
-import { tempDir } from '../helpers';
+import { tempDir } from '../support/files';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const cp: typeof import('child_process') = require('child_process');

@@ -15,7 +15,8 @@ import { syntheticRows } from '../../examples/handlers/ingest';
 import { VectorDatabase, VectorDbMaintenance, VectorDbSdk } from '../../src';
 import { localInvoke } from '../../src/invoke/local-invoke';
 import { TableReport } from '../../src/runtime/maintenance';
-import { appAt, tempDir } from '../helpers';
+import { tempDir } from '../support/files';
+import { appAt } from '../support/synth';
 
 const SHARED_ROOT = path.join(__dirname, '..', '..', '.tmp');
 const ROWS = 300;

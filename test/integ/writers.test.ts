@@ -19,8 +19,9 @@ import * as path from 'path';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { DatabaseAccess, VectorDatabase, VectorDbFunction, VectorDbSdk } from '../../src';
 import { localInvoke } from '../../src/invoke/local-invoke';
-import { appAt, tempDir } from '../helpers';
+import { tempDir } from '../support/files';
 import { RecordingS3, startRecordingS3 } from '../support/s3-recorder';
+import { appAt } from '../support/synth';
 
 const ENVIRONMENTS = 4;
 const APPENDS = 50;

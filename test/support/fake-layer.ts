@@ -7,10 +7,10 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { tempDir } from './files';
 import { LayerCache } from '../../src/private/layer/cache';
 import { ExpectedLayer } from '../../src/private/layer/dir';
 import { recipeManifest } from '../../src/private/layer/recipe';
-import { tempDir } from '../helpers';
 
 /** An x86_64 ELF file on every Linux CI machine. */
 const ELF = '/bin/true';

@@ -19,7 +19,6 @@
  */
 import { spawnSync, SpawnSyncReturns } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 
 export type Arch = 'x86_64' | 'arm64';
@@ -66,7 +65,7 @@ function isExecutable(file: string): boolean {
 }
 
 /** Last lines of a child's output, for error messages. */
-function tail(text: string | undefined, lines = 5): string {
+export function tail(text: string | undefined, lines = 5): string {
   return (text ?? '').trim().split('\n').slice(-lines).join(' | ');
 }
 
@@ -407,62 +406,6 @@ function nodeMajorsReachable(): boolean {
     reachable.set(spec, ok);
   }
   return ok;
-}
-
-// ---------------------------------------------------------------------------
-// Searching a built layer
-
-export interface SearchOptions {
-  /** A built layer: the folder holding `nodejs/node_modules`. */
-  readonly layerDir: string;
-  /** 'vectordb' or '@lancedb/lancedb'. */
-  readonly sdk: string;
-  /** A node binary, e.g. nodeBinary(22, 'arm64'). */
-  readonly node: string;
-  readonly arch: Arch;
-  /** Default 120 s (x86_64), 300 s (arm64, emulated). */
-  readonly timeoutMs?: number;
-}
-
-export interface SearchResult {
-  /** The three nearest ids: [42, 43, 41] (the query is at 42.1). */
-  readonly ids: number[];
-  readonly sdk: string;
-  readonly version: string;
-  /** Where the SDK was loaded from: inside the layer. */
-  readonly resolvedFrom: string;
-  /** `process.version` and `process.arch` of the node that ran it. */
-  readonly node: string;
-  readonly arch: string;
-  /** Wall time of the whole node process, in milliseconds. */
-  readonly ms: number;
-}
-
-/**
- * Runs test/fixtures/search.js (create a 200-row table, search it) in an empty
- * temp folder on `node`, with NODE_PATH at the layer's node_modules and no
- * other environment: the SDK can only come from the layer.
- */
-export function searchWith(options: SearchOptions): SearchResult {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'vdbl-search-'));
-  try {
-    fs.copyFileSync(path.join(REPO_DIR, 'test', 'fixtures', 'search.js'), path.join(work, 'search.js'));
-    const r = runNode({
-      node: options.node,
-      arch: options.arch,
-      args: ['search.js', options.sdk, path.join(work, 'db')],
-      env: { NODE_PATH: path.join(path.resolve(options.layerDir), 'nodejs', 'node_modules') },
-      cwd: work,
-      timeoutMs: options.timeoutMs ?? (options.arch === hostArch() ? 120_000 : 300_000),
-    });
-    if (r.error || r.status !== 0) {
-      throw new Error(`search with ${options.sdk} on ${options.node} (${options.arch}) failed (${r.error?.message ?? `exit ${r.status}${r.signal ? `, ${r.signal}` : ''}`}): ${tail(r.stderr, 8)}`);
-    }
-    const parsed = JSON.parse(r.stdout) as Omit<SearchResult, 'ms'>;
-    return { ...parsed, ms: r.ms };
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
-  }
 }
 
 // ---------------------------------------------------------------------------

@@ -7,7 +7,7 @@
  */
 import * as http from 'http';
 import { AddressInfo } from 'net';
-import { tempDir } from '../helpers';
+import { tempDir } from './files';
 import { forward } from './forward';
 import { startS3rver } from './s3rver';
 
