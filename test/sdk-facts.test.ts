@@ -89,7 +89,7 @@ describe('the SDK facts table', () => {
     expect(text).not.toMatch(/\binterface\b/);
     expect(versionFacts('vectordb', '0.21.2')).toBe(SDK_FACTS_TABLE.sdks.vectordb['0.21.2']);
     const attributes = fs.readFileSync(path.join(__dirname, '..', '.gitattributes'), 'utf-8');
-    expect(attributes).toMatch(/^\/src\/private\/sdk-facts\.generated\.ts linguist-generated$/m);
+    expect(attributes).toMatch(/^\/src\/private\/facts\/sdk-facts\.generated\.ts linguist-generated$/m);
   });
 
   test('keeps what a version declares apart from what was observed of its binary', () => {
