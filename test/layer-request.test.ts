@@ -93,6 +93,17 @@ describe('the request from the props', () => {
       architectures.mockRestore();
     }
   });
+
+  test('getOrCreate hands the checked request and the caller\'s prop names to the constructor', () => {
+    const { stack } = appAt(tempDir('names'), { 'aws:cdk:bundling-stacks': [] });
+    const arm = { version: '0.1.8', architecture: lambda.Architecture.ARM_64 };
+    expect(() => VectorDbLayer.getOrCreate(stack, arm, { versionPropName: 'sdkVersion' }))
+      .toThrow(/^Stack\/VectorDbLayer-vectordb-0_1_8-arm64: architecture has no native build for vectordb 0\.1\.8, got "arm64": .*; set sdkVersion to one that has .*, or architecture to x86_64$/);
+    expect(() => VectorDbLayer.getOrCreate(stack, arm)).toThrow(/; set version to one that has /);
+    // Checked at the caller's path before the version goes into a construct id.
+    expect(() => VectorDbLayer.getOrCreate(stack, { version: 'latest' }, { versionPropName: 'sdkVersion' }))
+      .toThrow(/^Stack: sdkVersion must be an exact version such as '0\.21\.2' .*, got "latest"; write the exact version$/);
+  });
 });
 
 describe('the architecture\'s checked conversion', () => {
