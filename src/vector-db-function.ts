@@ -9,7 +9,7 @@ import { layerArchitecture } from './private/common/architecture';
 import { atFunction, pathOf, propError } from './private/common/errors';
 import { tableFacts } from './private/facts/compatibility';
 import { callerFile, checkLocalBundler, checkPackageManager, esbuildInstallation } from './private/function/entry';
-import { chooseLayer } from './private/function/layer-choice';
+import { chooseLayer, LayerChoice } from './private/function/layer-choice';
 import { checkAgainstSdk, checkProps, findProject, MAX_LAYERS } from './private/function/props';
 import { checkRuntime, chooseDefaultRuntime, runtimeNotes } from './private/function/runtime';
 import { detectSdkImports, SDK_MODULES } from './private/function/sdk-detection';
@@ -150,31 +150,9 @@ export class VectorDbFunction extends nodejs.NodejsFunction {
       userExternals: props.bundling?.externalModules ?? [],
     });
     checkAgainstSdk(where, props, choice.sdk);
-    // How the user changes the version, for the fix of a runtime refusal.
-    const versionProp = props.layer ? 'the layer\'s version' : 'sdkVersion';
-    if (!props.layer && props.runtime && tableFacts(choice.sdk.packageName, choice.version!, layerArchitecture(where, architecture.name))) {
-      checkRuntime(where, props.runtime, { sdk: choice.sdk, version: choice.version!, architecture }, versionProp);
-    }
-
-    if (!props.layer) refuseKnownVersionProblem(where, choice.sdk, choice.version!, architecture);
-    const layer = props.layer ?? ownLayer(where, scope, {
-      sdk: choice.sdk,
-      version: choice.version,
-      architecture,
-      compressBinary: props.compressBinary,
-    });
-    checkEphemeralStorage(where, props.ephemeralStorageSize, layer);
-    if (architecture.name !== layer.architecture.name) {
-      throw propError(where, {
-        prop: 'architecture',
-        problem: `does not match the layer's native binary, built for ${layer.architecture.name}`,
-        value: architecture.name,
-        why: 'the binary would not load',
-        fix: `set architecture to Architecture.${layer.architecture.name === 'arm64' ? 'ARM_64' : 'X86_64'}, or use a layer built for ${architecture.name}`,
-      });
-    }
+    const layer = layerFor(where, scope, props, choice, architecture);
     const runtime = props.runtime ?? chooseDefaultRuntime(where, layer, props.layer ? 'layer' : 'sdkVersion');
-    checkRuntime(where, runtime, layer, versionProp);
+    checkRuntime(where, runtime, layer, versionPropOf(props));
 
     super(scope, id, {
       ...props,
@@ -263,6 +241,44 @@ export class VectorDbFunction extends nodejs.NodejsFunction {
     super.addLayers(...layers);
     layersOf(this).push(...layers);
   }
+}
+
+/** How the user changes the version, for the fix of a runtime refusal. */
+function versionPropOf(props: VectorDbFunctionProps): string {
+  return props.layer ? 'the layer\'s version' : 'sdkVersion';
+}
+
+/**
+ * The function's layer: the one given, else its own shared layer for the
+ * chosen SDK and version, whose version is refused first, at the function's
+ * path and in its props, when the facts rule it out for the runtime or the
+ * architecture; then checked against the function's ephemeral storage and
+ * architecture.
+ */
+function layerFor(
+  where: string, scope: Construct, props: VectorDbFunctionProps, choice: LayerChoice, architecture: lambda.Architecture,
+): IVectorDbLayer {
+  if (!props.layer && props.runtime && tableFacts(choice.sdk.packageName, choice.version!, layerArchitecture(where, architecture.name))) {
+    checkRuntime(where, props.runtime, { sdk: choice.sdk, version: choice.version!, architecture }, versionPropOf(props));
+  }
+  if (!props.layer) refuseKnownVersionProblem(where, choice.sdk, choice.version!, architecture);
+  const layer = props.layer ?? ownLayer(where, scope, {
+    sdk: choice.sdk,
+    version: choice.version,
+    architecture,
+    compressBinary: props.compressBinary,
+  });
+  checkEphemeralStorage(where, props.ephemeralStorageSize, layer);
+  if (architecture.name !== layer.architecture.name) {
+    throw propError(where, {
+      prop: 'architecture',
+      problem: `does not match the layer's native binary, built for ${layer.architecture.name}`,
+      value: architecture.name,
+      why: 'the binary would not load',
+      fix: `set architecture to Architecture.${layer.architecture.name === 'arm64' ? 'ARM_64' : 'X86_64'}, or use a layer built for ${architecture.name}`,
+    });
+  }
+  return layer;
 }
 
 /** The function's props, as a refusal of its layer's version names them. */
