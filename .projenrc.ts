@@ -159,13 +159,13 @@ project.eslint?.addOverride({
   },
 });
 // Every construct error names the path, the prop, the value and the fix: it
-// goes through src/private/errors.ts, never a bare Error.
+// goes through src/private/common/errors.ts, never a bare Error.
 project.eslint?.addOverride({
   files: ['src/vector-db-layer.ts', 'src/vector-db-function.ts', 'src/database.ts', 'src/sdk.ts'],
   rules: {
     'no-restricted-syntax': ['error', {
       selector: "ThrowStatement > NewExpression[callee.name='Error']",
-      message: 'Construct errors go through propError/constructError (src/private/errors.ts): path, prop, value and fix.',
+      message: 'Construct errors go through propError/constructError (src/private/common/errors.ts): path, prop, value and fix.',
     }],
   },
 });
@@ -193,12 +193,12 @@ project.compileTask.exec('node -e "require(\'fs\').cpSync(\'src/invoke/scripts\'
 
 // Facts of every published SDK version (registry metadata and the binaries), for the constructs' checks.
 project.addTask('facts', {
-  description: 'Regenerate src/private/sdk-facts.generated.ts from the npm registry and the native binaries',
+  description: 'Regenerate src/private/facts/sdk-facts.generated.ts from the npm registry and the native binaries',
   exec: 'ts-node --transpile-only --project tsconfig.dev.json build-tools/sdk-facts.ts',
   receiveArgs: true,
 });
 // Generated, as projen marks its own files: GitHub folds it in diffs and leaves it out of language stats.
-project.gitattributes.addAttributes('/src/private/sdk-facts.generated.ts', 'linguist-generated');
+project.gitattributes.addAttributes('/src/private/facts/sdk-facts.generated.ts', 'linguist-generated');
 
 // The main job: synthesize the example with a real layer build, then ingest and
 // search through the local invoker. No Docker, no AWS.

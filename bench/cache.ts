@@ -52,7 +52,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { log, median, npmCommand, npmEnv, ratioStat, run, RUNS, stat, Stat, timed, tsNodeChild, writePart } from './common';
 import { VectorDbFunction, VectorDbLayer, VectorDbSdk } from '../src';
-import { localBuildCount } from '../src/private/local-build';
+import { localBuildCount } from '../src/private/layer/local-build';
 
 const ROOT = path.join(__dirname, '..');
 /** What the bench keeps between runs: the aws-cdk CLI and packed tarballs (the repository's .tmp/, ignored by git). */
@@ -297,7 +297,7 @@ function layerInputsSnapshot(): string {
   };
   const assets = path.join(ROOT, 'layer-assets');
   for (const f of ['build-layer.js', 'recipe', 'sdks.json', 'pins']) add(path.join(assets, f));
-  for (const f of ['asset-hash.ts', '../sdk.ts', '../vector-db-layer.ts']) add(path.join(ROOT, 'src', 'private', f));
+  for (const f of ['layer/asset-hash.ts', 'layer/request.ts', 'layer/bundling.ts', 'common/sdk.ts', '../vector-db-layer.ts']) add(path.join(ROOT, 'src', 'private', f));
   return hash.digest('hex');
 }
 
@@ -752,10 +752,10 @@ interface ProbeResult { npmProbeMs: number; detectionMs: number; cdkOutCheckMs: 
 /** In a child process (`--probe <app> <layer folder>`): VectorDbFunction's fixed costs, each once, as a synth meets them. */
 function probeInThisProcess(app: string, layerDir: string): ProbeResult {
   /* eslint-disable @typescript-eslint/no-require-imports */
-  const { hostCanBuildWithoutDocker } = require('../src/private/local-build') as typeof import('../src/private/local-build');
-  const { esbuildInstallation } = require('../src/private/entry') as typeof import('../src/private/entry');
-  const { detectSdkImports } = require('../src/private/sdk-detection') as typeof import('../src/private/sdk-detection');
-  const { checkLayerDir } = require('../src/private/layer-dir') as typeof import('../src/private/layer-dir');
+  const { hostCanBuildWithoutDocker } = require('../src/private/layer/local-build') as typeof import('../src/private/layer/local-build');
+  const { esbuildInstallation } = require('../src/private/function/entry') as typeof import('../src/private/function/entry');
+  const { detectSdkImports } = require('../src/private/function/sdk-detection') as typeof import('../src/private/function/sdk-detection');
+  const { checkLayerDir } = require('../src/private/layer/dir') as typeof import('../src/private/layer/dir');
   /* eslint-enable @typescript-eslint/no-require-imports */
   const npm = timed(() => hostCanBuildWithoutDocker());
   const detection = timed(() => detectSdkImports({
@@ -885,7 +885,7 @@ export function runCacheBench(): CachePart {
     seconds[name] = ms / 1000;
     if (watched[watch]() !== before) {
       recipeChangedDuring.push(name);
-      log(`cache: WARNING: ${watch === 'tree' ? 'the layer\'s hash inputs (layer-assets/, src/private/asset-hash.ts) changed' : 'HEAD moved'} while "${name}" ran: `
+      log(`cache: WARNING: ${watch === 'tree' ? 'the layer\'s hash inputs (layer-assets/, src/private/layer/asset-hash.ts) changed' : 'HEAD moved'} while "${name}" ran: `
         + 'warm figures may include builds; measure again on a checkout nobody edits');
     }
     log(`cache: ${name} took ${(ms / 1000).toFixed(0)} s`);

@@ -7,7 +7,7 @@ import { spawnSync, SpawnSyncReturns } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
-import { recipePrune } from '../src/private/recipe';
+import { recipePrune } from '../src/private/layer/recipe';
 
 /** How many times every figure is measured (env RUNS, default 3). */
 export const RUNS = (() => {

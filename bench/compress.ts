@@ -25,7 +25,7 @@ import { functionNode, log, measure, median, ratioStat, run, RUNS, stat, Stat, w
 import { syntheticRows } from '../examples/handlers/ingest';
 import { VectorDbFunction, VectorDbLayer, VectorDbSdk } from '../src';
 import { findFunction, InvokeResult, localInvoke } from '../src/invoke/local-invoke';
-import { runRecipe } from '../src/private/local-build';
+import { runRecipe } from '../src/private/layer/local-build';
 
 export const COMPRESS_SPECS = [
   { sdk: '@lancedb/lancedb', version: '0.39.0' },
@@ -126,7 +126,7 @@ async function benchOne(spec: typeof COMPRESS_SPECS[number], scratch: string): P
   const dirs: Record<Kind, string> = { uncompressed: path.join(scratch, `${sdk.replace(/\W/g, '_')}-plain`), compressed: path.join(scratch, `${sdk.replace(/\W/g, '_')}-br`) };
   const built = {
     uncompressed: runRecipe({ sdk, version, architecture: 'x86_64', strip: true }, dirs.uncompressed),
-    compressed: runRecipe({ sdk, version, architecture: 'x86_64', strip: true, compress: true }, dirs.compressed),
+    compressed: runRecipe({ sdk, version, architecture: 'x86_64', strip: true, compressBinary: true }, dirs.compressed),
   };
   const compressedBinary = built.compressed.manifest.compressedBinary;
   if (!compressedBinary) throw new Error(`${name}: the compressed build has no compressedBinary in its manifest`);

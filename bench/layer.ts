@@ -16,8 +16,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { largestPackages, log, measure, plainInstall, ratioStat, run, RUNS, stat, Stat, timed, writePart, zippedBytes } from './common';
-import { runRecipe } from '../src/private/local-build';
-import { recipeSdks } from '../src/private/recipe';
+import { runRecipe } from '../src/private/layer/local-build';
+import { recipeSdks } from '../src/private/layer/recipe';
 
 export const LAYER_SPECS = [
   { sdk: 'vectordb', version: '0.4.2', architecture: 'x86_64' },

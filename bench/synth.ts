@@ -15,7 +15,7 @@ import * as path from 'path';
 import { App, AssetStaging, Stack } from 'aws-cdk-lib';
 import { log, ratioStat, run, RUNS, stat, Stat, timed, tsNodeChild, writePart } from './common';
 import { VectorDbFunction } from '../src';
-import { localBuildCount } from '../src/private/local-build';
+import { localBuildCount } from '../src/private/layer/local-build';
 
 export const FUNCTION_COUNTS = [1, 10, 20, 50];
 /** Function counts also measured as whole processes. */

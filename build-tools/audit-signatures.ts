@@ -2,7 +2,7 @@
  * `npx projen audit:signatures`: is every package a layer can ship the one its
  * lockfile pins, as the registry published it?
  *
- * 1. Lockfile policy, for every pin in layer-assets/pins (src/private/pins.ts
+ * 1. Lockfile policy, for every pin in layer-assets/pins (src/private/layer/pins.ts
  *    `pinProblems`, the recipe's own lockfile check): exact dependencies, an
  *    entry for the linux native package of each claimed architecture, a sha512
  *    integrity for every package, nothing from a link, git, a file or an alias.
@@ -21,8 +21,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-import { allPins, pinProblems } from '../src/private/pins';
-import { ASSETS_DIR, recipeLockfile as lockfile, recipeNpm as npm } from '../src/private/recipe';
+import { allPins, pinProblems } from '../src/private/layer/pins';
+import { ASSETS_DIR, recipeLockfile as lockfile, recipeNpm as npm } from '../src/private/layer/recipe';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const install: typeof import('../layer-assets/types/recipe/install') = require(path.join(ASSETS_DIR, 'recipe', 'install.js'));
 

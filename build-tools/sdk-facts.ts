@@ -1,9 +1,9 @@
 /**
  * `npx projen facts` (or `npx ts-node --transpile-only --project tsconfig.dev.json build-tools/sdk-facts.ts`):
- * writes src/private/sdk-facts.generated.ts, the facts of every published
+ * writes src/private/facts/sdk-facts.generated.ts, the facts of every published
  * version of each LanceDB JS SDK, read from the npm registry and from the
  * native binaries themselves, in two kinds (one type: SdkFactsTable in
- * src/private/sdk-facts.ts):
+ * src/private/facts/sdk-facts.ts):
  * - `declared`: what the SDK version's metadata says (engines, unpacked size,
  *   the linux-gnu native package and exact version its optionalDependencies name);
  * - `observed`: what readelf read from a binary this registry served. A declared
@@ -33,21 +33,21 @@
  * Flags:
  *   --check      only compare the registry's version lists with the table (no
  *                downloads); exit 1 when the registry has versions the table lacks
- *   --out=<file> write somewhere else than src/private/sdk-facts.generated.ts
+ *   --out=<file> write somewhere else than src/private/facts/sdk-facts.generated.ts
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as semver from 'semver';
-import { recipeElf } from '../src/private/recipe';
-import type { DeclaredNative, ObservedBinary, SdkFactsTable, SdkVersionFact } from '../src/private/sdk-facts';
-import { compareVersions } from '../src/private/versions';
+import type { DeclaredNative, ObservedBinary, SdkFactsTable, SdkVersionFact } from '../src/private/facts/sdk-facts';
+import { compareVersions } from '../src/private/facts/versions';
+import { recipeElf } from '../src/private/layer/recipe';
 
 const root = path.resolve(__dirname, '..');
 const SDKS = ['vectordb', '@lancedb/lancedb'] as const;
 const outArg = process.argv.find((a) => a.startsWith('--out='));
-const OUT = outArg ? path.resolve(outArg.slice('--out='.length)) : path.join(root, 'src', 'private', 'sdk-facts.generated.ts');
+const OUT = outArg ? path.resolve(outArg.slice('--out='.length)) : path.join(root, 'src', 'private', 'facts', 'sdk-facts.generated.ts');
 const CHECK_ONLY = process.argv.includes('--check');
 
 type Arch = 'x86_64' | 'arm64';

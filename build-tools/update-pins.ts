@@ -8,8 +8,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { allPins } from '../src/private/pins';
-import { ASSETS_DIR, recipeNpm, recipeRegistry, recipeSdks } from '../src/private/recipe';
+import { allPins } from '../src/private/layer/pins';
+import { ASSETS_DIR, recipeNpm, recipeRegistry, recipeSdks } from '../src/private/layer/recipe';
 
 interface Wanted { sdk: string; version: string; architecture: 'x86_64' | 'arm64' }
 

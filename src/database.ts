@@ -5,9 +5,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { DYNAMODB_ACTIONS, EFS_ACTIONS, READ_ONLY_DATABASES, resolveAccess, S3_OBJECT_ACTIONS } from './private/database-access';
-import { propError } from './private/errors';
-import { SHELL_META } from './private/messages';
+import { propError } from './private/common/errors';
+import { SHELL_META } from './private/common/messages';
+import { DYNAMODB_ACTIONS, EFS_ACTIONS, READ_ONLY_DATABASES, resolveAccess, S3_OBJECT_ACTIONS } from './private/function/database-access';
 import { ENV } from './runtime';
 
 /**
@@ -283,7 +283,7 @@ class S3Database extends VectorDatabase {
     // The policies LanceDB documents for a bucket and prefix (guides/storage,
     // "AWS IAM Permissions"): object actions on <prefix>/*, ListBucket on the
     // bucket limited by s3:prefix, split by access level from the requests both
-    // SDKs were recorded sending (private/database-access.ts). Left out:
+    // SDKs were recorded sending (private/function/database-access.ts). Left out:
     // s3:GetBucketLocation (LanceDB's example pairs it with an s3:prefix
     // condition, which GetBucketLocation requests never carry, so it grants
     // nothing; the region is given to LanceDB, from AWS_REGION or
@@ -307,7 +307,7 @@ class S3Database extends VectorDatabase {
     const table = this.options.commitTable;
     if (table) {
       // What Lance's DynamoDB commit store calls, by access level, as recorded
-      // against a local DynamoDB with both SDKs (private/database-access.ts):
+      // against a local DynamoDB with both SDKs (private/function/database-access.ts):
       // DescribeTable, GetItem and Query to read, PutItem to commit, DeleteItem
       // when a table is dropped (maintenance).
       fn.addToRolePolicy(new iam.PolicyStatement({

@@ -5,15 +5,17 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { DatabaseAccess, VectorDatabase } from './database';
-import { tableFacts } from './private/compatibility';
-import { callerFile, checkLocalBundler, checkPackageManager, esbuildInstallation } from './private/entry';
-import { atFunction, pathOf, propError } from './private/errors';
-import { checkAgainstSdk, checkProps, findProject, MAX_LAYERS } from './private/function-props';
-import { checkRuntime, chooseDefaultRuntime, runtimeNotes } from './private/function-runtime';
-import { chooseLayer } from './private/layer-choice';
-import { recipePrune } from './private/recipe';
-import { detectSdkImports, SDK_MODULES } from './private/sdk-detection';
-import { InputNames, knownVersionProblem } from './private/version-problems';
+import { layerArchitecture } from './private/common/architecture';
+import { atFunction, pathOf, propError } from './private/common/errors';
+import { tableFacts } from './private/facts/compatibility';
+import { callerFile, checkLocalBundler, checkPackageManager, esbuildInstallation } from './private/function/entry';
+import { chooseLayer, LayerChoice } from './private/function/layer-choice';
+import { checkAgainstSdk, checkProps, findProject, MAX_LAYERS } from './private/function/props';
+import { checkRuntime, chooseDefaultRuntime, runtimeNotes } from './private/function/runtime';
+import { detectSdkImports, SDK_MODULES } from './private/function/sdk-detection';
+import { refuseKnownProblem } from './private/layer/props';
+import { recipePrune } from './private/layer/recipe';
+import { InputNames } from './private/layer/request';
 import { ENV } from './runtime';
 import { VectorDbSdk } from './sdk';
 import { IVectorDbLayer, LAMBDA_UNZIPPED_LIMIT_BYTES, VectorDbLayer, VectorDbLayerProps } from './vector-db-layer';
@@ -148,31 +150,9 @@ export class VectorDbFunction extends nodejs.NodejsFunction {
       userExternals: props.bundling?.externalModules ?? [],
     });
     checkAgainstSdk(where, props, choice.sdk);
-    // How the user changes the version, for the fix of a runtime refusal.
-    const versionProp = props.layer ? 'the layer\'s version' : 'sdkVersion';
-    if (!props.layer && props.runtime && tableFacts(choice.sdk.packageName, choice.version!, architecture.name as 'x86_64' | 'arm64')) {
-      checkRuntime(where, props.runtime, { sdk: choice.sdk, version: choice.version!, architecture }, versionProp);
-    }
-
-    if (!props.layer) refuseKnownVersionProblem(where, choice.sdk, choice.version!, architecture);
-    const layer = props.layer ?? ownLayer(where, scope, {
-      sdk: choice.sdk,
-      version: choice.version,
-      architecture,
-      compressBinary: props.compressBinary,
-    });
-    checkEphemeralStorage(where, props.ephemeralStorageSize, layer);
-    if (architecture.name !== layer.architecture.name) {
-      throw propError(where, {
-        prop: 'architecture',
-        problem: `does not match the layer's native binary, built for ${layer.architecture.name}`,
-        value: architecture.name,
-        why: 'the binary would not load',
-        fix: `set architecture to Architecture.${layer.architecture.name === 'arm64' ? 'ARM_64' : 'X86_64'}, or use a layer built for ${architecture.name}`,
-      });
-    }
+    const layer = layerFor(where, scope, props, choice, architecture);
     const runtime = props.runtime ?? chooseDefaultRuntime(where, layer, props.layer ? 'layer' : 'sdkVersion');
-    checkRuntime(where, runtime, layer, versionProp);
+    checkRuntime(where, runtime, layer, versionPropOf(props));
 
     super(scope, id, {
       ...props,
@@ -263,6 +243,44 @@ export class VectorDbFunction extends nodejs.NodejsFunction {
   }
 }
 
+/** How the user changes the version, for the fix of a runtime refusal. */
+function versionPropOf(props: VectorDbFunctionProps): string {
+  return props.layer ? 'the layer\'s version' : 'sdkVersion';
+}
+
+/**
+ * The function's layer: the one given, else its own shared layer for the
+ * chosen SDK and version, whose version is refused first, at the function's
+ * path and in its props, when the facts rule it out for the runtime or the
+ * architecture; then checked against the function's ephemeral storage and
+ * architecture.
+ */
+function layerFor(
+  where: string, scope: Construct, props: VectorDbFunctionProps, choice: LayerChoice, architecture: lambda.Architecture,
+): IVectorDbLayer {
+  if (!props.layer && props.runtime && tableFacts(choice.sdk.packageName, choice.version!, layerArchitecture(where, architecture.name))) {
+    checkRuntime(where, props.runtime, { sdk: choice.sdk, version: choice.version!, architecture }, versionPropOf(props));
+  }
+  if (!props.layer) refuseKnownVersionProblem(where, choice.sdk, choice.version!, architecture);
+  const layer = props.layer ?? ownLayer(where, scope, {
+    sdk: choice.sdk,
+    version: choice.version,
+    architecture,
+    compressBinary: props.compressBinary,
+  });
+  checkEphemeralStorage(where, props.ephemeralStorageSize, layer);
+  if (architecture.name !== layer.architecture.name) {
+    throw propError(where, {
+      prop: 'architecture',
+      problem: `does not match the layer's native binary, built for ${layer.architecture.name}`,
+      value: architecture.name,
+      why: 'the binary would not load',
+      fix: `set architecture to Architecture.${layer.architecture.name === 'arm64' ? 'ARM_64' : 'X86_64'}, or use a layer built for ${architecture.name}`,
+    });
+  }
+  return layer;
+}
+
 /** The function's props, as a refusal of its layer's version names them. */
 const FUNCTION_NAMES: InputNames = { sdk: 'sdk', version: 'sdkVersion', architecture: 'architecture' };
 
@@ -272,8 +290,7 @@ const FUNCTION_NAMES: InputNames = { sdk: 'sdk', version: 'sdkVersion', architec
  * before the hidden layer is made (which would name its own path and `version`).
  */
 function refuseKnownVersionProblem(where: string, sdk: VectorDbSdk, version: string, architecture: lambda.Architecture) {
-  const known = knownVersionProblem({ sdk: sdk.packageName, version, architecture: architecture.name as 'x86_64' | 'arm64' }, FUNCTION_NAMES);
-  if (known) throw propError(where, { ...known, value: known.prop === FUNCTION_NAMES.architecture ? architecture.name : version });
+  refuseKnownProblem(where, { sdk: sdk.packageName, version, architecture: layerArchitecture(where, architecture.name) }, FUNCTION_NAMES);
 }
 
 /** Layers added to each function (kept outside the instance: addLayers runs inside super()). */

@@ -1,21 +1,17 @@
 import * as fs from 'fs';
-import { Annotations, AssetHashType, AssetStaging, BundlingOptions, DockerImage, Resource, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, AssetStaging, DockerImage, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { layerAssetHash, stagedAssetHash } from './private/asset-hash';
-import { compatibleRuntimes, LayerFacts, tableFacts } from './private/compatibility';
-import { bundlingOptions, defaultBuildImage, isImageReference } from './private/docker';
-import { constructError, pathOf, propError } from './private/errors';
-import { chooseBuild } from './private/host-build';
-import { importedLayerFacts } from './private/imported-layer';
-import { checkLayerDir, ExpectedLayer, readManifest } from './private/layer-dir';
-import { bundlingFailure, PreparedAsset, prepareAssetFolder, StagingError } from './private/layer-staging';
-import { hostCanBuildWithoutDocker, LocalLayerBuild } from './private/local-build';
-import { SHELL_META } from './private/messages';
-import { ASSETS_DIR, LAMBDA_UNZIPPED_LIMIT_BYTES as LIMIT, LayerManifest, recipeSdks } from './private/recipe';
-import { versionFacts } from './private/sdk-facts';
-import { explainRecipeFailure, InputNames, knownVersionProblem } from './private/version-problems';
-import { isExactVersion } from './private/versions';
+import { constructError, pathOf } from './private/common/errors';
+import { compatibleRuntimes, factsBeforeBuild, LayerFacts, measuredFacts } from './private/facts/compatibility';
+import { buildError, checkStripAsHashed } from './private/layer/build-outcome';
+import { layerAsset } from './private/layer/bundling';
+import { checkLayerDir, ExpectedLayer, readManifest } from './private/layer/dir';
+import { importLayer } from './private/layer/imported';
+import { checkLayerProps, checkRequest, withCheckedRequest } from './private/layer/props';
+import { LAMBDA_UNZIPPED_LIMIT_BYTES as LIMIT, LayerManifest } from './private/layer/recipe';
+import { LAYER_NAMES, layerDescription, manifestEcho, sharedLayerId } from './private/layer/request';
+import { PreparedAsset, prepareAssetFolder, StagingError } from './private/layer/staging';
 import { VectorDbSdk } from './sdk';
 
 /**
@@ -242,24 +238,6 @@ export const LAYER_SIZE_WARNING_BYTES = 209715200;
 /** Lambda's limit on the unzipped size of a function and all its layers. */
 export const LAMBDA_UNZIPPED_LIMIT_BYTES = 262144000;
 
-/** The image named in the bundling options of a host build: never run (the host build does not fall back). */
-const HOST_BUILD_IMAGE = DockerImage.fromRegistry('cdk-vectordb-layer/host-build');
-
-/** The props of VectorDbLayer, as messages name them. */
-const LAYER_NAMES: InputNames = { sdk: 'sdk', version: 'version', architecture: 'architecture' };
-
-/**
- * Refuses a version the shipped facts rule out for the architecture (no
- * native build, or a binary no runtime can load), naming the prop to change.
- */
-function refuseKnownProblem(where: string, names: InputNames, sdk: VectorDbSdk, version: string, architecture: lambda.Architecture): void {
-  const known = knownVersionProblem({ sdk: sdk.packageName, version, architecture: architecture.name as 'x86_64' | 'arm64' }, names);
-  if (known) throw propError(where, { ...known, value: known.prop === names.architecture ? architecture.name : version });
-}
-
-/** The prop names of the construct getOrCreate builds for (a VectorDbFunction's sdkVersion), read by the next constructor. */
-let pendingNames: InputNames | undefined;
-
 /**
  * Options of `VectorDbLayer.getOrCreate` beyond the layer's props.
  */
@@ -296,24 +274,14 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
    */
   public static getOrCreate(scope: Construct, props: VectorDbLayerProps = {}, options: GetOrCreateOptions = {}): VectorDbLayer {
     const stack = Stack.of(scope);
-    const sdk = props.sdk ?? VectorDbSdk.VECTORDB;
-    const architecture = props.architecture ?? lambda.Architecture.X86_64;
+    // Checked (at the caller's path) before the version goes into a construct id, and not again.
     const names = { ...LAYER_NAMES, version: options.versionPropName ?? LAYER_NAMES.version };
-    // Checked before the version goes into a construct id.
-    checkSdk(scope.node.path, sdk);
-    checkArchitecture(scope.node.path, architecture);
-    const version = props.version ?? sdk.defaultVersionFor(architecture);
-    checkVersion(scope.node.path, names.version, sdk, version);
-    const compressed = props.compressBinary === true ? '-compressed' : '';
-    const id = `VectorDbLayer-${recipeSdks.SDKS[sdk.packageName].slug}-${version.replace(/[^0-9A-Za-z-]/g, '_')}-${architecture.name}${compressed}`;
+    const checked = checkRequest(scope.node.path, props, names);
+    const id = sharedLayerId(checked.request);
     const existing = stack.node.tryFindChild(id);
     if (existing instanceof VectorDbLayer) return existing;
-    pendingNames = names;
-    try {
-      return new VectorDbLayer(stack, id, { ...props, sdk, architecture, version });
-    } finally {
-      pendingNames = undefined;
-    }
+    const { sdk, architecture, request: { version } } = checked;
+    return new VectorDbLayer(stack, id, withCheckedRequest({ ...props, sdk, architecture, version }, checked));
   }
 
   /**
@@ -326,35 +294,7 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
    * or `neededLibraries` vouch for the layer's binary.
    */
   public static fromLayerArn(scope: Construct, id: string, layerVersionArn: string, attrs: VectorDbLayerAttributes): IVectorDbLayer {
-    const sdk = attrs.sdk ?? VectorDbSdk.VECTORDB;
-    const architecture = attrs.architecture ?? lambda.Architecture.X86_64;
-    const where = pathOf(scope, id);
-    checkSdk(where, sdk);
-    checkVersion(where, 'version', sdk, attrs.version, 'the exact SDK version in the layer');
-    checkArchitecture(where, architecture);
-    // A version the facts table knows cannot be in a working layer for this
-    // architecture (no native build, or no runtime can load it), unless the
-    // caller read the binary's facts from a layer that exists.
-    if (attrs.glibcVersion === undefined && attrs.neededLibraries === undefined) {
-      refuseKnownProblem(where, LAYER_NAMES, sdk, attrs.version, architecture);
-    }
-    const imported = importedLayerFacts(scope, where, {
-      sdk: sdk.packageName,
-      version: attrs.version,
-      architecture: architecture.name as 'x86_64' | 'arm64',
-      glibc: attrs.glibcVersion,
-      engines: attrs.nodeEngines,
-      neededLibraries: attrs.neededLibraries,
-    });
-    return new ImportedVectorDbLayer(scope, id, {
-      layerVersionArn,
-      sdk,
-      version: attrs.version,
-      architecture,
-      unzippedSizeBytes: attrs.unzippedSizeBytes,
-      decompressedBinaryBytes: attrs.decompressedBinaryBytes,
-      facts: imported,
-    });
+    return importLayer(scope, id, layerVersionArn, attrs);
   }
 
   /** The SDK in the layer. */
@@ -406,80 +346,47 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
   public readonly decompressedBinaryBytes?: number;
 
   constructor(scope: Construct, id: string, props: VectorDbLayerProps = {}) {
-    const names = pendingNames ?? LAYER_NAMES;
-    pendingNames = undefined;
-    const sdk = props.sdk ?? VectorDbSdk.VECTORDB;
-    const architecture = props.architecture ?? lambda.Architecture.X86_64;
     const where = pathOf(scope, id);
-    checkSdk(where, sdk);
-    checkArchitecture(where, architecture);
-    const version = props.version ?? sdk.defaultVersionFor(architecture);
-    const buildMethod = props.buildMethod ?? LayerBuildMethod.AUTO;
-    const strip = props.strip ?? true;
-    const compress = props.compressBinary === true;
-    validateProps(where, { sdk, version, architecture, buildMethod }, props, names);
-    refuseKnownProblem(where, names, sdk, version, architecture);
-    const arch = architecture.name as 'x86_64' | 'arm64';
-
-    // A binary the facts did not observe is read after the build; its declared engines.node counts already.
-    const before: LayerFacts = tableFacts(sdk.packageName, version, arch)
-      ?? { sdk: sdk.packageName, version, architecture: arch, engines: versionFacts(sdk.packageName, version)?.declared.engines, known: false };
+    const checked = checkLayerProps(where, props);
+    const { request, sdk, architecture, names } = checked;
+    const before = factsBeforeBuild(request);
     const runtimes = compatibleRuntimes(before);
-    // AUTO is decided now: on the host when its npm can and it makes the
-    // canonical layer (host-build.ts), else in Docker when an engine answers. A
-    // host build's bundling options name no real image, so the asset's hash (which
-    // CDK mixes with them) does not move when aws-cdk-lib's newest runtime image does.
-    const choice = chooseBuild({
-      method: buildMethod,
-      architecture: arch,
-      strip,
-      npmCanBuild: buildMethod !== LayerBuildMethod.AUTO || hostCanBuildWithoutDocker(),
-    });
-    const inDocker = choice.inDocker;
-    const image = inDocker ? props.dockerImage ?? defaultBuildImage() : HOST_BUILD_IMAGE;
-    const build = { sdk: sdk.packageName, version, architecture: arch, strip, ...(compress ? { compress } : {}) };
-    const local = inDocker ? undefined : new LocalLayerBuild({ ...build, dockerFallback: false });
-    const unstripped = choice.unstripped ? { unstripped: true } : {};
-    const assetHash = layerAssetHash({ ...build, dockerImage: inDocker ? image.image : undefined, ...unstripped });
-    const bundling: BundlingOptions = { ...bundlingOptions({ image, ...build }), local };
-    const code = lambda.Code.fromAsset(ASSETS_DIR, { assetHashType: AssetHashType.CUSTOM, assetHash, bundling });
-
-    const expected: ExpectedLayer = { sdk: sdk.packageName, version, architecture: arch };
-    const stagedHash = stagedAssetHash(assetHash, bundling);
+    const asset = layerAsset(checked);
+    const expected: ExpectedLayer = manifestEcho(request);
     let prepared: PreparedAsset;
     try {
-      prepared = prepareAssetFolder(scope, { where, stagedHash, contentHash: assetHash, expected });
+      prepared = prepareAssetFolder(scope, { where, stagedHash: asset.stagedHash, contentHash: asset.assetHash, expected });
     } catch (e) {
       throw e instanceof StagingError ? constructError(where, e.message) : e;
     }
     try {
       super(scope, id, {
         ...props,
-        code,
+        code: asset.code,
         compatibleRuntimes: runtimes,
         compatibleArchitectures: [architecture],
         license: props.license ?? 'Apache-2.0',
-        description: props.description ?? describe(sdk, version, architecture),
+        description: props.description ?? layerDescription(request),
       });
     } catch (e) {
       prepared.release();
-      throw buildError(e, where, { sdk: sdk.packageName, version, architecture: arch, triedDocker: inDocker, local, names });
+      throw buildError(e, where, { layer: request, triedDocker: asset.choice.inDocker, local: asset.local, names });
     }
     try {
       const staging = this.node.tryFindChild('Code')?.node.tryFindChild('Stage');
       if (prepared.store && staging instanceof AssetStaging && fs.existsSync(staging.absoluteStagedPath)) {
         // Only a layer whose bytes are what its hash says reaches the machine-wide cache.
-        checkStripAsHashed(where, staging.absoluteStagedPath, choice.unstripped);
+        checkStripAsHashed(where, staging.absoluteStagedPath, asset.choice.unstripped);
         prepared.store(staging.absoluteStagedPath);
       }
     } finally {
       prepared.release();
     }
-    for (const info of choice.infos) Annotations.of(this).addInfo(info);
-    if (choice.warning) Annotations.of(this).addWarningV2('cdk-vectordb-layer:unstripped-layer', choice.warning);
+    for (const info of asset.choice.infos) Annotations.of(this).addInfo(info);
+    if (asset.choice.warning) Annotations.of(this).addWarningV2('cdk-vectordb-layer:unstripped-layer', asset.choice.warning);
 
     this.sdk = sdk;
-    this.version = version;
+    this.version = request.version;
     this.architecture = architecture;
     this.externalModules = sdk.externalModules;
 
@@ -538,180 +445,5 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
     if (manifest.unzippedBytes > LAYER_SIZE_WARNING_BYTES) {
       Annotations.of(this).addWarningV2('cdk-vectordb-layer:large-layer', `the layer is ${manifest.unzippedBytes} bytes unzipped, leaving ${LIMIT - manifest.unzippedBytes} bytes of Lambda's ${LIMIT} for the function and its other layers${manifest.strip.applied ? '' : '; strip (binutils for the target) would make it smaller'}`);
     }
-  }
-}
-
-/**
- * The build stripped the binary exactly when the hash says so (the host's
- * strip lookup and the recipe's agree); else the folder is removed and synth
- * stops, as a layer under another layer's hash would be cached and deployed.
- */
-function checkStripAsHashed(where: string, dir: string, unstripped: boolean) {
-  const manifest = readManifest(dir);
-  // No manifest: the folder check that follows says so.
-  if (!manifest || !manifest.strip.requested || manifest.strip.applied !== unstripped) return;
-  fs.rmSync(dir, { recursive: true, force: true });
-  const said = manifest.strip.applied ? `stripped it with ${manifest.strip.tool}` : `did not strip it (${manifest.strip.reason})`;
-  const made = unstripped ? 'an unstripped' : 'a stripped';
-  throw constructError(where, `the asset hash was made for ${made} binary (strip lookup on PATH) but the build ${said}; make \`strip --version\` of the strip on PATH work, or set strip to false`);
-}
-
-/** The facts the built binary and its manifest tell, over the table's. */
-function measuredFacts(before: LayerFacts, manifest: LayerManifest): LayerFacts {
-  const engines = manifest.nodeEngines ?? undefined;
-  return { ...before, known: true, glibc: manifest.glibc ?? undefined, neededLibraries: manifest.neededLibraries, engines };
-}
-
-function describe(sdk: VectorDbSdk, version: string, architecture: lambda.Architecture): string {
-  const cpu = recipeSdks.CPU_BY_ARCHITECTURE[architecture.name as 'x86_64' | 'arm64'];
-  return `${sdk.packageName} ${version} for Lambda ${architecture.name} (linux-${cpu}-gnu native binary) at /opt/nodejs/node_modules/${sdk.packageName}; built by cdk-vectordb-layer`;
-}
-
-/** C0 control characters and DEL: never in a one-line text. */
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
-function checkSdk(where: string, sdk: unknown) {
-  if (!(sdk instanceof VectorDbSdk)) {
-    throw propError(where, { prop: 'sdk', problem: 'must be VectorDbSdk.VECTORDB or VectorDbSdk.LANCEDB', value: sdk, fix: 'pass one of the two (a string such as \'vectordb\' is not an SDK)' });
-  }
-}
-
-function checkVersion(where: string, prop: string, sdk: VectorDbSdk, version: string, what = 'an exact version') {
-  if (Token.isUnresolved(version)) {
-    throw propError(where, { prop, problem: `must be a literal ${what.replace(/^an? /, '')} such as '${sdk.defaultVersion}', not a token`, why: 'the layer is built at synth time, before any token resolves', fix: 'write the version itself' });
-  }
-  if (!isExactVersion(version)) {
-    const meta = typeof version === 'string' && SHELL_META.test(version) ? ' (it holds characters no npm version has)' : '';
-    throw propError(where, { prop, problem: `must be ${what} such as '${sdk.defaultVersion}' (x.y.z, optionally -prerelease; no ranges or tags)`, value: version, fix: `write the exact version${meta}` });
-  }
-}
-
-function checkArchitecture(where: string, architecture: lambda.Architecture) {
-  if (Token.isUnresolved(architecture.name) || !Object.prototype.hasOwnProperty.call(recipeSdks.CPU_BY_ARCHITECTURE, architecture.name)) {
-    throw propError(where, { prop: 'architecture', problem: 'must be Architecture.X86_64 or Architecture.ARM_64', value: architecture.name, fix: 'use one of the two Lambda architectures' });
-  }
-}
-
-interface ChosenProps {
-  readonly sdk: VectorDbSdk;
-  readonly version: string;
-  readonly architecture: lambda.Architecture;
-  readonly buildMethod: LayerBuildMethod;
-}
-
-function validateProps(where: string, chosen: ChosenProps, props: VectorDbLayerProps, names: InputNames) {
-  checkSdk(where, chosen.sdk);
-  checkVersion(where, names.version, chosen.sdk, chosen.version);
-  checkArchitecture(where, chosen.architecture);
-  if (!Object.values(LayerBuildMethod).includes(chosen.buildMethod)) {
-    throw propError(where, { prop: 'buildMethod', problem: 'must be a LayerBuildMethod', value: chosen.buildMethod, fix: 'use LayerBuildMethod.AUTO, DOCKER or LOCAL' });
-  }
-  validateDockerImage(where, chosen.buildMethod, props.dockerImage);
-  validateText(where, props);
-}
-
-function validateDockerImage(where: string, buildMethod: LayerBuildMethod, dockerImage?: DockerImage) {
-  if (dockerImage === undefined) return;
-  if (buildMethod === LayerBuildMethod.LOCAL) {
-    throw propError(where, { prop: 'dockerImage', problem: 'is set but buildMethod is LayerBuildMethod.LOCAL, which never runs Docker', fix: 'remove dockerImage, or set buildMethod to DOCKER or AUTO' });
-  }
-  if (!isImageReference(dockerImage.image)) {
-    throw propError(where, { prop: 'dockerImage', problem: 'must be an image reference such as public.ecr.aws/sam/build-nodejs22.x ([registry/]name[:tag][@digest], lower-case name)', value: dockerImage.image, fix: 'use DockerImage.fromRegistry with a valid reference' });
-  }
-}
-
-/** Name, description and licence are text for the console and CloudFormation, never given to a process. */
-function validateText(where: string, props: VectorDbLayerProps) {
-  if (props.layerVersionName !== undefined && !Token.isUnresolved(props.layerVersionName) && !/^[a-zA-Z0-9_-]{1,140}$/.test(props.layerVersionName)) {
-    throw propError(where, { prop: 'layerVersionName', problem: 'must be 1-140 letters, digits, - or _', value: props.layerVersionName, fix: 'rename the layer' });
-  }
-  for (const [prop, max] of [['description', 256], ['license', 512]] as const) {
-    const text = props[prop];
-    if (text === undefined || Token.isUnresolved(text)) continue;
-    if (text.length === 0 && prop === 'license') {
-      throw propError(where, { prop, problem: 'must not be empty', fix: 'omit it for \'Apache-2.0\' (the licence of both SDKs), or give an SPDX identifier or a licence URL' });
-    }
-    if (text.length > max) throw propError(where, { prop, problem: `must be at most ${max} characters (CloudFormation's limit)`, value: text.length, fix: 'shorten it' });
-    if (CONTROL.test(text)) throw propError(where, { prop, problem: 'must be one line of text without control characters (newline, tab, NUL...)', value: text, fix: 'remove them' });
-  }
-}
-
-interface FailedBuild {
-  readonly sdk: string;
-  readonly version: string;
-  readonly architecture: 'x86_64' | 'arm64';
-  readonly triedDocker: boolean;
-  readonly local?: LocalLayerBuild;
-  readonly names: InputNames;
-}
-
-/**
- * Turns CDK's "Failed to bundle asset" error into the recipe's own message,
- * told with the user's prop names and the versions that would work.
- */
-function buildError(e: unknown, where: string, build: FailedBuild): Error {
-  const found = bundlingFailure(e, build.triedDocker, build.local);
-  if (!found) return e instanceof Error ? e : new Error(String(e));
-  if (found.failure) {
-    const explained = explainRecipeFailure(found.failure, build, build.names);
-    if (explained) {
-      const value = explained.prop === build.names.architecture ? build.architecture : build.version;
-      return propError(where, { ...explained, value });
-    }
-    return constructError(where, found.failure.message);
-  }
-  return found.message ? constructError(where, found.message) : (e instanceof Error ? e : new Error(String(e)));
-}
-
-interface ImportedVectorDbLayerProps {
-  readonly layerVersionArn: string;
-  readonly sdk: VectorDbSdk;
-  readonly version: string;
-  readonly architecture: lambda.Architecture;
-  readonly unzippedSizeBytes?: number;
-  readonly decompressedBinaryBytes?: number;
-  readonly facts: LayerFacts;
-}
-
-/** A layer version known by its ARN and the facts its builder recorded. */
-class ImportedVectorDbLayer extends Resource implements IVectorDbLayer {
-  public readonly layerVersionArn: string;
-  public readonly compatibleRuntimes: lambda.Runtime[];
-  public readonly sdk: VectorDbSdk;
-  public readonly version: string;
-  public readonly architecture: lambda.Architecture;
-  public readonly externalModules: string[];
-  public readonly unzippedSizeBytes?: number;
-  public readonly glibcVersion?: string;
-  public readonly nodeEngines?: string;
-  public readonly neededLibraries?: string[];
-  public readonly decompressedBinaryBytes?: number;
-
-  constructor(scope: Construct, id: string, props: ImportedVectorDbLayerProps) {
-    super(scope, id);
-    this.layerVersionArn = props.layerVersionArn;
-    this.compatibleRuntimes = compatibleRuntimes(props.facts);
-    this.sdk = props.sdk;
-    this.version = props.version;
-    this.architecture = props.architecture;
-    this.externalModules = props.sdk.externalModules;
-    this.unzippedSizeBytes = props.unzippedSizeBytes;
-    this.glibcVersion = props.facts.glibc;
-    this.nodeEngines = props.facts.engines;
-    this.neededLibraries = props.facts.neededLibraries ? [...props.facts.neededLibraries] : undefined;
-    this.decompressedBinaryBytes = props.decompressedBinaryBytes;
-  }
-
-  public get layerVersionRef(): lambda.LayerVersionReference {
-    return { layerVersionArn: this.layerVersionArn };
-  }
-
-  public addPermission(id: string, permission: lambda.LayerVersionPermission): void {
-    new lambda.CfnLayerVersionPermission(this, id, {
-      action: 'lambda:GetLayerVersion',
-      layerVersionArn: this.layerVersionArn,
-      principal: permission.accountId,
-      organizationId: permission.organizationId,
-    });
   }
 }

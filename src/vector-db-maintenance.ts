@@ -6,11 +6,11 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { DatabaseAccess, VectorDatabase } from './database';
-import { pathOf } from './private/errors';
+import { pathOf } from './private/common/errors';
 import {
   checkDatabase, checkMaintainable, checkMemory, checkTables, cleanupSeconds, MAINTENANCE_ENV,
   maintenanceEntry, projectRootFor, rateSeconds, settingsJson, timeoutSeconds, vectorIndexSettings,
-} from './private/maintenance-props';
+} from './private/function/maintenance-props';
 import { VectorDbSdk } from './sdk';
 import { VectorDbFunction } from './vector-db-function';
 import { IVectorDbLayer } from './vector-db-layer';

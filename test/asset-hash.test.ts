@@ -15,8 +15,8 @@ import { PINNED_HASH } from './pinned-hash';
 import { LayerBuildMethod, VectorDbLayer, VectorDbLayerProps, VectorDbSdk } from '../src';
 import { tempDir } from './support/files';
 import { appAt } from './support/synth';
-import * as assetHash from '../src/private/asset-hash';
-import { LayerHashInputs, layerAssetHash, recipeCodeFiles } from '../src/private/asset-hash';
+import * as assetHash from '../src/private/layer/asset-hash';
+import { LayerHashInputs, layerAssetHash, recipeCodeFiles } from '../src/private/layer/asset-hash';
 
 const ASSETS = path.join(__dirname, '..', 'layer-assets');
 

@@ -11,7 +11,7 @@ import { cliInProcess } from './support/cli';
 import { fakeHash, storeFake } from './support/fake-layer';
 import { tempDir } from './support/files';
 import { formatAge, formatBytes, parseCacheArgs } from '../src/cli/cache';
-import { LayerCache } from '../src/private/layer-cache';
+import { LayerCache } from '../src/private/layer/cache';
 
 const A = fakeHash('a');
 const B = fakeHash('b');

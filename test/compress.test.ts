@@ -9,7 +9,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { VectorDbFunction, VectorDbLayer, VectorDbLayerProps } from '../src';
 import { tempDir } from './support/files';
 import { appAt, FIXTURES } from './support/synth';
-import * as assetHash from '../src/private/asset-hash';
+import * as assetHash from '../src/private/layer/asset-hash';
 
 const ARN = 'arn:aws:lambda:us-east-1:123456789012:layer:vectordb:7';
 const entry = path.join(FIXTURES, 'fn', 'handler.js');

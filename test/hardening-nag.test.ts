@@ -2,7 +2,7 @@
  * cdk-nag: the runtime VectorDbFunction picks by default is the newest Node.js
  * runtime the installed aws-cdk-lib knows, so AwsSolutions-L1 ("the latest
  * runtime version") passes without a suppression, for every pinned layer, as
- * long as that runtime is proven (PROVEN_NODE_MAJORS, src/private/runtimes.ts):
+ * long as that runtime is proven (PROVEN_NODE_MAJORS, src/private/facts/runtimes.ts):
  * an aws-cdk-lib with a newer, unproven one (nodejs28.x) fails here until the
  * layer is proven on it (test/integ/runtimes.test.ts).
  * (test/nag.test.ts runs all AwsSolutions checks over every example stack.)
@@ -15,7 +15,7 @@ import { AwsSolutionsChecks, INagLogger, NagLoggerBaseData } from 'cdk-nag';
 import { VectorDbFunction, VectorDbSdk } from '../src';
 import { tempDir } from './support/files';
 import { appAt } from './support/synth';
-import { knownNodeRuntimes } from '../src/private/runtimes';
+import { knownNodeRuntimes } from '../src/private/facts/runtimes';
 
 // Each case's handler imports the SDK the case claims: VectorDbFunction refuses a layer
 // that does not hold the SDK its handler imports.

@@ -1,6 +1,6 @@
 /**
  * The same props give the same layer bytes on every host, or another asset
- * hash (src/private/host-build.ts): where this host cannot make the canonical
+ * hash (src/private/layer/host-build.ts): where this host cannot make the canonical
  * layer (no strip for the target on PATH; not Linux, so no load check), AUTO
  * builds in Docker when an engine answers and says why, else here with a
  * warning, and an unstripped binary gets a hash of its own. Hosts are
@@ -16,10 +16,10 @@ import { withEnv } from './support/env';
 import { tempDir } from './support/files';
 import { which } from './support/platforms';
 import { appAt, dockerStub } from './support/synth';
-import * as assetHash from '../src/private/asset-hash';
-import { layerAssetHash } from '../src/private/asset-hash';
-import { EngineProbe } from '../src/private/container-engine';
-import { BuildHost, canonicalGaps, chooseBuild } from '../src/private/host-build';
+import { EngineProbe } from '../src/private/common/container-engine';
+import * as assetHash from '../src/private/layer/asset-hash';
+import { layerAssetHash } from '../src/private/layer/asset-hash';
+import { BuildHost, canonicalGaps, chooseBuild } from '../src/private/layer/host-build';
 
 /** A folder of executables with these names (empty scripts). */
 function binWith(...names: string[]): string {

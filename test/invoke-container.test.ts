@@ -13,7 +13,7 @@ import { fakeFunction } from './support/fake-function';
 import { tempDir } from './support/files';
 import { containerFor, osMismatchWarning } from '../src/invoke/container';
 import { LocalInvokeError } from '../src/invoke/types';
-import { EngineProbe } from '../src/private/container-engine';
+import { EngineProbe } from '../src/private/common/container-engine';
 
 const fnOf = fakeFunction;
 

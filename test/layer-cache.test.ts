@@ -11,7 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { fakeHash, storeFake } from './support/fake-layer';
 import { tempDir } from './support/files';
-import { LayerCache } from '../src/private/layer-cache';
+import { LayerCache } from '../src/private/layer/cache';
 
 const A = fakeHash('a');
 const B = fakeHash('b');

@@ -7,8 +7,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { tempDir } from './support/files';
-import { allPins, pinProblems } from '../src/private/pins';
-import { ASSETS_DIR, recipeElf, recipeLockfile, recipeManifest, recipePrune, recipeSdks, recipeVersions } from '../src/private/recipe';
+import { allPins, pinProblems } from '../src/private/layer/pins';
+import { ASSETS_DIR, recipeElf, recipeLockfile, recipeManifest, recipePrune, recipeSdks, recipeVersions } from '../src/private/layer/recipe';
 
 /** ELF files on this machine: node, and aws-lambda-ric's native client where .ci/lib/ric.sh built it. */
 function localElfFiles(): string[] {

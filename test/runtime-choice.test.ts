@@ -11,8 +11,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { VectorDbFunction, VectorDbLayer, VectorDbSdk } from '../src';
 import { tempDir } from './support/files';
 import { appAt } from './support/synth';
-import { chooseDefaultRuntime } from '../src/private/function-runtime';
-import { defaultRuntime, PROVEN_NODE_MAJORS, RUNTIME_RETIREMENTS, retirementOf } from '../src/private/runtimes';
+import { defaultRuntime, PROVEN_NODE_MAJORS, RUNTIME_RETIREMENTS, retirementOf } from '../src/private/facts/runtimes';
+import { chooseDefaultRuntime } from '../src/private/function/runtime';
 
 const ARN = 'arn:aws:lambda:us-east-1:123456789012:layer:vectordb:7';
 const code = lambda.Code.fromInline('exports.handler = async () => 1');

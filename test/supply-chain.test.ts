@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { tempDir } from './support/files';
-import { ASSETS_DIR, recipeManifest } from '../src/private/recipe';
+import { ASSETS_DIR, recipeManifest } from '../src/private/layer/recipe';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const cp: typeof import('child_process') = require('child_process');

@@ -14,8 +14,8 @@ import * as beside from './fixtures/fn/beside/stack';
 import { withEnv } from './support/env';
 import { tempDir } from './support/files';
 import { appAt, assetDirs, FIXTURES } from './support/synth';
-import { checkLocalBundler, checkPackageManager, esbuildInstallation } from '../src/private/entry';
-import { onPath } from '../src/private/on-path';
+import { onPath } from '../src/private/common/on-path';
+import { checkLocalBundler, checkPackageManager, esbuildInstallation } from '../src/private/function/entry';
 
 const FN = path.join(FIXTURES, 'fn');
 const TLA = path.join(FIXTURES, 'handlers', 'esm', 'tla-no-format.mts');

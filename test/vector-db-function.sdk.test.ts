@@ -15,8 +15,8 @@ import * as beside from './fixtures/fn/beside/stack';
 import { tempDir } from './support/files';
 import { searchWith } from './support/search';
 import { appAt, FIXTURES, stagedLayerDir } from './support/synth';
-import { appDependency } from '../src/private/app-dependencies';
-import { detectSdkImports } from '../src/private/sdk-detection';
+import { appDependency } from '../src/private/function/app-dependencies';
+import { detectSdkImports } from '../src/private/function/sdk-detection';
 
 const FN = path.join(FIXTURES, 'fn');
 const APPS = path.join(FN, 'apps');

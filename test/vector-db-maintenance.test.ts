@@ -23,7 +23,7 @@ import { ExampleStack } from '../examples/app';
 import {
   VectorDatabase, VectorDbFunction, VectorDbLayer, VectorDbMaintenance, VectorDbMaintenanceProps, VectorDbSdk, VectorIndexMode,
 } from '../src';
-import { maintenanceEntry } from '../src/private/maintenance-props';
+import { maintenanceEntry } from '../src/private/function/maintenance-props';
 
 const APPS = path.join(FIXTURES, 'fn', 'apps');
 /** An app whose lock file resolves @lancedb/lancedb 0.39.0. */

@@ -12,14 +12,16 @@ import { badInput, parseCommandArgs, parseOrExit, UsageError } from './args';
 import type { Command } from './main';
 import { snippets } from './snippets';
 import { zipFolder, ZipError, ZipResult } from './zip';
-import { compatibleRuntimes, LayerFacts } from '../private/compatibility';
-import { defaultBuildImage, dockerRunOptions, isImageReference } from '../private/docker';
-import { formatProblem } from '../private/errors';
-import { readManifest } from '../private/layer-dir';
-import { readRecipeFailure, RecipeError, RecipeFailure, runRecipe } from '../private/local-build';
-import { ASSETS_DIR, LAMBDA_UNZIPPED_LIMIT_BYTES, LayerManifest, recipeNpm, recipeSdks } from '../private/recipe';
-import { explainRecipeFailure, InputNames, knownVersionProblem } from '../private/version-problems';
-import { isExactVersion } from '../private/versions';
+import { isLayerArchitecture, LayerArchitecture } from '../private/common/architecture';
+import { formatProblem } from '../private/common/errors';
+import { compatibleRuntimes, LayerFacts } from '../private/facts/compatibility';
+import { explainRecipeFailure, knownVersionProblem } from '../private/facts/version-problems';
+import { isExactVersion } from '../private/facts/versions';
+import { readManifest } from '../private/layer/dir';
+import { defaultBuildImage, dockerRunOptions, isImageReference } from '../private/layer/docker';
+import { readRecipeFailure, RecipeError, RecipeFailure, runRecipe } from '../private/layer/local-build';
+import { ASSETS_DIR, LAMBDA_UNZIPPED_LIMIT_BYTES, LayerManifest, recipeNpm, recipeSdks } from '../private/layer/recipe';
+import { InputNames, LayerRequest, requestOf } from '../private/layer/request';
 import { VectorDbSdk } from '../sdk';
 
 /** Codes of recipe errors that mean the input was wrong rather than the build. */
@@ -66,15 +68,12 @@ Without --docker the host needs npm >= ${recipeNpm.MIN_CROSS_PLATFORM_NPM.join('
 cdk-vectordb-layer versions lists the versions that have a native build.
 Exit codes: 0 success, 1 the build failed, 2 bad usage or input.`;
 
-export interface BuildArgs {
-  readonly sdk: string;
-  readonly version: string;
-  readonly architecture: 'x86_64' | 'arm64';
+/** The command's flags: the layer request, and where and how to build it. */
+export interface BuildArgs extends LayerRequest {
+  readonly compressBinary: boolean;
   readonly out: string;
   readonly docker: boolean;
   readonly image: string;
-  readonly strip: boolean;
-  readonly compress: boolean;
   readonly json: boolean;
   readonly help: boolean;
 }
@@ -124,14 +123,14 @@ export function parseBuildArgs(argv: string[], cwd = process.cwd()): BuildArgs {
     docker: values.docker === true,
     image: image ?? defaultBuildImage().image,
     strip: values['no-strip'] !== true,
-    compress: values.compress === true,
+    compressBinary: values.compress === true,
     json: values.json === true,
     help: values.help === true,
   };
 }
 
-function parseArchitecture(value: string): 'x86_64' | 'arm64' {
-  if (recipeSdks.isArchitecture(value)) return value;
+function parseArchitecture(value: string): LayerArchitecture {
+  if (isLayerArchitecture(value)) return value;
   const hint = /^(amd64|x64|x86-64)$/i.test(value) ? 'Lambda calls it x86_64: --arch x86_64'
     : /^(aarch64|arm64)$/i.test(value) ? 'Lambda calls it arm64: --arch arm64' : 'use --arch x86_64 or --arch arm64';
   throw new UsageError(badInput('build', '--arch', 'must be x86_64 or arm64', value, hint));
@@ -155,7 +154,7 @@ function parseOut(given: string | undefined, defaultName: string, cwd: string): 
 function buildInDocker(args: BuildArgs, outDir: string): LayerManifest {
   const executable = process.env.CDK_DOCKER || 'docker';
   const image = DockerImage.fromRegistry(args.image);
-  const build = { image, sdk: args.sdk, version: args.version, architecture: args.architecture, strip: args.strip, compress: args.compress };
+  const build = { ...requestOf(args), image };
   try {
     image.run(dockerRunOptions(build, ASSETS_DIR, outDir));
   } catch (e) {
@@ -209,7 +208,7 @@ function buildAndZip(args: BuildArgs, fail: (message: string, code: number) => n
     const started = Date.now();
     let manifest: LayerManifest;
     try {
-      manifest = args.docker ? buildInDocker(args, layerDir) : runRecipe(args, layerDir).manifest;
+      manifest = args.docker ? buildInDocker(args, layerDir) : runRecipe(requestOf(args), layerDir).manifest;
     } catch (e) {
       if (!(e instanceof RecipeError)) throw e;
       return fail(explainFailure(e.failure, args), e.failure.code && INPUT_ERROR_CODES.has(e.failure.code) ? 2 : 1);

@@ -1,6 +1,6 @@
 /**
  * `cdk-vectordb-layer cache [list|prune|clear] [--max-bytes <size>] [--json]`:
- * the machine-wide layer cache (../private/layer-cache.ts) seen and trimmed:
+ * the machine-wide layer cache (../private/layer/cache.ts) seen and trimmed:
  * where it is, what it holds (newest use first), its total and its bound;
  * `prune` trims it to its bound (or the one given), `clear` empties it. An
  * entry a running synth holds the lock of (building or linking it) stays.
@@ -9,9 +9,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { badInput, parseCommandArgs, parseOrExit, UsageError } from './args';
 import type { Command } from './main';
-import { CacheEntry, cacheConfig, LayerCache, parseSize, TrimResult } from '../private/layer-cache';
-import { readManifest } from '../private/layer-dir';
-import { recipePrune } from '../private/recipe';
+import { CacheEntry, cacheConfig, LayerCache, parseSize, TrimResult } from '../private/layer/cache';
+import { readManifest } from '../private/layer/dir';
+import { recipePrune } from '../private/layer/recipe';
 
 const SUBCOMMANDS = ['list', 'prune', 'clear'] as const;
 type Subcommand = typeof SUBCOMMANDS[number];

@@ -11,12 +11,12 @@
  */
 import { parseCommandArgs, parseOrExit, UsageError } from './args';
 import type { Command } from './main';
-import { compatibleRuntimes, tableFacts } from '../private/compatibility';
-import { pinnedVersions } from '../private/pins';
-import { recipeNpm, recipeRegistry, recipeSdks } from '../private/recipe';
-import { knownNodeRuntimes, PROVEN_NODE_MAJORS, retirementDates, retirementOf } from '../private/runtimes';
-import { versionFacts } from '../private/sdk-facts';
-import { compareVersions } from '../private/versions';
+import { compatibleRuntimes, tableFacts } from '../private/facts/compatibility';
+import { knownNodeRuntimes, PROVEN_NODE_MAJORS, retirementDates, retirementOf } from '../private/facts/runtimes';
+import { versionFacts } from '../private/facts/sdk-facts';
+import { compareVersions } from '../private/facts/versions';
+import { pinnedVersions } from '../private/layer/pins';
+import { recipeNpm, recipeRegistry, recipeSdks } from '../private/layer/recipe';
 import { VectorDbSdk } from '../sdk';
 
 export const ARCHITECTURES = ['x86_64', 'arm64'] as const;

@@ -32,8 +32,8 @@ import { EMULATION_TIME_FACTOR } from './emulation';
 import { ASKED_FLAGS, hostNodeMajor, NodeInfo, nodeMajorOf } from './environment';
 import { Layout } from './layout';
 import { FunctionInfo, LocalInvokeError } from './types';
-import { anyEngine, EngineProbe } from '../private/container-engine';
-import { isImageReference } from '../private/docker';
+import { anyEngine, EngineProbe } from '../private/common/container-engine';
+import { isImageReference } from '../private/layer/docker';
 
 /** Where the layout is mounted in the container. */
 export const CONTAINER_LAYOUT: Layout = {

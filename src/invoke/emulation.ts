@@ -24,12 +24,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ASKED_FLAGS, hostNodeMajor, NodeInfo, nodeMajorOf } from './environment';
 import { FunctionInfo, LocalInvokeError } from './types';
-import { cacheConfig } from '../private/layer-cache';
-import { onPath } from '../private/on-path';
-import { recipeElf } from '../private/recipe';
+import { LayerArchitecture } from '../private/common/architecture';
+import { onPath } from '../private/common/on-path';
+import { cacheConfig } from '../private/layer/cache';
+import { recipeElf } from '../private/layer/recipe';
 
 /** Lambda's architectures. */
-export type LambdaArch = 'x86_64' | 'arm64';
+export type LambdaArch = LayerArchitecture;
 
 /**
  * How much longer than Lambda's the timeouts are under emulation (the

@@ -1,13 +1,13 @@
 /**
  * Where the invoker lays out execution environments: `workDir` when given,
  * else the package's cache folder (the one the layer cache uses, see
- * ../private/layer-cache.ts) followed by `invoke`, and never a folder under
+ * ../private/layer/cache.ts) followed by `invoke`, and never a folder under
  * /tmp by default, where the handler's own /tmp (mounted over the host's)
  * would hide it.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { cacheConfig, platformCacheDir } from '../private/layer-cache';
+import { cacheConfig, platformCacheDir } from '../private/layer/cache';
 
 /** The work folder and, when the default had to move out of /tmp, the one line that says so. */
 export interface WorkDir {

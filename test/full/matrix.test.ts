@@ -44,7 +44,7 @@ import * as path from 'path';
 import { App, AssetStaging, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { VectorDbFunction, VectorDbLayer, VectorDbSdk } from '../../src';
-import { localBuildCount } from '../../src/private/local-build';
+import { localBuildCount } from '../../src/private/layer/local-build';
 import { allVersionTruths, cellTruth, CellTruth, Reason, RUNTIMES, RuntimeTruth, VersionTruth } from '../integ/fixtures/ground-truth';
 import { compareDotted } from '../support/elf';
 import { withEnv } from '../support/env';

@@ -60,7 +60,7 @@ function synthIn(checkout: string, outdir: string, skipBundling: boolean): Promi
 describe('the asset hash, in a process of its own', () => {
   test('is unchanged by edited host code and docs, in a checkout at another path with spaces', async () => {
     const edited = copyCheckout(path.join(tempDir('clone with spaces'), 'deeper', 'checkout'));
-    for (const f of ['src/vector-db-function.ts', 'src/private/compatibility.ts', 'src/cli/build.ts']) {
+    for (const f of ['src/vector-db-function.ts', 'src/private/facts/compatibility.ts', 'src/cli/build.ts']) {
       edit(path.join(edited, f), (t) => `${t}\n// a host-side change\n`);
     }
     fs.writeFileSync(path.join(edited, 'layer-assets', 'README.md'), '# edited docs');

@@ -17,7 +17,7 @@
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { nativeBuild } from '../../src/private/sdk-facts';
+import { nativeBuild } from '../../src/private/facts/sdk-facts';
 import { tempDir } from '../support/files';
 import { installVerdaccio, LocalRegistry, republish, startLocalRegistry } from '../support/local-registry';
 import { available, nodeBinary } from '../support/platforms';

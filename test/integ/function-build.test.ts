@@ -8,7 +8,7 @@ import * as path from 'path';
 import { AssetStaging, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { VectorDbFunction } from '../../src';
-import { localBuildCount } from '../../src/private/local-build';
+import { localBuildCount } from '../../src/private/layer/local-build';
 import { tempDir } from '../support/files';
 import { appAt, FIXTURES } from '../support/synth';
 

@@ -10,9 +10,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { VectorDbLayer, VectorDbLayerProps } from '../../src';
-import { LayerCache } from '../../src/private/layer-cache';
-import { checkLayerDir, readManifest } from '../../src/private/layer-dir';
-import { localBuildCount } from '../../src/private/local-build';
+import { LayerCache } from '../../src/private/layer/cache';
+import { checkLayerDir, readManifest } from '../../src/private/layer/dir';
+import { localBuildCount } from '../../src/private/layer/local-build';
 import { cliInProcess } from '../support/cli';
 import { sectionBlocks } from '../support/docs';
 import { withEnv } from '../support/env';

@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { VectorDbFunction, VectorDbSdk } from '../../src';
-import { cacheConfig } from '../../src/private/layer-cache';
+import { cacheConfig } from '../../src/private/layer/cache';
 import { cliInProcess } from '../support/cli';
 import { tempDir } from '../support/files';
 import { available, emulator, hostArch } from '../support/platforms';

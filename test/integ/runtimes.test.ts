@@ -7,7 +7,7 @@
  * package.json give. arm64 layers are stripped by aarch64-linux-gnu-strip.
  *
  * Issue 19, item 2: the same search on every major of PROVEN_NODE_MAJORS
- * (src/private/runtimes.ts, what the default runtime is chosen from), including
+ * (src/private/facts/runtimes.ts, what the default runtime is chosen from), including
  * Node.js majors the installed aws-cdk-lib does not define yet (26 with 2.224);
  * the list must be exactly what this file ran.
  *
@@ -20,7 +20,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as semver from 'semver';
 import { nodeVersionOf, packTarball, providedSonames, RUNTIMES, RuntimeTruth, tarballBinaries } from './fixtures/ground-truth';
 import { VectorDbFunction, VectorDbSdk } from '../../src';
-import { PROVEN_NODE_MAJORS } from '../../src/private/runtimes';
+import { PROVEN_NODE_MAJORS } from '../../src/private/facts/runtimes';
 import { compareDotted, elfFacts, ElfFacts } from '../support/elf';
 import { removeDir } from '../support/files';
 import { Arch, available, NODE_MAJORS, REPO_DIR, which } from '../support/platforms';

@@ -4,7 +4,7 @@
  * layer cache), against s3rver behind a recording proxy, and with a commit
  * table against dynalite (a local DynamoDB) behind another; every request is
  * mapped to the IAM action AWS checks for it. The test fails when an access
- * level (`DatabaseAccess`, the grants of src/private/database-access.ts)
+ * level (`DatabaseAccess`, the grants of src/private/function/database-access.ts)
  * lacks an action one of its operations called, and when READ or APPEND
  * would need a delete (with a commit table: a delete of anything but the
  * commit store's staging manifests).
@@ -12,7 +12,7 @@
 import { spawn } from 'child_process';
 import * as path from 'path';
 import { VectorDbLayer, VectorDbSdk } from '../../src';
-import { DYNAMODB_ACTIONS, S3_OBJECT_ACTIONS } from '../../src/private/database-access';
+import { DYNAMODB_ACTIONS, S3_OBJECT_ACTIONS } from '../../src/private/function/database-access';
 import { tempDir } from '../support/files';
 import { RecordingDynamoDb, startRecordingDynamoDb } from '../support/local-dynamodb';
 import { deletedKeys, describeRequest, RecordingS3, s3Actions, startRecordingS3 } from '../support/s3-recorder';

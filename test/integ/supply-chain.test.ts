@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ASSETS_DIR, recipeManifest } from '../../src/private/recipe';
+import { ASSETS_DIR, recipeManifest } from '../../src/private/layer/recipe';
 import { tempDir } from '../support/files';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -1,5 +1,5 @@
 /**
- * Small layer folders that pass the layer manifest check (../../src/private/layer-dir.ts),
+ * Small layer folders that pass the layer manifest check (../../src/private/layer/dir.ts),
  * so the real cache code stores, seals, finds and trims them without a build:
  * a real x86_64 ELF file (/bin/true) as the native binary, padding for size,
  * and a manifest written by the recipe's own writer.
@@ -8,9 +8,9 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { tempDir } from './files';
-import { LayerCache } from '../../src/private/layer-cache';
-import { ExpectedLayer } from '../../src/private/layer-dir';
-import { recipeManifest } from '../../src/private/recipe';
+import { LayerCache } from '../../src/private/layer/cache';
+import { ExpectedLayer } from '../../src/private/layer/dir';
+import { recipeManifest } from '../../src/private/layer/recipe';
 
 /** An x86_64 ELF file on every Linux CI machine. */
 const ELF = '/bin/true';

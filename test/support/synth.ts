@@ -12,7 +12,7 @@ import { withEnv } from './env';
 import { removeDir, tempDir } from './files';
 import type { LayerManifest } from '../../layer-assets/types/recipe/manifest';
 import { VectorDbLayer, VectorDbLayerProps } from '../../src';
-import { localBuildCount } from '../../src/private/local-build';
+import { localBuildCount } from '../../src/private/layer/local-build';
 
 /** test/fixtures: handlers, scripts and stubs the tests run. */
 export const FIXTURES = path.join(__dirname, '..', 'fixtures');
@@ -64,7 +64,7 @@ export interface BuiltLayer {
 
 /**
  * The environment of a real build: the machine-wide layer cache off
- * (src/private/layer-cache.ts; on by default), so a layer is built, never
+ * (src/private/layer/cache.ts; on by default), so a layer is built, never
  * linked from an earlier build.
  */
 export const REAL_BUILD_ENV: Readonly<Record<string, string>> = Object.freeze({ CDK_VECTORDB_LAYER_CACHE: 'off' });

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { fileStamp } from './file-stamp';
+import { fileStamp } from '../common/file-stamp';
 
 /** The module names of the two LanceDB SDKs. */
 export const SDK_MODULES = ['vectordb', '@lancedb/lancedb'];

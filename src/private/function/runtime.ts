@@ -1,10 +1,11 @@
 import { Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { LayerFacts, runtimeFix, runtimeProblem, tableFacts } from './compatibility';
-import { propError } from './errors';
-import { defaultRuntime, isProven, knownNodeRuntimes, nodeMajorOf, nodeRuntimeFact, PROVEN_NODE_MAJORS, retirementDates, retirementOf, runtimeConstant } from './runtimes';
-import { versionFacts } from './sdk-facts';
-import { VectorDbSdk } from '../sdk';
+import { layerArchitecture } from '../common/architecture';
+import { propError } from '../common/errors';
+import { VectorDbSdk } from '../common/sdk';
+import { LayerFacts, runtimeFix, runtimeProblem, tableFacts } from '../facts/compatibility';
+import { defaultRuntime, isProven, knownNodeRuntimes, nodeMajorOf, nodeRuntimeFact, PROVEN_NODE_MAJORS, retirementDates, retirementOf, runtimeConstant } from '../facts/runtimes';
+import { versionFacts } from '../facts/sdk-facts';
 
 /** The parts of a layer the function's runtime checks read. */
 export interface RuntimeLayer {
@@ -19,9 +20,9 @@ export interface RuntimeLayer {
  * What decides where a layer runs: the glibc its binary was measured to need
  * (a built layer, or what an imported one was given), else the facts table.
  */
-export function layerFacts(layer: RuntimeLayer): LayerFacts {
+export function layerFacts(where: string, layer: RuntimeLayer): LayerFacts {
   const sdk = layer.sdk.packageName;
-  const architecture = layer.architecture.name as 'x86_64' | 'arm64';
+  const architecture = layerArchitecture(where, layer.architecture.name);
   const table = tableFacts(sdk, layer.version, architecture);
   const engines = versionFacts(sdk, layer.version)?.declared.engines;
   if (layer.glibcVersion !== undefined) {
@@ -38,7 +39,7 @@ export function layerFacts(layer: RuntimeLayer): LayerFacts {
  */
 export function checkRuntime(where: string, runtime: lambda.Runtime, layer: RuntimeLayer, versionProp: string) {
   if (Token.isUnresolved(runtime.name)) return;
-  const facts = layerFacts(layer);
+  const facts = layerFacts(where, layer);
   const label = `${facts.sdk} ${facts.version}`;
   const problem = runtimeProblem(facts, runtime);
   if (problem) {

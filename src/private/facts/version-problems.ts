@@ -6,24 +6,12 @@
  */
 import { compatibleRuntimes, tableFacts, workingVersions } from './compatibility';
 import { knownLambdaOses, missingSonames } from './lambda-os';
-import { RecipeFailure } from './local-build';
 import { registryAnswer } from './registry-answer';
 import { knownVersions, nativeBuild, versionFacts } from './sdk-facts';
 import { compareVersions, nearestVersions } from './versions';
-
-/** How the user named the inputs: `version` on VectorDbLayer, `sdkVersion` on VectorDbFunction, `--version` for the CLI. */
-export interface InputNames {
-  readonly sdk: string;
-  readonly version: string;
-  readonly architecture: string;
-}
-
-/** The layer asked for. */
-export interface LayerRequest {
-  readonly sdk: string;
-  readonly version: string;
-  readonly architecture: 'x86_64' | 'arm64';
-}
+import { otherArchitecture } from '../common/architecture';
+import { RecipeFailure } from '../layer/local-build';
+import { InputNames, LayerIdentity } from '../layer/request';
 
 /** A problem with the prop at fault, for propError. */
 export interface VersionProblem {
@@ -33,17 +21,13 @@ export interface VersionProblem {
   readonly fix: string;
 }
 
-function otherArchitecture(architecture: string): string {
-  return architecture === 'arm64' ? 'x86_64' : 'arm64';
-}
-
 function someVersions(versions: string[], wanted: string): string {
   const near = nearestVersions(wanted, versions, 3);
   return near.length > 0 ? near.join(', ') : 'none';
 }
 
 /** A version that declares no native build for the architecture (and ships none). */
-function noNativeBuild(req: LayerRequest, names: InputNames): VersionProblem {
+function noNativeBuild(req: LayerIdentity, names: InputNames): VersionProblem {
   const working = workingVersions(req.sdk, req.architecture, undefined, req.version);
   return {
     prop: names.architecture,
@@ -60,7 +44,7 @@ function noNativeBuild(req: LayerRequest, names: InputNames): VersionProblem {
  * of `nativePackage` versions, from the recipe), newest first; those this
  * library observed must also load on some Lambda runtime.
  */
-function servedVersions(req: LayerRequest, served: readonly string[]): string[] {
+function servedVersions(req: LayerIdentity, served: readonly string[]): string[] {
   const has = new Set(served);
   const prerelease = req.version.includes('-');
   return knownVersions(req.sdk)
@@ -79,7 +63,7 @@ function servedVersions(req: LayerRequest, served: readonly string[]): string[] 
  * stops with the registry's answer and the ways out (a version whose build it
  * serves, the other architecture, or serving the build).
  */
-function declaredButMissing(req: LayerRequest, names: InputNames, details: Record<string, unknown>, recipeMessage: string): VersionProblem {
+function declaredButMissing(req: LayerIdentity, names: InputNames, details: Record<string, unknown>, recipeMessage: string): VersionProblem {
   const pkg = String(details.nativePackage);
   const version = String(details.nativeVersion);
   const served = Array.isArray(details.nativeVersions) ? details.nativeVersions.map(String) : [];
@@ -105,7 +89,7 @@ function declaredButMissing(req: LayerRequest, names: InputNames, details: Recor
  * no native build for the architecture, or a binary no Lambda runtime can
  * load. undefined when the version looks buildable (or the table does not know it).
  */
-export function knownVersionProblem(req: LayerRequest, names: InputNames): VersionProblem | undefined {
+export function knownVersionProblem(req: LayerIdentity, names: InputNames): VersionProblem | undefined {
   const build = nativeBuild(req.sdk, req.version, req.architecture);
   if (!build) return undefined;
   if (build.state === 'none') return noNativeBuild(req, names);
@@ -126,7 +110,7 @@ export function knownVersionProblem(req: LayerRequest, names: InputNames): Versi
 }
 
 /** vectordb 0.1.x shipped its binary inside the SDK's own tarball: it names no native package. */
-function bundledBinaryProblem(req: LayerRequest, names: InputNames): VersionProblem {
+function bundledBinaryProblem(req: LayerIdentity, names: InputNames): VersionProblem {
   const native = versionFacts(req.sdk, req.version)?.observed[req.architecture];
   const working = workingVersions(req.sdk, req.architecture, undefined, req.version);
   // The libraries that even the newest Lambda OS lacks.
@@ -143,7 +127,7 @@ function bundledBinaryProblem(req: LayerRequest, names: InputNames): VersionProb
 }
 
 /** The recipe's report, told with the user's prop names and the versions that would work. */
-export function explainRecipeFailure(failure: RecipeFailure, req: LayerRequest, names: InputNames): VersionProblem | undefined {
+export function explainRecipeFailure(failure: RecipeFailure, req: LayerIdentity, names: InputNames): VersionProblem | undefined {
   const details = failure.details ?? {};
   switch (failure.code) {
     case 'NOT_PUBLISHED': {

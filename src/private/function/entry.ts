@@ -2,8 +2,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { fileURLToPath } from 'url';
-import { propError } from './errors';
-import { onPath } from './on-path';
+import { propError } from '../common/errors';
+import { onPath } from '../common/on-path';
 
 /**
  * The project as `NodejsFunction` will see it, found before the layer build:

@@ -17,8 +17,9 @@
  * triplet's only), as a file lookup on PATH; the construct checks afterwards
  * that the build agreed.
  */
-import { cdkDockerEngine, EngineProbe } from './container-engine';
-import { onPath } from './on-path';
+import { LayerArchitecture } from '../common/architecture';
+import { cdkDockerEngine, EngineProbe } from '../common/container-engine';
+import { onPath } from '../common/on-path';
 
 /** The host as the decision sees it. Defaults to this process's (tests give others). */
 export interface BuildHost {
@@ -47,13 +48,13 @@ const CPU = { x86_64: 'x64', arm64: 'arm64' } as const;
 const TRIPLET = { x86_64: 'x86_64-linux-gnu', arm64: 'aarch64-linux-gnu' } as const;
 
 /** The strip executables the recipe tries for the architecture on this host, in its order. */
-export function stripCandidates(architecture: 'x86_64' | 'arm64', host: BuildHost): string[] {
+export function stripCandidates(architecture: LayerArchitecture, host: BuildHost): string[] {
   const triplet = `${TRIPLET[architecture]}-strip`;
   return host.platform === 'linux' && host.arch === CPU[architecture] ? ['strip', triplet] : [triplet];
 }
 
 /** The gaps between this host's build and the canonical layer. */
-export function canonicalGaps(architecture: 'x86_64' | 'arm64', strip: boolean, host: BuildHost = thisHost()): CanonicalGaps {
+export function canonicalGaps(architecture: LayerArchitecture, strip: boolean, host: BuildHost = thisHost()): CanonicalGaps {
   const candidates = stripCandidates(architecture, host);
   const hasStrip = candidates.some((c) => onPath(c, host.env, host.platform) !== undefined);
   return {
@@ -63,7 +64,7 @@ export function canonicalGaps(architecture: 'x86_64' | 'arm64', strip: boolean, 
 }
 
 /** The binutils that give a strip for the architecture, by package manager. */
-export function binutilsAdvice(architecture: 'x86_64' | 'arm64'): string {
+export function binutilsAdvice(architecture: LayerArchitecture): string {
   return architecture === 'arm64'
     ? 'binutils for aarch64 (Debian/Ubuntu: apt-get install binutils-aarch64-linux-gnu; Homebrew: brew install aarch64-linux-gnu-binutils)'
     : 'binutils for x86_64 Linux (Debian/Ubuntu: apt-get install binutils on an x86_64 host, binutils-x86-64-linux-gnu on others; Homebrew: brew install x86_64-linux-gnu-binutils)';
@@ -81,10 +82,16 @@ export interface BuildChoice {
   readonly warning?: string;
 }
 
+/** How a layer is built: `LayerBuildMethod`'s values. */
+export type BuildMethod = 'auto' | 'docker' | 'local';
+
+/** Every build method, for the props check. */
+export const BUILD_METHODS: readonly BuildMethod[] = ['auto', 'docker', 'local'];
+
 /** What the choice needs to know. */
 export interface BuildChoiceRequest {
-  readonly method: 'auto' | 'docker' | 'local';
-  readonly architecture: 'x86_64' | 'arm64';
+  readonly method: BuildMethod;
+  readonly architecture: LayerArchitecture;
   readonly strip: boolean;
   /** The host's npm installs another platform's packages (npm >= 10.4). */
   readonly npmCanBuild: boolean;

@@ -3,7 +3,7 @@
  * comparator of the library (the recipe only checks that a version is exact).
  */
 import * as semver from 'semver';
-import { recipeVersions } from './recipe';
+import { recipeVersions } from '../layer/recipe';
 
 /** x.y.z with an optional prerelease: the only versions a layer takes. */
 export function isExactVersion(v: unknown): v is string {

@@ -10,8 +10,8 @@ import * as path from 'path';
 import { AssetStaging, Stack, Stage } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { acquireBuildLock } from './build-lock';
-import { LayerCache, linkOrCopyTree } from './layer-cache';
-import { checkLayerDir, ExpectedLayer } from './layer-dir';
+import { LayerCache, linkOrCopyTree } from './cache';
+import { checkLayerDir, ExpectedLayer } from './dir';
 import { LocalLayerBuild, RecipeFailure, readRecipeFailure } from './local-build';
 
 /** Codes of file system errors that mean the cloud assembly folder cannot take the layer. */

@@ -22,7 +22,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { acquireBuildLock } from './build-lock';
-import { checkLayerDir, ExpectedLayer } from './layer-dir';
+import { checkLayerDir, ExpectedLayer } from './dir';
 
 /** The default size bound of the cache: about ten to thirty layers. */
 export const DEFAULT_CACHE_MAX_BYTES = 2_000_000_000;

@@ -7,9 +7,10 @@
  * - the selected SDK's entry in `layer-assets/sdks.json`
  * - the selected version's pin, when it has one (`pins/<slug>-<version>-<arch>/`
  *   package.json and package-lock.json)
- * - the build options: SDK, version, architecture, strip, and the image when
+ * - the build options: the request (SDK, version, architecture, strip,
+ *   compressBinary: ./request.ts), and the image when
  *   the build runs in Docker; `unstripped` when strip is on but the host has
- *   no strip for the target (src/private/host-build.ts): other bytes, so
+ *   no strip for the target (src/private/layer/host-build.ts): other bytes, so
  *   another hash
  *
  * So editing host code, docs or tests, or adding a pin for another version,
@@ -21,21 +22,16 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ASSETS_DIR } from './recipe';
+import { hashedFlags, LayerRequest } from './request';
 
-/** Everything that decides a layer's bytes. */
-export interface LayerHashInputs {
-  readonly sdk: string;
-  readonly version: string;
-  readonly architecture: 'x86_64' | 'arm64';
-  readonly strip: boolean;
+/** Everything that decides a layer's bytes: the request, and how this host builds it. */
+export interface LayerHashInputs extends LayerRequest {
   /** The image, when the user asked for Docker (its tools, strip among them, shape the bytes). */
   readonly dockerImage?: string;
-  /** The binary ships compressed (in the hash only when true: an option left off moves no hash). */
-  readonly compress?: boolean;
   /**
    * Strip is on but this host has no strip for the target, so the binary stays
    * as published: other bytes than a host with strip makes, so another hash
-   * (in the hash only when true).
+   * (in the hash only when true, as `hashedFlags` says).
    */
   readonly unstripped?: boolean;
 }
@@ -93,9 +89,9 @@ export function layerAssetHash(inputs: LayerHashInputs, assetsDir: string = ASSE
   if (fs.existsSync(path.join(pin, 'package-lock.json'))) {
     for (const f of ['package.json', 'package-lock.json']) addFile(hash, `pins/${pinName}/${f}`, path.join(pin, f));
   }
-  const { compress, unstripped, ...options } = inputs;
-  const flags = { ...(compress ? { compress: true } : {}), ...(unstripped ? { unstripped: true } : {}) };
-  hash.update(`\0options:${canonical({ ...options, dockerImage: options.dockerImage ?? null, ...flags })}`);
+  const { sdk, version, architecture, strip } = inputs;
+  const options = { sdk, version, architecture, strip, dockerImage: inputs.dockerImage ?? null, ...hashedFlags(inputs, inputs.unstripped === true) };
+  hash.update(`\0options:${canonical(options)}`);
   return hash.digest('hex');
 }
 

@@ -5,7 +5,7 @@
  * One `npm view` through the recipe's npm runner (never a shell); its http
  * log line also says which registry answered, so no second npm call is needed.
  */
-import { recipeNpm } from './recipe';
+import { recipeNpm } from '../layer/recipe';
 
 /** npm flags for one quick metadata read: one retry, not minutes of backoff; the fetch line on stderr. */
 const QUICK = ['--fetch-retries=1', '--fetch-retry-mintimeout=1000', '--fetch-retry-maxtimeout=2000', '--fetch-timeout=10000', '--loglevel=http'];

@@ -16,8 +16,9 @@
  */
 import * as semver from 'semver';
 import { SDK_FACTS_TABLE } from './sdk-facts.generated';
+import { LayerArchitecture } from '../common/architecture';
 
-export type FactArchitecture = 'x86_64' | 'arm64';
+export type FactArchitecture = LayerArchitecture;
 
 /** The linux-gnu native package an SDK version names in its optionalDependencies. */
 export interface DeclaredNative {

@@ -6,13 +6,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ASSETS_DIR, recipeLockfile, recipeSdks } from './recipe';
-import { sortVersions } from './versions';
+import { LAYER_ARCHITECTURES, LayerArchitecture } from '../common/architecture';
+import { sortVersions } from '../facts/versions';
 
 /** A pinned project. */
 export interface Pin {
   readonly sdk: string;
   readonly version: string;
-  readonly architecture: 'x86_64' | 'arm64';
+  readonly architecture: LayerArchitecture;
   /** Its folder. */
   readonly dir: string;
 }
@@ -25,7 +26,7 @@ export function allPins(): Pin[] {
   const slugs = Object.entries(recipeSdks.SDKS).map(([sdk, info]) => ({ sdk, slug: info.slug }));
   const out: Pin[] = [];
   for (const name of fs.readdirSync(PINS).sort()) {
-    const architecture = (['x86_64', 'arm64'] as const).find((a) => name.endsWith(`-${a}`));
+    const architecture = LAYER_ARCHITECTURES.find((a) => name.endsWith(`-${a}`));
     const owner = slugs.find((s) => name.startsWith(`${s.slug}-`));
     if (!architecture || !owner || !fs.existsSync(path.join(PINS, name, 'package-lock.json'))) continue;
     const version = name.slice(owner.slug.length + 1, name.length - architecture.length - 1);

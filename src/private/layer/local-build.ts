@@ -7,8 +7,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ILocalBundling } from 'aws-cdk-lib';
-import { recipeCommand } from './docker';
 import { ASSETS_DIR, BuildResult, RECIPE_ENTRY, recipeManifest, recipeNpm } from './recipe';
+import { hashedFlags, LayerRequest, recipeArgs } from './request';
 
 let crossPlatformNpm: boolean | undefined;
 
@@ -60,13 +60,8 @@ export class RecipeError extends Error {
   }
 }
 
-export interface LocalLayerBuildOptions {
-  readonly sdk: string;
-  readonly version: string;
-  readonly architecture: 'x86_64' | 'arm64';
-  readonly strip: boolean;
-  /** Ship the binary compressed. */
-  readonly compress?: boolean;
+/** A host build: the request, and what to do when the host cannot build. */
+export interface LocalLayerBuildOptions extends LayerRequest {
   /** Fall back to Docker (return false) when the host cannot build; else throw. */
   readonly dockerFallback: boolean;
 }
@@ -82,9 +77,9 @@ export function localBuildCount(): number {
  * Runs the recipe's command on the host into `outDir`; returns its result or
  * throws a RecipeError with its report.
  */
-export function runRecipe(options: Omit<LocalLayerBuildOptions, 'dockerFallback'>, outDir: string, env: NodeJS.ProcessEnv = process.env): BuildResult {
+export function runRecipe(request: LayerRequest, outDir: string, env: NodeJS.ProcessEnv = process.env): BuildResult {
   builds += 1;
-  const [, script, ...args] = recipeCommand(options, ASSETS_DIR, outDir);
+  const [, script, ...args] = recipeArgs(request, ASSETS_DIR, outDir);
   const r = spawnSync(process.execPath, [script, ...args], {
     env,
     encoding: 'utf-8',
@@ -139,7 +134,7 @@ export class LocalLayerBuild implements ILocalBundling {
 
   /** What enters CDK's staged-asset hash: only what changes the output (no host paths). */
   public toJSON() {
-    const { compress, ...options } = this.options;
-    return { recipe: `layer-assets/${RECIPE_ENTRY}`, ...options, ...(compress ? { compress: true } : {}) };
+    const { sdk, version, architecture, strip, dockerFallback } = this.options;
+    return { recipe: `layer-assets/${RECIPE_ENTRY}`, sdk, version, architecture, strip, dockerFallback, ...hashedFlags(this.options) };
   }
 }

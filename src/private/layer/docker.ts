@@ -6,19 +6,13 @@
  */
 import * as os from 'os';
 import { AssetStaging, BundlingOptions, DockerImage, DockerRunOptions } from 'aws-cdk-lib';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { RECIPE_ENTRY } from './recipe';
-import { knownNodeRuntimes } from './runtimes';
+import { recipeArgs, LayerRequest } from './request';
+import { lambdaArchitecture } from '../common/architecture';
+import { knownNodeRuntimes } from '../facts/runtimes';
 
-/** What a layer build in a container needs. */
-export interface DockerLayerBuild {
+/** What a layer build in a container needs: the request and the image. */
+export interface DockerLayerBuild extends LayerRequest {
   readonly image: DockerImage;
-  readonly sdk: string;
-  readonly version: string;
-  readonly architecture: 'x86_64' | 'arm64';
-  readonly strip: boolean;
-  /** Ship the binary compressed (`--compress`). */
-  readonly compress?: boolean;
 }
 
 /** The Lambda build image of the newest Node.js runtime aws-cdk-lib knows: the default image. */
@@ -45,19 +39,6 @@ export function isImageReference(image: unknown): image is string {
   return typeof image === 'string' && image.length <= 512 && IMAGE_REFERENCE.test(image);
 }
 
-/** The recipe's arguments (container paths): the same command as the local build, inside the container. */
-export function recipeCommand(build: Omit<DockerLayerBuild, 'image'>, inputDir: string, outputDir: string): string[] {
-  return [
-    'node', `${inputDir}/${RECIPE_ENTRY}`,
-    '--sdk', build.sdk,
-    '--version', build.version,
-    '--architecture', build.architecture,
-    '--out', outputDir,
-    ...(build.strip ? [] : ['--no-strip']),
-    ...(build.compress ? ['--compress'] : []),
-  ];
-}
-
 /** Environment inside the container: a writable HOME and npm cache, and the recipe told it runs in a container. */
 export const CONTAINER_ENVIRONMENT: Readonly<Record<string, string>> = Object.freeze({
   HOME: '/tmp',
@@ -70,8 +51,8 @@ export const CONTAINER_ENVIRONMENT: Readonly<Record<string, string>> = Object.fr
 export function bundlingOptions(build: DockerLayerBuild): BundlingOptions {
   return {
     image: build.image,
-    platform: lambda.Architecture[build.architecture === 'arm64' ? 'ARM_64' : 'X86_64'].dockerPlatform,
-    command: recipeCommand(build, AssetStaging.BUNDLING_INPUT_DIR, AssetStaging.BUNDLING_OUTPUT_DIR),
+    platform: lambdaArchitecture(build.architecture).dockerPlatform,
+    command: recipeArgs(build, AssetStaging.BUNDLING_INPUT_DIR, AssetStaging.BUNDLING_OUTPUT_DIR),
     environment: { ...CONTAINER_ENVIRONMENT },
   };
 }

@@ -1,4 +1,4 @@
-import { propError } from './errors';
+import { propError } from '../common/errors';
 
 /** The access levels, as the values of the `DatabaseAccess` enum (kept here as strings: this folder imports nothing public). */
 export type AccessLevel = 'READ' | 'APPEND' | 'MAINTAIN';

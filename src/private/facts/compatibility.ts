@@ -13,12 +13,15 @@ import { glibcSatisfied, missingSonames } from './lambda-os';
 import { defaultRuntime, knownNodeRuntimes, NodeRuntimeFact, nodeRuntimeFact, runtimeConstant } from './runtimes';
 import { knownVersions, nativeBuild, versionFacts } from './sdk-facts';
 import { enginesAllow, compareVersions } from './versions';
+import { LayerArchitecture } from '../common/architecture';
+import type { LayerManifest } from '../layer/recipe';
+import type { LayerIdentity } from '../layer/request';
 
 /** What decides where a layer runs. */
 export interface LayerFacts {
   readonly sdk: string;
   readonly version: string;
-  readonly architecture: 'x86_64' | 'arm64';
+  readonly architecture: LayerArchitecture;
   /** The highest GLIBC_x.y the binary needs; undefined when it needs none or when unknown (see `known`). */
   readonly glibc?: string;
   /** The binary's DT_NEEDED sonames, when known. */
@@ -94,7 +97,7 @@ export function newestCompatibleRuntime(layer: LayerFacts): lambda.Runtime | und
  * binary was observed (read with readelf); undefined when the table does not
  * know the version or only knows what it declares (the build reads it then).
  */
-export function tableFacts(sdk: string, version: string, architecture: 'x86_64' | 'arm64'): LayerFacts | undefined {
+export function tableFacts(sdk: string, version: string, architecture: LayerArchitecture): LayerFacts | undefined {
   const build = nativeBuild(sdk, version, architecture);
   if (build?.state !== 'observed') return undefined;
   const engines = versionFacts(sdk, version)?.declared.engines;
@@ -102,10 +105,26 @@ export function tableFacts(sdk: string, version: string, architecture: 'x86_64' 
 }
 
 /**
+ * What a layer's facts are before its build: the table's, else (a binary the
+ * facts did not observe, read after the build) its declared engines.node only.
+ */
+export function factsBeforeBuild(layer: LayerIdentity): LayerFacts {
+  const { sdk, version, architecture } = layer;
+  const engines = versionFacts(sdk, version)?.declared.engines;
+  return tableFacts(sdk, version, architecture) ?? { sdk, version, architecture, engines, known: false };
+}
+
+/** The facts the built binary and its manifest tell, over those before the build. */
+export function measuredFacts(before: LayerFacts, manifest: LayerManifest): LayerFacts {
+  const engines = manifest.nodeEngines ?? undefined;
+  return { ...before, known: true, glibc: manifest.glibc ?? undefined, neededLibraries: manifest.neededLibraries, engines };
+}
+
+/**
  * Versions whose binary the facts table observed and that run on `architecture`, and on
  * `runtime` when given, newest first; releases only unless `near` is a prerelease.
  */
-export function workingVersions(sdk: string, architecture: 'x86_64' | 'arm64', runtime?: lambda.Runtime, near?: string): string[] {
+export function workingVersions(sdk: string, architecture: LayerArchitecture, runtime?: lambda.Runtime, near?: string): string[] {
   const prerelease = near !== undefined && near.includes('-');
   return knownVersions(sdk)
     .filter((v) => prerelease || !v.includes('-'))

@@ -4,11 +4,10 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import { resolveAccess } from './database-access';
 import { findEntry, findLockFile } from './entry';
-import { propError } from './errors';
-import { recipeVersions } from './recipe';
-import { VectorDatabase } from '../database';
-import { ENV } from '../runtime';
-import { VectorDbSdk } from '../sdk';
+import { ENV } from '../../runtime/settings';
+import { propError } from '../common/errors';
+import { VectorDbSdk } from '../common/sdk';
+import { checkExactVersion } from '../layer/request';
 
 /** Lambda's limit on layers per function. */
 export const MAX_LAYERS = 5;
@@ -18,7 +17,8 @@ export interface CheckedProps extends nodejs.NodejsFunctionProps {
   readonly layer?: unknown;
   readonly sdk?: unknown;
   readonly sdkVersion?: unknown;
-  readonly database?: VectorDatabase;
+  /** A `VectorDatabase`, as these checks read it. */
+  readonly database?: { readonly fileSystem?: lambda.FileSystem };
   readonly databaseAccess?: unknown;
 }
 
@@ -131,22 +131,12 @@ function checkSdk(where: string, sdk: unknown): VectorDbSdk | undefined {
 
 function checkSdkVersion(where: string, version: unknown, sdk: VectorDbSdk | undefined) {
   const example = sdk ? `'${sdk.defaultVersion}'` : `'${VectorDbSdk.VECTORDB.defaultVersion}' (vectordb) or '${VectorDbSdk.LANCEDB.defaultVersion}' (@lancedb/lancedb)`;
-  if (typeof version === 'string' && Token.isUnresolved(version)) {
-    throw propError(where, {
-      prop: 'sdkVersion',
-      problem: `must be a literal exact version such as ${example}, not a token`,
-      why: 'the layer is built at synth time, before any token resolves',
-      fix: 'give the version as a string, or leave sdkVersion out: the layer then holds the version the app\'s lock file resolves',
-    });
-  }
-  if (typeof version !== 'string' || !recipeVersions.isExactVersion(version)) {
-    throw propError(where, {
-      prop: 'sdkVersion',
-      problem: `must be an exact version such as ${example} (x.y.z, optionally -prerelease; no ranges or tags)`,
-      value: version,
-      fix: 'give the exact version the handler is tested with, or leave sdkVersion out: the layer then holds the version the app\'s lock file resolves',
-    });
-  }
+  checkExactVersion(where, version, {
+    prop: 'sdkVersion',
+    example,
+    tokenFix: 'give the version as a string, or leave sdkVersion out: the layer then holds the version the app\'s lock file resolves',
+    fix: 'give the exact version the handler is tested with, or leave sdkVersion out: the layer then holds the version the app\'s lock file resolves',
+  });
 }
 
 /** What a function holding `sdk` cannot have in its other props. */

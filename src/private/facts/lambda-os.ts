@@ -51,6 +51,7 @@
  * a soname missing here makes the constructs refuse a binary, so when in doubt
  * a library is left out (and this file is where to add it, with its source).
  */
+import { LayerArchitecture } from '../common/architecture';
 
 /** The OS of a Node.js Lambda runtime and what it gives a native addon. */
 export interface LambdaOs {
@@ -151,7 +152,7 @@ export function knownLambdaOses(): readonly LambdaOs[] {
 }
 
 /** The sonames of `needed` that `os` does not provide on `arch` (empty when it provides them all). */
-export function missingSonames(os: LambdaOs, needed: readonly string[], arch: 'x86_64' | 'arm64'): string[] {
+export function missingSonames(os: LambdaOs, needed: readonly string[], arch: LayerArchitecture): string[] {
   const other = arch === 'x86_64' ? os.archSonames.arm64 : os.archSonames.x86_64;
   const have = new Set(os.sonames.filter((s) => !other.includes(s) || os.archSonames[arch].includes(s)));
   return needed.filter((s) => !have.has(s));

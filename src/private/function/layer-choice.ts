@@ -2,11 +2,12 @@ import * as path from 'path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as semver from 'semver';
 import { AppDependency, appDependency } from './app-dependencies';
-import { workingVersions } from './compatibility';
-import { propError } from './errors';
 import { SdkDetection } from './sdk-detection';
-import { FactArchitecture, nativeBuild } from './sdk-facts';
-import { VectorDbSdk } from '../sdk';
+import { layerArchitecture } from '../common/architecture';
+import { propError } from '../common/errors';
+import { VectorDbSdk } from '../common/sdk';
+import { workingVersions } from '../facts/compatibility';
+import { FactArchitecture, nativeBuild } from '../facts/sdk-facts';
 
 /**
  * Which SDK and version a function's layer holds, decided before the layer
@@ -82,7 +83,7 @@ function chooseVersion(input: LayerChoiceInput, sdk: VectorDbSdk, app: AppDepend
     if (hasNativeBuild(sdk, resolved.version, input.architecture)) {
       return { sdk, version: resolved.version, app };
     }
-    const newest = workingVersions(sdk.packageName, arch as 'x86_64' | 'arm64')[0] ?? fallback;
+    const newest = workingVersions(sdk.packageName, layerArchitecture(input.where, arch))[0] ?? fallback;
     return {
       sdk,
       version: fallback,

@@ -4,7 +4,7 @@ import { Duration, Token } from 'aws-cdk-lib';
 import * as semver from 'semver';
 import { READ_ONLY_DATABASES } from './database-access';
 import { findLockFile } from './entry';
-import { constructError, propError } from './errors';
+import { constructError, propError } from '../common/errors';
 
 /**
  * The checks and the settings of a `VectorDbMaintenance`, apart from the
@@ -68,7 +68,7 @@ export const FIRST_MAINTAINABLE: Record<string, { readonly version: string; read
  * ts-node), the compiled file once the package is built or installed
  * (`lib/maintenance-handler/index.js`, shipped with every `lib/**\/*.js`).
  */
-export function maintenanceEntry(where: string, dir = path.join(__dirname, '..', 'maintenance-handler')): string {
+export function maintenanceEntry(where: string, dir = path.join(__dirname, '..', '..', 'maintenance-handler')): string {
   for (const name of ['index.ts', 'index.js']) {
     const file = path.join(dir, name);
     if (fs.existsSync(file)) return file;

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as semver from 'semver';
 import { findUp } from './entry';
-import { fileStamp } from './file-stamp';
+import { fileStamp } from '../common/file-stamp';
 
 /** The version of a package the app itself uses, and where that was read. */
 export interface AppVersion {

@@ -1,0 +1,50 @@
+/**
+ * The layer's asset: where it is built (AUTO decided now), its content hash
+ * and CDK's bundling options, all from the checked props' request. A host
+ * build's bundling options name no real image, so the asset's hash (which CDK
+ * mixes with them) does not move when aws-cdk-lib's newest runtime image does.
+ */
+import { AssetHashType, BundlingOptions, DockerImage } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { layerAssetHash, stagedAssetHash } from './asset-hash';
+import { bundlingOptions, defaultBuildImage } from './docker';
+import { BuildChoice, chooseBuild } from './host-build';
+import { hostCanBuildWithoutDocker, LocalLayerBuild } from './local-build';
+import { CheckedLayerProps } from './props';
+import { ASSETS_DIR } from './recipe';
+
+/** The image named in the bundling options of a host build: never run (the host build does not fall back). */
+const HOST_BUILD_IMAGE = DockerImage.fromRegistry('cdk-vectordb-layer/host-build');
+
+/** The layer's asset, and how it will be built. */
+export interface LayerAsset {
+  readonly code: lambda.Code;
+  /** The content hash (`layerAssetHash`). */
+  readonly assetHash: string;
+  /** The folder name CDK will give the staged asset (`asset.<stagedHash>`). */
+  readonly stagedHash: string;
+  /** Where AUTO (or the props) chose to build, and what synth says about it. */
+  readonly choice: BuildChoice;
+  /** The host build, when not in Docker (it keeps the recipe's report of a failure). */
+  readonly local?: LocalLayerBuild;
+}
+
+/**
+ * AUTO is decided here: on the host when its npm can and it makes the
+ * canonical layer (./host-build.ts), else in Docker when an engine answers.
+ */
+export function layerAsset(props: CheckedLayerProps): LayerAsset {
+  const { request, buildMethod } = props;
+  const choice = chooseBuild({
+    method: buildMethod,
+    architecture: request.architecture,
+    strip: request.strip,
+    npmCanBuild: buildMethod !== 'auto' || hostCanBuildWithoutDocker(),
+  });
+  const image = choice.inDocker ? props.dockerImage ?? defaultBuildImage() : HOST_BUILD_IMAGE;
+  const local = choice.inDocker ? undefined : new LocalLayerBuild({ ...request, dockerFallback: false });
+  const assetHash = layerAssetHash({ ...request, dockerImage: choice.inDocker ? image.image : undefined, unstripped: choice.unstripped });
+  const bundling: BundlingOptions = { ...bundlingOptions({ ...request, image }), local };
+  const code = lambda.Code.fromAsset(ASSETS_DIR, { assetHashType: AssetHashType.CUSTOM, assetHash, bundling });
+  return { code, assetHash, stagedHash: stagedAssetHash(assetHash, bundling), choice, local };
+}
