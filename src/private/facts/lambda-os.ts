@@ -42,7 +42,7 @@
  *   aws/aws-lambda-base-images#482), built without some OpenSSL 3 APIs (the
  *   system `openssl` fails there with `undefined symbol: SSL_get_srp_g, version
  *   OPENSSL_3.0.0`, #137), and AWS does not promise the system openssl-libs in
- *   the minimal image. Treat them as absent (this project's FACTS.md: not provided).
+ *   the minimal image. Treat them as absent.
  *   https://github.com/aws/aws-lambda-base-images/issues/482
  * - libgfortran.so.5, libgomp, libcrypt.so.1/.2, anything from X11, ICU, etc.
  * - On AL2, OpenSSL is 1.0.2 (libssl.so.10): nothing provides libssl.so.1.1 or .so.3.
