@@ -5,8 +5,8 @@ import { ExampleStack } from '../../examples/app';
 import { syntheticRows } from '../../examples/handlers/ingest';
 import { localInvoke } from '../../src/invoke/local-invoke';
 import { tempDir } from '../support/files';
-import { appAt } from '../support/synth';
 import { available } from '../support/platforms';
+import { appAt } from '../support/synth';
 
 const SHARED_ROOT = path.join(__dirname, '..', '..', '.tmp');
 

@@ -16,8 +16,8 @@ import { run } from '../../src/cli/main';
 import { isolate } from '../../src/invoke/isolation';
 import { InvokeResult, localInvoke } from '../../src/invoke/local-invoke';
 import { tempDir } from '../support/files';
-import { appAt, FIXTURES } from '../support/synth';
 import { available } from '../support/platforms';
+import { appAt, FIXTURES } from '../support/synth';
 
 /** Host folders outside /tmp (the repository's .tmp/, ignored by git). */
 const HOST_ROOT = path.join(__dirname, '..', '..', '.tmp');

@@ -8,8 +8,8 @@ import { VectorDbLayer } from '../../src';
 import { InvokeResult, listFunctions, localInvoke, LocalInvokeError } from '../../src/invoke/local-invoke';
 import { cliInProcess } from '../support/cli';
 import { tempDir } from '../support/files';
-import { appAt, FIXTURES, stagedLayerDir } from '../support/synth';
 import { available, ricProject } from '../support/platforms';
+import { appAt, FIXTURES, stagedLayerDir } from '../support/synth';
 
 const HANDLERS = path.join(FIXTURES, 'handlers');
 const ROOT = path.join(__dirname, '..', '..');
