@@ -370,7 +370,7 @@ const HOW_TO: Record<Feature, string> = {
   'emulator': 'skipped: arm64 tests under qemu; enable: bash .ci/lib/apt.sh && bash .ci/lib/arm64-sysroot.sh',
   'node-majors': `skipped: tests on Node.js ${NODE_MAJORS.join(', ')}; enable: npm and tar on PATH and the npm registry reachable (builds are cached in ${cacheDir()})`,
   'cgroup': 'skipped: tests under a memory limit (a memory cgroup); enable: run as root where a cgroup memory controller is mounted (cgroup v1 /sys/fs/cgroup/memory, or cgroup v2: bash .ci/lib/cgroup.sh, then . .tmp/ci/env.sh)',
-  'namespaces': 'skipped: tests of the local invoker\'s private /tmp (a mount namespace); enable: util-linux (unshare, nsenter, mount: bash .ci/lib/apt.sh) and mount namespaces (root, or unprivileged user namespaces: sysctl kernel.unprivileged_userns_clone=1)',
+  'namespaces': 'skipped: tests of the local invoker\'s private /tmp (a mount namespace); enable: a checkout outside /tmp, util-linux (unshare, nsenter, mount: bash .ci/lib/apt.sh) and mount namespaces (root, or unprivileged user namespaces: sysctl kernel.unprivileged_userns_clone=1)',
   'ric3': 'skipped: the local invoker with aws-lambda-ric 3.x (Node.js 20\'s); enable: bash .ci/lib/ric.sh (builds 3.x and 4.x into the test cache; needs cmake, make, g++, autoconf, automake and libtool, which it installs with apt-get as root)',
   'ric4': 'skipped: the local invoker with aws-lambda-ric 4.x (the bootstrap runs instead); enable: bash .ci/lib/ric.sh (builds 3.x and 4.x into the test cache and links 4.x as node_modules/aws-lambda-ric; needs cmake, make, g++, autoconf, automake and libtool, which it installs with apt-get as root)',
 };
@@ -529,6 +529,12 @@ function namespacesProbe(): string | undefined {
 
 function probeNamespaces(): string | undefined {
   if (process.platform !== 'linux') return `mount namespaces need Linux, this is ${process.platform}`;
+  // The invoker's child needs this checkout's files (node_modules, the test
+  // cache's aws-lambda-ric), which a private /tmp hides when they are under /tmp.
+  for (const [what, dir] of [['this checkout', REPO_DIR], ['the test cache', cacheDir()]] as const) {
+    const real = fs.existsSync(dir) ? fs.realpathSync(dir) : path.resolve(dir);
+    if (real === '/tmp' || real.startsWith('/tmp/')) return `${what} (${real}) is under /tmp, which each environment's own /tmp hides from the invoker's child: clone outside /tmp`;
+  }
   const missing = ['unshare', 'nsenter', 'mount'].filter((t) => which(t) === undefined);
   if (missing.length > 0) return `${missing.join(', ')} not on PATH`;
   const attempts = [['--user', '--map-root-user'], ...(process.getuid?.() === 0 ? [[]] : [])];
