@@ -18,6 +18,7 @@ import * as path from 'path';
 import { largestPackages, log, measure, plainInstall, ratioStat, run, RUNS, stat, Stat, timed, writePart, zippedBytes } from './common';
 import { runRecipe } from '../src/private/layer/local-build';
 import { recipeSdks } from '../src/private/layer/recipe';
+import { walkFiles } from '../test/support/files';
 
 export const LAYER_SPECS = [
   { sdk: 'vectordb', version: '0.4.2', architecture: 'x86_64' },
@@ -87,17 +88,7 @@ export interface LayerPart {
 
 /** What a layer holds, as relative path and size of every file: equal fingerprints, equal content sizes. */
 function fingerprint(dir: string): string {
-  const entries: string[] = [];
-  const walk = (d: string) => {
-    for (const name of fs.readdirSync(d).sort()) {
-      const p = path.join(d, name);
-      const st = fs.lstatSync(p);
-      if (st.isDirectory()) walk(p);
-      else entries.push(`${path.relative(dir, p)}\t${st.size}`);
-    }
-  };
-  walk(dir);
-  return createHash('sha256').update(entries.join('\n')).digest('hex');
+  return createHash('sha256').update(walkFiles(dir).map((e) => `${e.rel}\t${e.stat.size}`).join('\n')).digest('hex');
 }
 
 // Loads the SDK, creates a table of 256 rows of 768 dimensions, searches it, and prints the

@@ -28,10 +28,10 @@ import { spawnSync } from 'child_process';
 import { randomBytes } from 'crypto';
 import * as os from 'os';
 import * as path from 'path';
-import { EMULATION_TIME_FACTOR } from './emulation';
+import { EMULATION_TIME_FACTOR, lambdaArchOf } from './emulation';
 import { ASKED_FLAGS, hostNodeMajor, NodeInfo, nodeMajorOf } from './environment';
 import { Layout } from './layout';
-import { FunctionInfo, LocalInvokeError } from './types';
+import { FunctionInfo, HostPlatform, LocalInvokeError } from './types';
 import { anyEngine, EngineProbe } from '../private/common/container-engine';
 import { isImageReference } from '../private/layer/docker';
 
@@ -103,8 +103,8 @@ export interface ContainerRequest {
   readonly container?: boolean;
   /** Another image (it implies `container`). */
   readonly image?: string;
-  /** `process.platform` and `process.arch`. */
-  readonly host?: { readonly platform: string; readonly arch: string };
+  /** The host. @default this process's */
+  readonly host?: HostPlatform;
   /** @default process.env */
   readonly env?: NodeJS.ProcessEnv;
   /** Finds an engine that answers. @default CDK_DOCKER, else docker, else podman */
@@ -161,7 +161,7 @@ export function containerFor(request: ContainerRequest): ContainerPlan | undefin
   const image = request.image ?? lambdaBaseImage(fn);
   const linux = host.platform === 'linux';
   const alias = /podman/.test(path.basename(engine.executable)) ? 'host.containers.internal' : 'host.docker.internal';
-  const hostArch = host.arch === 'x64' ? 'x86_64' : host.arch;
+  const hostArch = lambdaArchOf(host.arch);
   const emulated = fn.architecture !== hostArch;
   const node = askImageNode({ engine: engine.executable, image, platform, env, fn });
   const info: ContainerInfo = {

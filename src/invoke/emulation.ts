@@ -23,7 +23,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ASKED_FLAGS, hostNodeMajor, NodeInfo, nodeMajorOf } from './environment';
-import { FunctionInfo, LocalInvokeError } from './types';
+import { FunctionInfo, HostPlatform, LocalInvokeError } from './types';
 import { LayerArchitecture } from '../private/common/architecture';
 import { onPath } from '../private/common/on-path';
 import { cacheConfig } from '../private/layer/cache';
@@ -121,8 +121,8 @@ export interface EmulationRequest {
   readonly node?: string;
   /** The sysroot (CLI --sysroot). */
   readonly sysroot?: string;
-  /** The host: `process.arch` and `process.platform`. */
-  readonly host?: { readonly arch: string; readonly platform: string };
+  /** The host. @default this process's */
+  readonly host?: HostPlatform;
   /** PATH, QEMU_LD_PREFIX and the layer cache's variables. @default process.env */
   readonly env?: NodeJS.ProcessEnv;
   /** Debian's cross folder to look in. @default /usr/aarch64-linux-gnu or /usr/x86_64-linux-gnu */
@@ -130,7 +130,7 @@ export interface EmulationRequest {
 }
 
 /** `process.arch` in Lambda's words (x64 -> x86_64), else as is. */
-function lambdaArchOf(nodeArch: string): string {
+export function lambdaArchOf(nodeArch: string): string {
   return nodeArch === 'x64' ? 'x86_64' : nodeArch;
 }
 

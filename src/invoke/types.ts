@@ -246,3 +246,9 @@ export class LocalInvokeError extends Error {
     this.code = code;
   }
 }
+
+/** A host, as the invoker's decisions read it: `process.platform` and `process.arch`. */
+export interface HostPlatform {
+  readonly platform: string;
+  readonly arch: string;
+}

@@ -17,6 +17,7 @@
  * triplet's only), as a file lookup on PATH; the construct checks afterwards
  * that the build agreed.
  */
+import { recipeSdks } from './recipe';
 import { LayerArchitecture } from '../common/architecture';
 import { cdkDockerEngine, EngineProbe } from '../common/container-engine';
 import { onPath } from '../common/on-path';
@@ -44,13 +45,12 @@ export interface CanonicalGaps {
   readonly loadCheck?: string;
 }
 
-const CPU = { x86_64: 'x64', arm64: 'arm64' } as const;
 const TRIPLET = { x86_64: 'x86_64-linux-gnu', arm64: 'aarch64-linux-gnu' } as const;
 
 /** The strip executables the recipe tries for the architecture on this host, in its order. */
 export function stripCandidates(architecture: LayerArchitecture, host: BuildHost): string[] {
   const triplet = `${TRIPLET[architecture]}-strip`;
-  return host.platform === 'linux' && host.arch === CPU[architecture] ? ['strip', triplet] : [triplet];
+  return host.platform === 'linux' && host.arch === recipeSdks.CPU_BY_ARCHITECTURE[architecture] ? ['strip', triplet] : [triplet];
 }
 
 /** The gaps between this host's build and the canonical layer. */
