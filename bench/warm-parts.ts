@@ -18,50 +18,14 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { performance } from 'perf_hooks';
 
 const ROOT = path.join(__dirname, '..');
 const HANDLER = path.join(ROOT, 'test', 'fixtures', 'fn', 'diff', 'helper-handler.ts');
 
-interface Parts { npmMs: number; detectionMs: number; checkMs: number; check: string }
+interface Parts { npmMs: number; detectionMs: number; checkMs: number; check: { how: string; problems: string[] } }
 
-function timed<T>(f: () => T): { ms: number; value: T } {
-  const start = performance.now();
-  const value = f();
-  return { ms: performance.now() - start, value };
-}
-
-/** In the child: each part once, in a synth's order. */
-function child(layerDir: string): Parts {
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  const { hostCanBuildWithoutDocker } = require('../src/private/layer/local-build') as typeof import('../src/private/layer/local-build');
-  const { esbuildInstallation } = require('../src/private/function/entry') as typeof import('../src/private/function/entry');
-  const { detectSdkImports } = require('../src/private/function/sdk-detection') as typeof import('../src/private/function/sdk-detection');
-  const dir = require('../src/private/layer/dir');
-  let staged: any;
-  try {
-    staged = require('../src/private/layer/staged-seal');
-  } catch {
-    staged = undefined;
-  }
-  /* eslint-enable @typescript-eslint/no-require-imports */
-  const npm = timed(() => hostCanBuildWithoutDocker());
-  const detection = timed(() => detectSdkImports({
-    entry: HANDLER,
-    projectRoot: ROOT,
-    externals: ['@aws-sdk/*'],
-    ignoreUnder: [path.join(ROOT, 'src', 'runtime')],
-    esbuildDir: esbuildInstallation()?.packageDir,
-    format: 'cjs',
-  }));
-  const manifest = JSON.parse(fs.readFileSync(path.join(layerDir, 'nodejs', 'vectordb-layer.json'), 'utf-8'));
-  const expected = { sdk: manifest.sdk, version: manifest.version, architecture: manifest.architecture };
-  const check = timed(() => staged
-    ? staged.checkStagedLayer(layerDir, expected)
-    : { problems: dir.checkLayerDir(layerDir, expected), how: 'full' });
-  if (check.value.problems.length > 0) throw new Error(`the layer in ${layerDir} does not check: ${check.value.problems.join('; ')}`);
-  return { npmMs: npm.ms, detectionMs: detection.ms, checkMs: check.ms, check: check.value.how };
-}
+/** The child: test/fixtures/warm-parts.js (each part once, as the constructs call them). */
+const CHILD = path.join(ROOT, 'test', 'fixtures', 'warm-parts.js');
 
 function stat(xs: number[]): string {
   const s = [...xs].sort((a, b) => a - b);
@@ -80,11 +44,13 @@ function main() {
   const stagedHash = 'f'.repeat(64);
   const layerDir = path.join(outdir, `asset.${stagedHash}`);
   spawnSync('cp', ['-al', entry, layerDir]);
-  const env = { ...process.env, CDK_VECTORDB_LAYER_CACHE: cacheArg, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.dev.json'), TS_NODE_TRANSPILE_ONLY: 'true' };
+  const env = { ...process.env, CDK_VECTORDB_LAYER_CACHE: cacheArg };
   const one = (): Parts => {
-    const r = spawnSync(process.execPath, ['-r', require.resolve('ts-node/register'), __filename, '--child', layerDir], { env, encoding: 'utf-8' });
+    const r = spawnSync(process.execPath, [CHILD, HANDLER, ROOT, layerDir], { env, encoding: 'utf-8' });
     if (r.status !== 0) throw new Error(r.stderr);
-    return JSON.parse(r.stdout.trim().split('\n').pop()!);
+    const parts = JSON.parse(r.stdout.trim().split('\n').pop()!) as Parts;
+    if (parts.check.problems.length > 0) throw new Error(`the layer in ${layerDir} does not check: ${parts.check.problems.join('; ')}`);
+    return parts;
   };
   try {
     one();
@@ -93,14 +59,10 @@ function main() {
     process.stdout.write(`layer ${m.sdk} ${m.version} (${m.unzippedBytes} bytes), cache ${cacheArg}, ${runs} new processes, ms median (min-max):\n`);
     process.stdout.write(`  npm version: ${stat(all.map((p) => p.npmMs))}\n`);
     process.stdout.write(`  SDK detection: ${stat(all.map((p) => p.detectionMs))}\n`);
-    process.stdout.write(`  layer check in cdk.out: ${stat(all.map((p) => p.checkMs))} (${[...new Set(all.map((p) => p.check))].join(', ')})\n`);
+    process.stdout.write(`  layer check in cdk.out: ${stat(all.map((p) => p.checkMs))} (${[...new Set(all.map((p) => p.check.how))].join(', ')})\n`);
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });
   }
 }
 
-if (process.argv[2] === '--child') {
-  process.stdout.write(`${JSON.stringify(child(process.argv[3]))}\n`);
-} else {
-  main();
-}
+main();

@@ -10,8 +10,8 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { tempDir } from './support/files';
 import { storeFake } from './support/fake-layer';
+import { tempDir } from './support/files';
 import { FIXTURES } from './support/synth';
 import { layerAsset } from '../src/private/layer/bundling';
 import { LayerCache } from '../src/private/layer/cache';
@@ -21,6 +21,7 @@ import { sealFileOf } from '../src/private/layer/staged-seal';
 const ROOT = path.join(__dirname, '..');
 const SPY = path.join(FIXTURES, 'spy-child-process.js');
 const WARM_SYNTH = path.join(FIXTURES, 'warm-synth.js');
+const WARM_PARTS = path.join(FIXTURES, 'warm-parts.js');
 const LAYER_PROPS = { version: '0.4.2' };
 
 const work = tempDir('warm-synth');
@@ -99,22 +100,10 @@ describe('a real synth in a new process', () => {
     expect(JSON.parse(second.stdout.trim().split('\n').pop()!).staged).toBe(staged);
   });
 
-  test('an edited handler, an edited imported file, another SDK version in package.json: detection runs again, and only it', () => {
-    edit(path.join(appDir, 'src', 'search.ts'), "import { connect } from './db';\n\nexport const handler = async () => typeof connect === 'function';\n");
-    expect(synth().events).toEqual(['sdk-detection']);
-    edit(path.join(appDir, 'src', 'db.ts'), "import * as vectordb from 'vectordb';\n\n// edited\nexport const connect = vectordb.connect;\n");
-    expect(synth().events).toEqual(['sdk-detection']);
-    const pkg = path.join(appDir, 'package.json');
-    edit(pkg, fs.readFileSync(pkg, 'utf-8').replace('"vectordb": "0.4.2"', '"vectordb": "^0.4.2"'));
-    expect(synth().events).toEqual(['sdk-detection']);
-    // Each answer was kept: warm again.
-    expect(synth().events).toEqual([]);
-  });
-
-  test('a file damaged in cdk.out is caught by the full check (the folder is replaced from the cache), then sealed again', () => {
+  test('a file damaged in cdk.out is caught by the full check as today, and the folder replaced from the cache', () => {
     const binary = path.join(staged, 'nodejs', 'node_modules', 'vectordb', 'native.node');
     const bytes = fs.readFileSync(binary);
-    bytes[100] ^= 0xff;
+    bytes[100] = 255 - bytes[100];
     // Replaced, as a tool writing a new file would: the cache's entry (the old inode) stays sound.
     fs.rmSync(binary);
     fs.writeFileSync(binary, bytes);
@@ -122,19 +111,122 @@ describe('a real synth in a new process', () => {
     expect(damaged.events).toEqual(['layer-check']);
     expect(damaged.stderr).toMatch(/does not match its manifest \(the native binary's sha256 differs from the manifest's\); removed it/);
     expect(fs.readFileSync(binary).equals(bytes)).toBe(false);
-    expect(synth().events).toEqual([]);
+    expect(fs.existsSync(sealFileOf(staged))).toBe(true);
+  });
+});
+
+describe('each input, changed, is noticed in the next process (the parts as the constructs call them)', () => {
+  const entry = path.join(appDir, 'src', 'search.ts');
+  /** One process: npm's version, the detection, the check of the staged layer. */
+  const parts = (env: NodeJS.ProcessEnv = {}, node?: string) => {
+    const run = counted([WARM_PARTS, entry, appDir, stagedDir()], env, node);
+    return { ...run, answer: JSON.parse(run.stdout.trim().split('\n').pop()!) as { npmCanBuild: boolean; sdks: string[]; check: { problems: string[]; how: string } } };
+  };
+  const stagedDir = () => path.join(outdir, fs.readdirSync(outdir).find((n) => n.startsWith('asset.') && fs.existsSync(path.join(outdir, n, 'nodejs')))!);
+
+  test('the handler, a file it imports, the SDK version in package.json: detection again, and only it', () => {
+    // This process's detection options (not the function's): worked out once.
+    parts();
+    expect(parts().events).toEqual([]);
+    edit(entry, "import { connect } from './db';\n\nexport const handler = async () => typeof connect === 'function';\n");
+    expect(parts().events).toEqual(['sdk-detection']);
+    edit(path.join(appDir, 'src', 'db.ts'), "import * as lancedb from '@lancedb/lancedb';\n\nexport const connect = lancedb.connect;\n");
+    const imported = parts();
+    expect(imported.events).toEqual(['sdk-detection']);
+    expect(imported.answer.sdks).toEqual(['@lancedb/lancedb']);
+    const pkg = path.join(appDir, 'package.json');
+    edit(pkg, fs.readFileSync(pkg, 'utf-8').replace('"vectordb": "0.4.2"', '"vectordb": "^0.4.2"'));
+    expect(parts().events).toEqual(['sdk-detection']);
+    // Each answer was kept: warm again, with the last answer.
+    const warm = parts();
+    expect(warm.events).toEqual([]);
+    expect(warm.answer.sdks).toEqual(['@lancedb/lancedb']);
   });
 
-  test('a cdk.out without a seal (made before this check existed) is checked in full once, then sealed', () => {
-    fs.rmSync(sealFileOf(staged));
-    expect(synth().events).toEqual(['layer-check']);
-    expect(synth().events).toEqual([]);
+  test('a file written too recently for its stamp to be trusted (here: dated in the future) is not kept for the next process', () => {
+    const db = path.join(appDir, 'src', 'db.ts');
+    fs.appendFileSync(db, '// now\n');
+    const soon = new Date(Date.now() + 60_000);
+    fs.utimesSync(db, soon, soon);
+    expect(parts().events).toEqual(['sdk-detection']);
+    expect(parts().events).toEqual(['sdk-detection']);
+    // Dated back (written before the synth): kept again.
+    edit(db, fs.readFileSync(db, 'utf-8'));
+    expect(parts().events).toEqual(['sdk-detection']);
+    expect(parts().events).toEqual([]);
   });
 
-  test('a file added in the staged layer is noticed, and the full check refuses it as today', () => {
-    fs.writeFileSync(path.join(staged, 'extra.txt'), 'x');
-    const r = synth();
-    expect(r.events).toEqual(['layer-check']);
-    expect(r.stderr).toMatch(/holds "extra\.txt" beside nodejs\//);
+  test('another npm (npm_execpath), then that npm upgraded: npm is asked again each time, and only then', () => {
+    const npm = path.join(work, 'other-npm');
+    fs.mkdirSync(path.join(npm, 'bin'), { recursive: true });
+    edit(path.join(npm, 'bin', 'npm-cli.js'), "process.stdout.write(require('../package.json').version + '\\n');\n");
+    edit(path.join(npm, 'package.json'), JSON.stringify({ name: 'npm', version: '10.9.0' }));
+    const env = { npm_execpath: path.join(npm, 'bin', 'npm-cli.js') };
+    const other = parts(env);
+    expect([other.events, other.npmProbes, other.answer.npmCanBuild]).toEqual([['npm-version-probe'], 1, true]);
+    expect(parts(env).npmProbes).toBe(0);
+    edit(path.join(npm, 'package.json'), JSON.stringify({ name: 'npm', version: '10.3.0' }));
+    const upgraded = parts(env);
+    expect([upgraded.npmProbes, upgraded.answer.npmCanBuild]).toEqual([1, false]);
+    expect(parts(env).npmProbes).toBe(0);
+  });
+
+  test('an npm on PATH (a node with no npm beside it): another one put first on PATH, then replaced, is asked again', () => {
+    const nodeDir = path.join(work, 'node-alone', 'bin');
+    fs.mkdirSync(nodeDir, { recursive: true });
+    const node = path.join(nodeDir, 'node');
+    fs.copyFileSync(process.execPath, node);
+    fs.chmodSync(node, 0o755);
+    const fakeBin = path.join(work, 'fake-bin');
+    fs.mkdirSync(fakeBin);
+    const fake = path.join(fakeBin, 'npm');
+    const writeFake = (version: string) => {
+      fs.rmSync(fake, { force: true });
+      edit(fake, `#!/bin/sh\necho ${version}\n`);
+      fs.chmodSync(fake, 0o755);
+    };
+    const env = { npm_execpath: undefined };
+    expect(parts(env, node).npmProbes).toBe(1);
+    expect(parts(env, node).npmProbes).toBe(0);
+    writeFake('10.3.0');
+    const onPath = { ...env, PATH: `${fakeBin}${path.delimiter}${process.env.PATH}` };
+    const first = parts(onPath, node);
+    expect([first.npmProbes, first.answer.npmCanBuild]).toEqual([1, false]);
+    expect(parts(onPath, node).npmProbes).toBe(0);
+    writeFake('11.0.0');
+    const replaced = parts(onPath, node);
+    expect([replaced.npmProbes, replaced.answer.npmCanBuild]).toEqual([1, true]);
+  });
+
+  test('the staged layer: without its seal, checked in full once and sealed; a file added, caught as today', () => {
+    const dir = stagedDir();
+    fs.rmSync(sealFileOf(dir));
+    const unsealed = parts();
+    expect([unsealed.events, unsealed.answer.check]).toEqual([['layer-check'], { problems: [], how: 'full' }]);
+    expect(parts().answer.check).toEqual({ problems: [], how: 'seal' });
+    fs.writeFileSync(path.join(dir, 'extra.txt'), 'x');
+    const added = parts();
+    expect(added.events).toEqual(['layer-check']);
+    expect(added.answer.check.problems).toEqual(['it holds "extra.txt" beside nodejs/']);
+    fs.rmSync(path.join(dir, 'extra.txt'));
+    expect(parts().answer.check).toEqual({ problems: [], how: 'full' });
+  });
+
+  test('with the cache off, npm and the detection are worked out in every process; the seal in cdk.out still holds', () => {
+    const env = { CDK_VECTORDB_LAYER_CACHE: 'off' };
+    for (let i = 0; i < 2; i++) {
+      const off = parts(env);
+      expect([off.events, off.npmProbes, off.answer.check.how]).toEqual([['npm-version-probe', 'sdk-detection'], 1, 'seal']);
+    }
+  });
+
+  test('a cache folder that cannot be written: the answers are worked out again, the synth goes on', () => {
+    const file = path.join(work, 'a-file');
+    fs.writeFileSync(file, '');
+    const env = { CDK_VECTORDB_LAYER_CACHE: path.join(file, 'cache') };
+    for (let i = 0; i < 2; i++) {
+      const r = parts(env);
+      expect([r.events, r.npmProbes, r.answer.sdks]).toEqual([['npm-version-probe', 'sdk-detection'], 1, ['@lancedb/lancedb']]);
+    }
   });
 });

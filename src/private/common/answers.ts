@@ -90,7 +90,11 @@ export function remember(
     bound(path.dirname(file));
   } catch {
     // a cache that cannot be written: the answer stays in this process
-    fs.rmSync(tmp, { force: true });
+    try {
+      fs.rmSync(tmp, { force: true });
+    } catch {
+      // nothing was written
+    }
   }
 }
 

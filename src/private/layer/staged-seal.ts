@@ -84,7 +84,11 @@ export function sealStagedLayer(dir: string, expected: ExpectedLayer): void {
     fs.writeFileSync(tmp, JSON.stringify(seal));
     fs.renameSync(tmp, sealFile);
   } catch {
-    fs.rmSync(tmp, { force: true });
+    try {
+      fs.rmSync(tmp, { force: true });
+    } catch {
+      // nothing was written
+    }
   }
 }
 
