@@ -8,8 +8,9 @@
  *   CDK_VECTORDB_LAYER_CACHE=<a cache holding a layer> \
  *     npx ts-node --transpile-only -P tsconfig.dev.json bench/warm-parts.ts [runs] [cache folder | off]
  *
- * The layer is the newest entry of $CDK_VECTORDB_LAYER_CACHE, hard-linked
- * into a temp cdk.out as a cache hit links it. The processes timed run with
+ * The layer is the newest entry of $CDK_VECTORDB_LAYER_CACHE (or the layer
+ * folder $WARM_PARTS_LAYER), hard-linked into a temp cdk.out as a cache hit
+ * links it. The processes timed run with
  * the cache given (default: a new empty folder; `off`: no cache). One process
  * first warms what can be remembered, then `runs` new processes are timed;
  * prints median (min-max) ms of each part.
@@ -39,7 +40,7 @@ function main() {
   const layerCache = process.env.CDK_VECTORDB_LAYER_CACHE;
   if (!layerCache || layerCache === 'off') throw new Error('set CDK_VECTORDB_LAYER_CACHE to a cache folder holding a layer');
   const layers = path.join(layerCache, 'layers');
-  const entry = fs.readdirSync(layers).filter((n) => !n.endsWith('.json') && fs.existsSync(path.join(layers, n, 'nodejs', 'vectordb-layer.json')))
+  const entry = process.env.WARM_PARTS_LAYER ?? fs.readdirSync(layers).filter((n) => !n.endsWith('.json') && fs.existsSync(path.join(layers, n, 'nodejs', 'vectordb-layer.json')))
     .map((n) => path.join(layers, n)).sort((a, b) => fs.statSync(`${b}.json`).mtimeMs - fs.statSync(`${a}.json`).mtimeMs)[0];
   const stagedHash = 'f'.repeat(64);
   const layerDir = path.join(outdir, `asset.${stagedHash}`);
