@@ -198,7 +198,7 @@ describe('each input, changed, is noticed in the next process (the parts as the 
     expect([replaced.npmProbes, replaced.answer.npmCanBuild]).toEqual([1, true]);
   });
 
-  test('the staged layer: without its seal, checked in full once and sealed; a file added, caught as today', () => {
+  test('the staged layer: without its seal, checked in full once and sealed; a file added or removed, at the top or deeper, caught as today', () => {
     const dir = stagedDir();
     fs.rmSync(sealFileOf(dir));
     const unsealed = parts();
@@ -209,6 +209,17 @@ describe('each input, changed, is noticed in the next process (the parts as the 
     expect(added.events).toEqual(['layer-check']);
     expect(added.answer.check.problems).toEqual(['it holds "extra.txt" beside nodejs/']);
     fs.rmSync(path.join(dir, 'extra.txt'));
+    expect(parts().answer.check).toEqual({ problems: [], how: 'full' });
+    // Deeper: a file added (its folder's mtime moves), a file removed (its stat fails).
+    const pkgDir = path.join(dir, 'nodejs', 'node_modules', 'vectordb');
+    fs.writeFileSync(path.join(pkgDir, 'added.js'), '');
+    expect(parts().answer.check).toEqual({ problems: [expect.stringMatching(/^it holds 5 files, \d+ bytes; its manifest says 4 files/)], how: 'full' });
+    fs.rmSync(path.join(pkgDir, 'added.js'));
+    expect(parts().answer.check).toEqual({ problems: [], how: 'full' });
+    const padding = fs.readFileSync(path.join(pkgDir, 'padding.bin'));
+    fs.rmSync(path.join(pkgDir, 'padding.bin'));
+    expect(parts().answer.check).toEqual({ problems: [expect.stringMatching(/^it holds 3 files, \d+ bytes; its manifest says 4 files/)], how: 'full' });
+    fs.writeFileSync(path.join(pkgDir, 'padding.bin'), padding);
     expect(parts().answer.check).toEqual({ problems: [], how: 'full' });
   });
 

@@ -111,8 +111,3 @@ function bound(dir: string) {
   }).filter((x): x is { file: string; mtimeMs: number } => x !== undefined).sort((a, b) => a.mtimeMs - b.mtimeMs);
   for (const { file } of byAge.slice(0, byAge.length - MAX_ANSWERS_PER_KIND)) fs.rmSync(file, { force: true });
 }
-
-/** Forgets this process's answers (tests: a new process in the same one). */
-export function forgetAnswersInProcess(): void {
-  inProcess.clear();
-}

@@ -46,31 +46,47 @@ export function racy(stamped: readonly StampedFile[], takenAtMs: number = Date.n
 /** How recent a write makes a stamp racy. */
 export const RACY_MS = 2000;
 
-/** One entry of a folder's tree stamp: path below the folder, kind (`d` folder, `f` file, `l` link, `o` other), size, mtime, inode. */
+/** One entry of a folder's tree stamp: path below the folder (`''`: the folder), kind (`d` folder, `f` file, `l` link, `o` other), size, mtime, inode. */
 export type TreeEntry = [relative: string, kind: string, size: number, mtimeMs: number, ino: number];
 
+function entryOf(rel: string, st: fs.Stats): TreeEntry {
+  const kind = st.isDirectory() ? 'd' : st.isFile() ? 'f' : st.isSymbolicLink() ? 'l' : 'o';
+  return [rel, kind, st.size, st.mtimeMs, st.ino];
+}
+
 /**
- * Every entry below a folder with its stat (no file is read), sorted by path:
- * equal when nothing below was added, removed, renamed, replaced, written,
- * truncated or extended.
+ * The folder and every entry below it with its stat (no file is read), sorted
+ * by path: unchanged while nothing below was added, removed, renamed,
+ * replaced, written, truncated or extended.
  */
 export function treeStamp(dir: string): TreeEntry[] {
-  const out: TreeEntry[] = [];
+  const out: TreeEntry[] = [entryOf('', fs.lstatSync(dir))];
   const walk = (d: string, rel: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      const st = fs.lstatSync(p);
-      const kind = st.isDirectory() ? 'd' : st.isFile() ? 'f' : st.isSymbolicLink() ? 'l' : 'o';
-      out.push([r, kind, st.size, st.mtimeMs, st.ino]);
-      if (kind === 'd') walk(p, r);
+    for (const name of fs.readdirSync(d)) {
+      const p = path.join(d, name);
+      const r = rel ? `${rel}/${name}` : name;
+      const e = entryOf(r, fs.lstatSync(p));
+      out.push(e);
+      if (e[1] === 'd') walk(p, r);
     }
   };
   walk(dir, '');
   return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }
 
-/** Whether two tree stamps are the same. */
-export function sameTree(a: readonly TreeEntry[], b: readonly TreeEntry[]): boolean {
-  return a.length === b.length && a.every((x, i) => x.every((v, j) => v === b[i][j]));
+/**
+ * Whether a folder still has the tree stamp taken of it, by one stat per
+ * entry the stamp lists and no listing: an entry added, removed or renamed
+ * moves the mtime of the folder holding it, which the stamp holds too.
+ */
+export function treeHolds(dir: string, stamp: readonly TreeEntry[]): boolean {
+  if (stamp.length === 0 || stamp[0][0] !== '') return false;
+  try {
+    return stamp.every((e) => {
+      const now = entryOf(e[0], fs.lstatSync(e[0] === '' ? dir : path.join(dir, ...e[0].split('/'))));
+      return now.every((v, i) => v === e[i]);
+    });
+  } catch {
+    return false;
+  }
 }

@@ -5,14 +5,14 @@
  * mtime and inode when the folder last passed the full manifest check
  * (./dir.ts: manifest, file count and bytes, the binary's sha256 and machine),
  * or when it was linked from a machine-cache entry that had (the cache's own
- * seal). While the folder's tree stamp equals the seal, nothing is read: a
- * walk and a stat per entry (about 1,100 for @lancedb/lancedb 0.39.0), against
- * reading and hashing a 60-200 MB binary.
+ * seal). While every entry still has the stat the seal holds, nothing is
+ * read: one stat per entry (about 1,100 for @lancedb/lancedb 0.39.0), no
+ * listing, against reading and hashing a 60-200 MB binary.
  *
  * Why that catches what the full check catches: a file written in place moves
  * its mtime, a file replaced (renamed over, copied anew) its inode, one cut
- * short or grown its size, and a file added, removed or renamed changes the
- * list; each sends the folder to the full check, which finds what it always
+ * short or grown its size, and a file added, removed or renamed the mtime of
+ * the folder holding it (every folder is in the seal); each sends the folder to the full check, which finds what it always
  * found (a binary whose bytes changed fails its sha256). What the seal gives
  * up, as the machine cache's seal does: a write that puts the old mtime back
  * on purpose (`touch -r`), and bit rot under an unchanged inode. The files are
@@ -23,7 +23,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { checkLayerDir, ExpectedLayer } from './dir';
-import { sameTree, TreeEntry, treeStamp } from '../common/file-stamp';
+import { TreeEntry, treeHolds, treeStamp } from '../common/file-stamp';
 import { trace } from '../common/trace';
 
 /** What a staged layer's seal holds. */
@@ -58,7 +58,7 @@ export function checkStagedLayer(dir: string, expected: ExpectedLayer): StagedCh
   const sealFile = sealFileOf(dir);
   try {
     const seal = JSON.parse(fs.readFileSync(sealFile, 'utf-8')) as StagedSeal;
-    if (sameExpected(seal.expected, expected) && Array.isArray(seal.tree) && sameTree(seal.tree, treeStamp(dir))) {
+    if (sameExpected(seal.expected, expected) && Array.isArray(seal.tree) && treeHolds(dir, seal.tree)) {
       return { problems: [], how: 'seal' };
     }
   } catch {
