@@ -30,10 +30,15 @@ const MAX_ANSWERS_PER_KIND = 200;
 
 const inProcess = new Map<string, { readonly stamps: readonly StampedFile[]; readonly value: unknown }>();
 
+/** The answers' folder in a cache folder. */
+export function answersDir(cacheDir: string): string {
+  return path.join(cacheDir, 'answers');
+}
+
 function answerFile(kind: string, key: string, env: NodeJS.ProcessEnv): string | undefined {
   const dir = cacheConfig(env).dir;
   if (!dir) return undefined;
-  return path.join(dir, 'answers', kind, `${crypto.createHash('sha256').update(key).digest('hex').slice(0, 40)}.json`);
+  return path.join(answersDir(dir), kind, `${crypto.createHash('sha256').update(key).digest('hex').slice(0, 40)}.json`);
 }
 
 function isStored(x: unknown): x is StoredAnswer {
