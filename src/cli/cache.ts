@@ -28,7 +28,7 @@ and every reuse, the least recently used layers going first.
 subcommands:
   list               the layers, most recently used first, with the total and the bound (the default)
   prune              removes the least recently used layers until the cache is within its bound
-  clear              removes every layer
+  clear              removes every layer, and the answers kept for warm synths (npm's version, SDK detections)
 
 options:
   --max-bytes <size> prune: the bound to trim to, in bytes or as 500MB / 5GB (default the cache's bound)
