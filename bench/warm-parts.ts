@@ -47,7 +47,11 @@ function main() {
   spawnSync('cp', ['-al', entry, layerDir]);
   const env = { ...process.env, CDK_VECTORDB_LAYER_CACHE: cacheArg };
   const one = (): Parts => {
-    const r = spawnSync(process.execPath, [CHILD, HANDLER, ROOT, layerDir], { env, encoding: 'utf-8' });
+    // Through ts-node, as a TypeScript app's synth runs: nothing has started esbuild before the detection.
+    const r = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', CHILD, HANDLER, ROOT, layerDir], {
+      env: { ...env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.dev.json') },
+      encoding: 'utf-8',
+    });
     if (r.status !== 0) throw new Error(r.stderr);
     const parts = JSON.parse(r.stdout.trim().split('\n').pop()!) as Parts;
     if (parts.check.problems.length > 0) throw new Error(`the layer in ${layerDir} does not check: ${parts.check.problems.join('; ')}`);
