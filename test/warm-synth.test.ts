@@ -79,6 +79,9 @@ beforeAll(() => {
   for (const f of ['package.json', 'package-lock.json']) edit(path.join(appDir, f), fs.readFileSync(path.join(fixture, f), 'utf-8'));
   edit(path.join(appDir, 'src', 'search.ts'), "import { connect } from './db';\n\nexport const handler = async () => typeof connect;\n");
   edit(path.join(appDir, 'src', 'db.ts'), "import * as vectordb from 'vectordb';\n\nexport const connect = vectordb.connect;\n");
+  // The folder holding the sources is an input too (a file added there can change an import): dated back as well.
+  const past = new Date(Date.now() - 10_000);
+  fs.utimesSync(path.join(appDir, 'src'), past, past);
   // The layer the construct asks for, as the machine cache would hold it.
   const { assetHash } = layerAsset(checkLayerProps('Stack/Layer', LAYER_PROPS));
   storeFake(new LayerCache(cache), assetHash, LAYER_PROPS);
