@@ -15,7 +15,6 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { racy, StampedFile, stampsHold } from './file-stamp';
-import { cacheConfig } from '../layer/cache';
 
 /** What an answer file holds. */
 interface StoredAnswer {
@@ -36,6 +35,9 @@ export function answersDir(cacheDir: string): string {
 }
 
 function answerFile(kind: string, key: string, env: NodeJS.ProcessEnv): string | undefined {
+  // Loaded when first needed: the cache module brings the layer recipe's modules with it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { cacheConfig } = require('../layer/cache') as typeof import('../layer/cache');
   const dir = cacheConfig(env).dir;
   if (!dir) return undefined;
   return path.join(answersDir(dir), kind, `${crypto.createHash('sha256').update(key).digest('hex').slice(0, 40)}.json`);
