@@ -6,11 +6,12 @@ import { constructError, pathOf } from './private/common/errors';
 import { compatibleRuntimes, factsBeforeBuild, LayerFacts, measuredFacts } from './private/facts/compatibility';
 import { buildError, checkStripAsHashed } from './private/layer/build-outcome';
 import { layerAsset } from './private/layer/bundling';
-import { checkLayerDir, ExpectedLayer, readManifest } from './private/layer/dir';
+import { ExpectedLayer, readManifest } from './private/layer/dir';
 import { importLayer } from './private/layer/imported';
 import { checkLayerProps, checkRequest, withCheckedRequest } from './private/layer/props';
 import { LAMBDA_UNZIPPED_LIMIT_BYTES as LIMIT, LayerManifest } from './private/layer/recipe';
 import { LAYER_NAMES, layerDescription, manifestEcho, sharedLayerId } from './private/layer/request';
+import { checkStagedLayer } from './private/layer/staged-seal';
 import { PreparedAsset, prepareAssetFolder, StagingError } from './private/layer/staging';
 import { VectorDbSdk } from './sdk';
 
@@ -422,8 +423,8 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
     const staging = this.node.tryFindChild('Code')?.node.tryFindChild('Stage');
     if (!(staging instanceof AssetStaging) || !Stack.of(this).bundlingRequired) return undefined;
     const dir = staging.absoluteStagedPath;
-    // Checked just before, under the build lock: no need to read 200 MB twice.
-    const problems = dir === checked ? [] : checkLayerDir(dir, expected);
+    // Checked just before, under the build lock: no need to read 200 MB twice. Built now: checked, then sealed for the next synth.
+    const problems = dir === checked ? [] : checkStagedLayer(dir, expected).problems;
     if (problems.length > 0) {
       throw constructError(this, `the built layer in ${dir} does not match its manifest (${problems.join('; ')}), so it cannot be shipped. Delete that folder and synthesize again`);
     }

@@ -119,6 +119,17 @@ describe('list', () => {
     expect(fs.existsSync(path.join(dir, 'node'))).toBe(false);
   });
 
+  test('clear also removes the answers kept for warm synths (answers/), prune keeps them', async () => {
+    const { dir } = filledCache();
+    const answer = path.join(dir, 'answers', 'npm-version', 'a.json');
+    fs.mkdirSync(path.dirname(answer), { recursive: true });
+    fs.writeFileSync(answer, '{}');
+    expect((await cli(['cache', 'prune'], { CDK_VECTORDB_LAYER_CACHE: dir })).status).toBe(0);
+    expect(fs.existsSync(answer)).toBe(true);
+    expect((await cli(['cache', 'clear'], { CDK_VECTORDB_LAYER_CACHE: dir })).status).toBe(0);
+    expect(fs.existsSync(path.join(dir, 'answers'))).toBe(false);
+  });
+
   test('a bound that is not a size is named, with the default used', async () => {
     const { dir } = filledCache();
     const r = await cli(['cache'], { CDK_VECTORDB_LAYER_CACHE: dir, CDK_VECTORDB_LAYER_CACHE_MAX_BYTES: 'lots' });

@@ -20,6 +20,7 @@ import { isExactVersion } from '../private/facts/versions';
 import { readManifest } from '../private/layer/dir';
 import { defaultBuildImage, dockerRunOptions, isImageReference } from '../private/layer/docker';
 import { readRecipeFailure, RecipeError, RecipeFailure, runRecipe } from '../private/layer/local-build';
+import { hostNpmCanInstallCrossPlatform, hostNpmVersion } from '../private/layer/npm-version';
 import { ASSETS_DIR, LAMBDA_UNZIPPED_LIMIT_BYTES, LayerManifest, recipeNpm, recipeSdks } from '../private/layer/recipe';
 import { InputNames, LayerRequest, requestOf } from '../private/layer/request';
 import { VectorDbSdk } from '../sdk';
@@ -230,8 +231,8 @@ function buildAndZip(args: BuildArgs, fail: (message: string, code: number) => n
 function preflight(args: BuildArgs, fail: (message: string, code: number) => number): number | undefined {
   const known = knownVersionProblem(args, FLAG_NAMES);
   if (known) return fail(formatProblem({ ...known, value: known.prop === FLAG_NAMES.architecture ? args.architecture : args.version }), 2);
-  if (!args.docker && !recipeNpm.canInstallCrossPlatform()) {
-    const v = recipeNpm.npmVersion();
+  if (!args.docker && !hostNpmCanInstallCrossPlatform()) {
+    const v = hostNpmVersion();
     return fail(`this host's npm (${v ? v.join('.') : 'not found'}) cannot install another platform's native package: it needs npm >= ${recipeNpm.MIN_CROSS_PLATFORM_NPM.join('.')}; upgrade npm (npm install -g npm@latest) or use --docker`, 1);
   }
   return undefined;

@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { badInput, parseCommandArgs, parseOrExit, UsageError } from './args';
 import type { Command } from './main';
+import { answersDir } from '../private/common/answers';
 import { CacheEntry, cacheConfig, LayerCache, parseSize, TrimResult } from '../private/layer/cache';
 import { readManifest } from '../private/layer/dir';
 import { recipePrune } from '../private/layer/recipe';
@@ -27,7 +28,7 @@ and every reuse, the least recently used layers going first.
 subcommands:
   list               the layers, most recently used first, with the total and the bound (the default)
   prune              removes the least recently used layers until the cache is within its bound
-  clear              removes every layer
+  clear              removes every layer, and the answers kept for warm synths (npm's version, SDK detections)
 
 options:
   --max-bytes <size> prune: the bound to trim to, in bytes or as 500MB / 5GB (default the cache's bound)
@@ -194,6 +195,8 @@ function removal(cache: LayerCache, args: CacheArgs): string {
   // clear also removes the Node.js builds of emulated invokes (fetched again when needed).
   const builds = args.sub === 'clear' ? nodeBuilds(cache) : [];
   if (builds.length > 0) fs.rmSync(path.join(cache.dir, 'node'), { recursive: true, force: true });
+  // and the answers kept for warm synths (npm's version, SDK detections: worked out again when needed)
+  if (args.sub === 'clear') fs.rmSync(answersDir(cache.dir), { recursive: true, force: true });
   const buildsLine = builds.length > 0 ? [`  removed the Node.js builds for invokes under emulation: ${builds.map((b) => `${b.name} ${formatBytes(b.bytes)}`).join(', ')}`] : [];
   const removed = r.removed.map((e) => before.get(e.hash) ?? listed(e));
   const locked = r.locked.map((e) => before.get(e.hash) ?? listed(e));

@@ -1,6 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { fileStamp } from '../common/file-stamp';
+import { recall, remember } from '../common/answers';
+import { stampFiles } from '../common/file-stamp';
+import { trace } from '../common/trace';
 
 /** The module names of the two LanceDB SDKs. */
 export const SDK_MODULES = ['vectordb', '@lancedb/lancedb'];
@@ -53,19 +55,53 @@ export interface DetectionOptions {
   readonly format?: 'cjs' | 'esm';
 }
 
-/**
- * esbuild's answers, while every file it read is unchanged (size and mtime):
- * an app's functions often share an entry (and jest suites make many Apps).
- */
-const ESBUILD_ANSWERS = new Map<string, { readonly stamps: ReadonlyArray<readonly [string, string | undefined]>; readonly found: EsbuildFindings }>();
+/** The lock files a project may have: an install moves one of them. */
+const LOCK_FILES = ['package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml', 'bun.lock', 'bun.lockb'];
 
-function withEsbuildOnce(options: DetectionOptions): EsbuildFindings {
-  const key = JSON.stringify(options);
-  const known = ESBUILD_ANSWERS.get(key);
-  if (known && known.stamps.every(([file, stamp]) => fileStamp(file) === stamp)) return known.found;
+/** Files esbuild looks for in a source file's folder and every folder above it. */
+const LOOKED_UP = ['package.json', 'tsconfig.json', 'jsconfig.json'];
+
+/**
+ * What esbuild's answer depends on, besides the options (the key): this
+ * module and esbuild's package.json (a new version of either); every file
+ * esbuild read (the metafile's inputs, the entry, the tsconfig given); the
+ * folder of each (a file added beside one can change what an import resolves
+ * to); the package.json, tsconfig.json and jsconfig.json esbuild would find in
+ * those folders and every folder above them, present or not (a `type`, an
+ * `imports` map, `paths`); and the project's package.json and lock files (an
+ * install). Any of them changed, added or removed: esbuild runs again.
+ */
+function detectionInputs(options: DetectionOptions, read: readonly string[]): string[] {
+  const files = new Set<string>([__filename, ...(options.esbuildDir ? [path.join(options.esbuildDir, 'package.json')] : []), ...read]);
+  const dirs = new Set<string>();
+  for (const file of read) {
+    for (let d = path.dirname(file); !dirs.has(d); d = path.dirname(d)) {
+      dirs.add(d);
+      if (path.dirname(d) === d) break;
+    }
+  }
+  for (const file of read) files.add(path.dirname(file));
+  for (const d of dirs) for (const n of LOOKED_UP) files.add(path.join(d, n));
+  for (const n of ['package.json', ...LOCK_FILES]) files.add(path.join(options.projectRoot, n));
+  return [...files];
+}
+
+/**
+ * esbuild's answer, from this process or the machine cache while everything
+ * it depends on is unchanged (detectionInputs), else esbuild run again (an
+ * app's functions often share an entry, jest suites make many Apps, and every
+ * synth is a new process).
+ */
+function withEsbuildOnce(options: DetectionOptions): Pick<EsbuildFindings, 'imports' | 'topLevelAwait'> {
+  const key = JSON.stringify({ detection: 1, ...options });
+  const known = recall<Pick<EsbuildFindings, 'imports' | 'topLevelAwait'>>('sdk-detection', key);
+  if (known) return known.value;
+  const started = Date.now();
+  trace('sdk-detection', options.entry);
   const found = withEsbuild(options);
-  ESBUILD_ANSWERS.set(key, { stamps: found.inputs.map((f) => [f, fileStamp(f)] as const), found });
-  return found;
+  const answer = { imports: found.imports, ...(found.topLevelAwait === undefined ? {} : { topLevelAwait: found.topLevelAwait }) };
+  remember('sdk-detection', key, stampFiles(detectionInputs(options, found.inputs)), answer, started);
+  return answer;
 }
 
 /** Which LanceDB SDKs the handler imports. */

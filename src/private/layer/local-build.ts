@@ -7,17 +7,13 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ILocalBundling } from 'aws-cdk-lib';
+import { hostNpmCanInstallCrossPlatform, hostNpmVersion } from './npm-version';
 import { ASSETS_DIR, BuildResult, RECIPE_ENTRY, recipeManifest, recipeNpm } from './recipe';
 import { hashedFlags, LayerRequest, recipeArgs } from './request';
 
-let crossPlatformNpm: boolean | undefined;
-
-/** Whether the host's npm can install another platform's native package (npm >= 10.4). */
+/** Whether the host's npm can install another platform's native package (npm >= 10.4); npm is asked once per npm (./npm-version.ts). */
 export function hostCanBuildWithoutDocker(): boolean {
-  if (crossPlatformNpm === undefined) {
-    crossPlatformNpm = recipeNpm.canInstallCrossPlatform();
-  }
-  return crossPlatformNpm;
+  return hostNpmCanInstallCrossPlatform();
 }
 
 /** A failed build's report: what the recipe wrote into its error file. */
@@ -116,7 +112,7 @@ export class LocalLayerBuild implements ILocalBundling {
         this.deferredToDocker = true;
         return false;
       }
-      const v = recipeNpm.npmVersion();
+      const v = hostNpmVersion();
       this.lastFailure = {
         code: 'NPM_TOO_OLD',
         message: `buildMethod is LayerBuildMethod.LOCAL but the host's npm (${v ? v.join('.') : 'not found'}) cannot install another platform's native package: it needs npm >= ${recipeNpm.MIN_CROSS_PLATFORM_NPM.join('.')} for --cpu/--libc. Upgrade npm (npm install -g npm@latest), or set buildMethod to LayerBuildMethod.DOCKER`,

@@ -11,8 +11,9 @@ import { AssetStaging, Stack, Stage } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { acquireBuildLock } from './build-lock';
 import { LayerCache, linkOrCopyTree } from './cache';
-import { checkLayerDir, ExpectedLayer } from './dir';
+import { ExpectedLayer } from './dir';
 import { LocalLayerBuild, RecipeFailure, readRecipeFailure } from './local-build';
+import { checkStagedLayer, sealStagedLayer } from './staged-seal';
 
 /** Codes of file system errors that mean the cloud assembly folder cannot take the layer. */
 const UNWRITABLE = ['EROFS', 'ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'ENOTDIR', 'ENOENT'];
@@ -63,7 +64,8 @@ export function prepareAssetFolder(scope: Construct, request: StagingRequest): P
   try {
     const dir = path.join(outdir, `asset.${request.stagedHash}`);
     if (fs.existsSync(dir)) {
-      const problems = checkLayerDir(dir, request.expected);
+      // Its seal when unchanged since the last check, else the full check (./staged-seal.ts).
+      const { problems } = checkStagedLayer(dir, request.expected);
       if (problems.length === 0) return { release, checked: dir, source: 'cdk.out' };
       process.stderr.write(`[vectordb-layer] ${request.where}: ${dir} does not match its manifest (${problems.join('; ')}); removed it, building the layer again\n`);
       fs.rmSync(dir, { recursive: true, force: true });
@@ -96,6 +98,8 @@ function fromCache(request: StagingRequest, dir: string, release: () => void): P
       fs.rmSync(side, { recursive: true, force: true });
       linkOrCopyTree(hit, side);
       fs.renameSync(side, dir);
+      // The cache's entry was found sound: its files, linked here, are sealed as they are.
+      sealStagedLayer(dir, request.expected);
       releaseCache();
       return { release, checked: dir, source: 'cache' };
     }
