@@ -1,7 +1,8 @@
 /**
  * What importing the package loads: a synth never runs the recipe's build
  * (installer, compressor, worker threads) nor the handlers' runtime helper,
- * so `require('cdk-vectordb-layer')` loads neither; they load on first use.
+ * so `require('cdk-vectordb-layer')` loads neither (they load on first use),
+ * and semver's functions load one by one, never its index (all of semver).
  * Each guarded module is replaced by a recorder in a fresh module registry,
  * so a top-level import added back anywhere under src/ fails here.
  */
@@ -9,8 +10,8 @@ import { LAMBDA_UNZIPPED_LIMIT_BYTES } from '../src';
 import { recipeBuild } from '../src/private/layer/recipe';
 
 /** Modules a plain import must not load (paths from this file), and one it must (the control). */
-const LAZY = ['../layer-assets/recipe/build.js', '../layer-assets/recipe/compress.js', '../layer-assets/recipe/install.js', '../src/runtime/index', '../src/runtime/session', '../src/runtime/maintenance'];
-const EAGER = ['../src/runtime/settings', '../layer-assets/recipe/manifest.js'];
+const LAZY = ['../layer-assets/recipe/build.js', '../layer-assets/recipe/compress.js', '../layer-assets/recipe/install.js', '../src/runtime/index', '../src/runtime/session', '../src/runtime/maintenance', 'semver'];
+const EAGER = ['../src/runtime/settings', '../layer-assets/recipe/manifest.js', 'semver/functions/valid'];
 
 /** Requires `entry` in a fresh registry; which of `watched` it loaded, sorted. */
 function loadedBy(entry: string, watched: string[]): string[] {
@@ -29,7 +30,7 @@ function loadedBy(entry: string, watched: string[]): string[] {
   return [...new Set(loaded)].sort();
 }
 
-test('importing the package loads neither the recipe\'s build nor the runtime helper (and does load the modules a synth needs)', () => {
+test('importing the package loads neither the recipe\'s build, the runtime helper nor semver\'s index (and does load the modules a synth needs)', () => {
   expect(loadedBy('../src', [...LAZY, ...EAGER])).toEqual([...EAGER].sort());
 });
 

@@ -8,7 +8,8 @@
  * replaced since is noticed and the caller takes the full path again (the
  * cache's own check, which removes and rebuilds a damaged entry).
  */
-import * as fs from 'fs';
+// Named imports: a later App makes a thousand of these calls, each otherwise through a namespace getter.
+import { linkSync, lstatSync, mkdirSync, readdirSync, rmSync } from 'fs';
 import * as path from 'path';
 
 /** One file of a linked entry: its path below the entry, size, mtime and inode. */
@@ -33,13 +34,13 @@ export function rememberLinkedEntry(key: string, entry: string, to: string): voi
   const dirs: string[] = [];
   const files: LinkedFile[] = [];
   const walk = (d: string, rel: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const r = rel ? `${rel}/${e.name}` : e.name;
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const r = rel ? `${rel}${path.sep}${e.name}` : e.name;
       if (e.isDirectory()) {
         dirs.push(r);
         walk(path.join(d, e.name), r);
       } else {
-        const st = fs.lstatSync(path.join(d, e.name));
+        const st = lstatSync(path.join(d, e.name));
         files.push([r, st.size, st.mtimeMs, st.ino]);
       }
     }
@@ -59,18 +60,19 @@ export function relinkRemembered(key: string, to: string): boolean {
   if (!known) return false;
   const entry = known.entry;
   try {
-    fs.mkdirSync(to);
-    for (const d of known.dirs) fs.mkdirSync(path.join(to, d));
+    mkdirSync(to);
+    // The paths are already normal: plain concatenation, no path.join per file.
+    for (const d of known.dirs) mkdirSync(`${to}${path.sep}${d}`);
     for (const [rel, size, mtimeMs, ino] of known.files) {
-      const dst = path.join(to, rel);
-      fs.linkSync(path.join(entry, rel), dst);
-      const st = fs.lstatSync(dst);
+      const dst = `${to}${path.sep}${rel}`;
+      linkSync(`${entry}${path.sep}${rel}`, dst);
+      const st = lstatSync(dst);
       if (st.ino !== ino || st.size !== size || st.mtimeMs !== mtimeMs) throw new Error(`${rel} changed`);
     }
     return true;
   } catch {
     linked.delete(key);
-    fs.rmSync(to, { recursive: true, force: true });
+    rmSync(to, { recursive: true, force: true });
     return false;
   }
 }
