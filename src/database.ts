@@ -8,7 +8,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { propError } from './private/common/errors';
 import { SHELL_META } from './private/common/messages';
 import { DYNAMODB_ACTIONS, EFS_ACTIONS, READ_ONLY_DATABASES, resolveAccess, S3_OBJECT_ACTIONS } from './private/function/database-access';
-import { ENV } from './runtime';
+import { ENV } from './runtime/settings';
 
 /**
  * What a function may do to a `VectorDatabase`: each level grants exactly the

@@ -16,7 +16,7 @@ import { detectSdkImports, SDK_MODULES } from './private/function/sdk-detection'
 import { refuseKnownProblem } from './private/layer/props';
 import { recipePrune } from './private/layer/recipe';
 import { InputNames } from './private/layer/request';
-import { ENV } from './runtime';
+import { ENV } from './runtime/settings';
 import { VectorDbSdk } from './sdk';
 import { IVectorDbLayer, LAMBDA_UNZIPPED_LIMIT_BYTES, VectorDbLayer, VectorDbLayerProps } from './vector-db-layer';
 

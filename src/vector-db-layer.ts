@@ -9,7 +9,7 @@ import { layerAsset } from './private/layer/bundling';
 import { ExpectedLayer, readManifest } from './private/layer/dir';
 import { importLayer } from './private/layer/imported';
 import { checkLayerProps, checkRequest, withCheckedRequest } from './private/layer/props';
-import { LAMBDA_UNZIPPED_LIMIT_BYTES as LIMIT, LayerManifest } from './private/layer/recipe';
+import { LayerManifest } from './private/layer/recipe';
 import { LAYER_NAMES, layerDescription, manifestEcho, sharedLayerId } from './private/layer/request';
 import { checkStagedLayer } from './private/layer/staged-seal';
 import { PreparedAsset, prepareAssetFolder, StagingError } from './private/layer/staging';
@@ -444,7 +444,7 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
       Annotations.of(this).addInfo(`the native binary was not stripped: ${manifest.strip.reason}`);
     }
     if (manifest.unzippedBytes > LAYER_SIZE_WARNING_BYTES) {
-      Annotations.of(this).addWarningV2('cdk-vectordb-layer:large-layer', `the layer is ${manifest.unzippedBytes} bytes unzipped, leaving ${LIMIT - manifest.unzippedBytes} bytes of Lambda's ${LIMIT} for the function and its other layers${manifest.strip.applied ? '' : '; strip (binutils for the target) would make it smaller'}`);
+      Annotations.of(this).addWarningV2('cdk-vectordb-layer:large-layer', `the layer is ${manifest.unzippedBytes} bytes unzipped, leaving ${LAMBDA_UNZIPPED_LIMIT_BYTES - manifest.unzippedBytes} bytes of Lambda's ${LAMBDA_UNZIPPED_LIMIT_BYTES} for the function and its other layers${manifest.strip.applied ? '' : '; strip (binutils for the target) would make it smaller'}`);
     }
   }
 }

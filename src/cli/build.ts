@@ -21,7 +21,7 @@ import { readManifest } from '../private/layer/dir';
 import { defaultBuildImage, dockerRunOptions, isImageReference } from '../private/layer/docker';
 import { readRecipeFailure, RecipeError, RecipeFailure, runRecipe } from '../private/layer/local-build';
 import { hostNpmCanInstallCrossPlatform, hostNpmVersion } from '../private/layer/npm-version';
-import { ASSETS_DIR, LAMBDA_UNZIPPED_LIMIT_BYTES, LayerManifest, recipeNpm, recipeSdks } from '../private/layer/recipe';
+import { ASSETS_DIR, LayerManifest, recipeBuild, recipeNpm, recipeSdks } from '../private/layer/recipe';
 import { InputNames, LayerRequest, requestOf } from '../private/layer/request';
 import { VectorDbSdk } from '../sdk';
 
@@ -325,7 +325,7 @@ function jsonReport(args: BuildArgs, built: Built, runtimes: string[], warnings:
     fileCount: zip.entries,
     unzippedBytes: zip.unzippedBytes,
     zippedBytes: zip.zippedBytes,
-    lambdaUnzippedLimitBytes: LAMBDA_UNZIPPED_LIMIT_BYTES,
+    lambdaUnzippedLimitBytes: recipeBuild().LAMBDA_UNZIPPED_LIMIT_BYTES,
     glibc: manifest.glibc,
     nodeEngines: manifest.nodeEngines,
     neededLibraries: manifest.neededLibraries,
@@ -355,14 +355,14 @@ function textReport(args: BuildArgs, built: Built, runtimes: string[], warnings:
   const { manifest, zip } = built;
   const bytes = (n: number) => n.toLocaleString('en-US');
   const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-  const percent = ((zip.unzippedBytes / LAMBDA_UNZIPPED_LIMIT_BYTES) * 100).toFixed(0);
+  const percent = ((zip.unzippedBytes / recipeBuild().LAMBDA_UNZIPPED_LIMIT_BYTES) * 100).toFixed(0);
   return [
     '',
     `${args.sdk} ${args.version} for Lambda ${args.architecture} (${manifest.platform})${manifest.pinned ? ', pinned by a lockfile' : ', fresh from the registry (no lockfile here; npm checked every integrity)'}`,
     `  zip             ${display}`,
     `  sha256          ${zip.sha256}`,
     `  files           ${bytes(zip.entries)}`,
-    `  unzipped        ${bytes(zip.unzippedBytes)} bytes (${percent}% of Lambda's ${bytes(LAMBDA_UNZIPPED_LIMIT_BYTES)} for a function and all its layers)`,
+    `  unzipped        ${bytes(zip.unzippedBytes)} bytes (${percent}% of Lambda's ${bytes(recipeBuild().LAMBDA_UNZIPPED_LIMIT_BYTES)} for a function and all its layers)`,
     `  zipped          ${bytes(zip.zippedBytes)} bytes`,
     `  native binary   ${manifest.nativePackage}@${manifest.nativePackageVersion}, ${bytes(manifest.nativeBinaryBytes)} bytes, ${manifest.strip.applied ? 'stripped' : 'not stripped'}, needs glibc ${manifest.glibc ?? '(no versioned symbols)'}`,
     ...(manifest.compressedBinary ? [`  compressed      ${bytes(manifest.compressedBinary.bytes)} bytes of brotli for the binary; each cold start decompresses ${bytes(manifest.compressedBinary.decompressedBytes)} bytes into /tmp`] : []),

@@ -14,7 +14,9 @@
  * Lambda; a declared build that was not observed is built from the user's
  * registry and checked after install, like a version newer than the table.
  */
-import * as semver from 'semver';
+// semver's functions one by one: its index loads all of semver (47 modules) on import.
+import semverCompare from 'semver/functions/compare';
+import semverValid from 'semver/functions/valid';
 import { SDK_FACTS_TABLE } from './sdk-facts.generated';
 import { LayerArchitecture } from '../common/architecture';
 
@@ -100,9 +102,9 @@ export const FACTS_SOURCE: { readonly generatedAt: string; readonly registry: st
 
 /** semver order (prereleases before their release); anything that is not a version after the versions, by string */
 function compareSdkVersions(a: string, b: string): number {
-  const va = semver.valid(a);
-  const vb = semver.valid(b);
-  if (va && vb) return semver.compare(va, vb);
+  const va = semverValid(a);
+  const vb = semverValid(b);
+  if (va && vb) return semverCompare(va, vb);
   if (va) return -1;
   if (vb) return 1;
   return a < b ? -1 : a > b ? 1 : 0;

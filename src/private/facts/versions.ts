@@ -2,7 +2,13 @@
  * Version arithmetic for SDK versions and engines ranges: semver, the one
  * comparator of the library (the recipe only checks that a version is exact).
  */
-import * as semver from 'semver';
+// semver's functions one by one: its index loads all of semver (47 modules) on import.
+import semverCompare from 'semver/functions/compare';
+import semverPrerelease from 'semver/functions/prerelease';
+import semverValid from 'semver/functions/valid';
+import semverIntersects from 'semver/ranges/intersects';
+import semverMinVersion from 'semver/ranges/min-version';
+import semverValidRange from 'semver/ranges/valid';
 import { recipeVersions } from '../layer/recipe';
 
 /** x.y.z with an optional prerelease: the only versions a layer takes. */
@@ -12,9 +18,9 @@ export function isExactVersion(v: unknown): v is string {
 
 /** semver precedence; what is not a version sorts first. */
 export function compareVersions(a: string, b: string): number {
-  const va = semver.valid(a);
-  const vb = semver.valid(b);
-  if (va && vb) return semver.compare(va, vb);
+  const va = semverValid(a);
+  const vb = semverValid(b);
+  if (va && vb) return semverCompare(va, vb);
   return (va ? 1 : 0) - (vb ? 1 : 0);
 }
 
@@ -26,7 +32,7 @@ export function sortVersions(versions: readonly string[]): string[] {
 /** Up to `count` versions on each side of `wanted`, releases first (prereleases only when there is no release). */
 export function nearestVersions(wanted: string, published: readonly string[], count = 3): string[] {
   const exact = published.filter((v) => isExactVersion(v));
-  const releases = exact.filter((v) => semver.prerelease(v) === null);
+  const releases = exact.filter((v) => semverPrerelease(v) === null);
   const pool = sortVersions(releases.length > 0 ? releases : exact);
   const at = pool.findIndex((v) => compareVersions(v, wanted) > 0);
   const split = at === -1 ? pool.length : at;
@@ -40,13 +46,13 @@ export function nearestVersions(wanted: string, published: readonly string[], co
  */
 export function enginesAllow(range: string | null | undefined, major: number): boolean {
   if (!range) return true;
-  const valid = semver.validRange(range);
+  const valid = semverValidRange(range);
   if (valid === null) return true;
-  return semver.intersects(valid, `${major}.x`);
+  return semverIntersects(valid, `${major}.x`);
 }
 
 /** The lowest Node.js major an `engines.node` range allows, when it can tell. */
 export function minimumNodeMajor(range: string | null | undefined): number | undefined {
-  if (!range || semver.validRange(range) === null) return undefined;
-  return semver.minVersion(range)?.major;
+  if (!range || semverValidRange(range) === null) return undefined;
+  return semverMinVersion(range)?.major;
 }

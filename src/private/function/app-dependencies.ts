@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import * as semver from 'semver';
+// semver's functions one by one: its index loads all of semver (47 modules) on import.
+import semverValid from 'semver/functions/valid';
 import { findUp } from './entry';
 import { fileStamp } from '../common/file-stamp';
 
@@ -60,7 +61,7 @@ function declaredSpec(file: string, pkg: string): string | undefined {
 function exactSpec(spec: string): string | undefined {
   const bare = spec.replace(/^npm:(@[^/@]+\/)?[^@]+@/, '').trim();
   if (!/^=?v?\d/.test(bare)) return undefined;
-  const valid = semver.valid(bare.replace(/^=/, ''));
+  const valid = semverValid(bare.replace(/^=/, ''));
   return valid ?? undefined;
 }
 
@@ -100,7 +101,7 @@ function readLockedVersion(lockFile: string, pkg: string, fromDir: string, spec?
       default: return undefined;
     }
   })();
-  return found && semver.valid(found) ? found : undefined;
+  return found && semverValid(found) ? found : undefined;
 }
 
 /**

@@ -1,6 +1,8 @@
 import * as path from 'path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as semver from 'semver';
+// semver's functions one by one: its index loads all of semver (47 modules) on import.
+import semverSatisfies from 'semver/functions/satisfies';
+import semverValidRange from 'semver/ranges/valid';
 import { AppDependency, appDependency } from './app-dependencies';
 import { SdkDetection } from './sdk-detection';
 import { layerArchitecture } from '../common/architecture';
@@ -91,7 +93,7 @@ function chooseVersion(input: LayerChoiceInput, sdk: VectorDbSdk, app: AppDepend
       warning: `${from} resolves ${sdk} ${resolved.version}, which has no Linux ${arch} native build, so the layer holds ${sdk} ${fallback}: at run time the handler gets ${fallback}, while local tests run ${resolved.version}. Move the app to a version with a Linux ${arch} build (the newest is ${newest})${arch === 'arm64' ? ', or set architecture to Architecture.X86_64' : ''}`,
     };
   }
-  if (app.range && semver.validRange(app.range.spec) && !semver.satisfies(fallback, app.range.spec, { includePrerelease: true })) {
+  if (app.range && semverValidRange(app.range.spec) && !semverSatisfies(fallback, app.range.spec, { includePrerelease: true })) {
     return {
       sdk,
       version: fallback,

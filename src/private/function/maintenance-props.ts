@@ -1,7 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Duration, Token } from 'aws-cdk-lib';
-import * as semver from 'semver';
+// semver's functions one by one: its index loads all of semver (47 modules) on import.
+import semverLt from 'semver/functions/lt';
+import semverValid from 'semver/functions/valid';
 import { READ_ONLY_DATABASES } from './database-access';
 import { findLockFile } from './entry';
 import { constructError, propError } from '../common/errors';
@@ -284,7 +286,7 @@ export function settingsJson(where: string, settings: MaintenanceSettings): stri
  */
 export function checkMaintainable(where: string, prop: string, how: string, sdk: string, version: string) {
   const first = FIRST_MAINTAINABLE[sdk];
-  if (!first || !semver.valid(version) || !semver.lt(version, first.version)) return;
+  if (!first || !semverValid(version) || !semverLt(version, first.version)) return;
   throw propError(where, {
     prop,
     problem: `${how} ${sdk} ${version}, which has no ${first.calls}`,

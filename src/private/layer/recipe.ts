@@ -31,8 +31,19 @@ export const recipePrune: typeof PruneModule = require('../../../layer-assets/re
 export const recipeRegistry: typeof RegistryModule = require('../../../layer-assets/recipe/registry.js');
 export const recipeSdks: typeof SdksModule = require('../../../layer-assets/recipe/sdks.js');
 export const recipeVersions: typeof VersionsModule = require('../../../layer-assets/recipe/versions.js');
-const recipeBuild: typeof BuildModule = require('../../../layer-assets/recipe/build.js');
 /* eslint-enable @typescript-eslint/no-require-imports */
+
+let recipeBuildModule: typeof BuildModule | undefined;
+/**
+ * The recipe's build module, loaded on first use: it brings the installer and
+ * the compressor (worker threads, zlib), which a synth of a cached layer never
+ * runs, so importing this package does not load them.
+ */
+export function recipeBuild(): typeof BuildModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  recipeBuildModule ??= require('../../../layer-assets/recipe/build.js') as typeof BuildModule;
+  return recipeBuildModule;
+}
 
 /** The layer recipe folder (the recipe's own `ASSETS_DIR`): shipped with the package, beside `lib/` (and `src/`). */
 export const ASSETS_DIR: string = recipeSdks.ASSETS_DIR;
@@ -46,5 +57,3 @@ export type SdkRecipe = SdksModule.SdkRecipe;
 export type RecipeArchitecture = SdksModule.Architecture;
 export type ElfFacts = ElfModule.ElfFacts;
 
-/** Lambda's limit on the unzipped size of a function and all its layers. */
-export const LAMBDA_UNZIPPED_LIMIT_BYTES: number = recipeBuild.LAMBDA_UNZIPPED_LIMIT_BYTES;

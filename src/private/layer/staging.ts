@@ -13,6 +13,7 @@ import { acquireBuildLock } from './build-lock';
 import { LayerCache, linkOrCopyTree } from './cache';
 import { ExpectedLayer } from './dir';
 import { LocalLayerBuild, RecipeFailure, readRecipeFailure } from './local-build';
+import { relinkRemembered, rememberLinkedEntry } from './relink';
 import { checkStagedLayer, sealStagedLayer } from './staged-seal';
 
 /** Codes of file system errors that mean the cloud assembly folder cannot take the layer. */
@@ -91,12 +92,17 @@ function fromCache(request: StagingRequest, dir: string, release: () => void): P
     return { release };
   }
   try {
-    const hit = cache.find(request.contentHash, request.expected, request.where);
+    // Built elsewhere and reaching here atomically: linked into a side folder, then renamed.
+    const side = `${dir}.linking-${process.pid}`;
+    fs.rmSync(side, { recursive: true, force: true });
+    // A later App of this process: the entry's files as this process linked them, each compared as linked.
+    const key = `${cache.dir}\0${request.contentHash}`;
+    let hit = relinkRemembered(key, side) ? side : undefined;
+    if (!hit) {
+      hit = cache.find(request.contentHash, request.expected, request.where);
+      if (hit && linkOrCopyTree(hit, side) === 0) rememberLinkedEntry(key, hit, side);
+    }
     if (hit) {
-      // Built elsewhere and reaching here atomically: linked into a side folder, then renamed.
-      const side = `${dir}.linking-${process.pid}`;
-      fs.rmSync(side, { recursive: true, force: true });
-      linkOrCopyTree(hit, side);
       fs.renameSync(side, dir);
       // The cache's entry was found sound: its files, linked here, are sealed as they are.
       sealStagedLayer(dir, request.expected);
