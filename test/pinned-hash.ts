@@ -6,4 +6,4 @@
  * value here in the same commit. A hash that moves without such a change
  * rebuilds and redeploys every user's layer for nothing.
  */
-export const PINNED_HASH = '7fef4156e186ca48191efc5def29d35c2a83b2fb1a6d5ca86fefd64b6e5938d1';
+export const PINNED_HASH = '5fbb55f2d19c99dfdd81818909b8c7763523350062e2a028cfd4234d83ee830c';

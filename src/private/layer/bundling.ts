@@ -10,8 +10,10 @@ import { layerAssetHash, stagedAssetHash } from './asset-hash';
 import { bundlingOptions, defaultBuildImage } from './docker';
 import { BuildChoice, chooseBuild } from './host-build';
 import { hostCanBuildWithoutDocker, LocalLayerBuild } from './local-build';
+import { findPlainLayer } from './plain-layer';
 import { CheckedLayerProps } from './props';
 import { ASSETS_DIR } from './recipe';
+import { manifestEcho } from './request';
 
 /** The image named in the bundling options of a host build: never run (the host build does not fall back). */
 const HOST_BUILD_IMAGE = DockerImage.fromRegistry('cdk-vectordb-layer/host-build');
@@ -33,7 +35,7 @@ export interface LayerAsset {
  * AUTO is decided here: on the host when its npm can and it makes the
  * canonical layer (./host-build.ts), else in Docker when an engine answers.
  */
-export function layerAsset(props: CheckedLayerProps): LayerAsset {
+export function layerAsset(props: CheckedLayerProps, where: string): LayerAsset {
   const { request, buildMethod } = props;
   const choice = chooseBuild({
     method: buildMethod,
@@ -42,7 +44,13 @@ export function layerAsset(props: CheckedLayerProps): LayerAsset {
     npmCanBuild: buildMethod !== 'auto' || hostCanBuildWithoutDocker(),
   });
   const image = choice.inDocker ? props.dockerImage ?? defaultBuildImage() : HOST_BUILD_IMAGE;
-  const local = choice.inDocker ? undefined : new LocalLayerBuild({ ...request, dockerFallback: false });
+  // A compressed layer built here is made from its plain layer (the same request
+  // uncompressed, built on this host) when one is built.
+  const plainHash = request.compressBinary === true
+    ? layerAssetHash({ ...request, compressBinary: false, unstripped: choice.unstripped })
+    : undefined;
+  const plainLayer = plainHash ? () => findPlainLayer(plainHash, manifestEcho(request), where) : undefined;
+  const local = choice.inDocker ? undefined : new LocalLayerBuild({ ...request, dockerFallback: false, plainLayer });
   const assetHash = layerAssetHash({ ...request, dockerImage: choice.inDocker ? image.image : undefined, unstripped: choice.unstripped });
   const bundling: BundlingOptions = { ...bundlingOptions({ ...request, image }), local };
   const code = lambda.Code.fromAsset(ASSETS_DIR, { assetHashType: AssetHashType.CUSTOM, assetHash, bundling });

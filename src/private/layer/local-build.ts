@@ -7,6 +7,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ILocalBundling } from 'aws-cdk-lib';
+import { PlainLayer } from './plain-layer';
 import { ASSETS_DIR, BuildResult, RECIPE_ENTRY, recipeManifest, recipeNpm } from './recipe';
 import { hashedFlags, LayerRequest, recipeArgs } from './request';
 
@@ -64,22 +65,35 @@ export class RecipeError extends Error {
 export interface LocalLayerBuildOptions extends LayerRequest {
   /** Fall back to Docker (return false) when the host cannot build; else throw. */
   readonly dockerFallback: boolean;
+  /**
+   * For a compressed layer: its plain layer, when one is built (this synth or
+   * the machine cache), to make it from without an install.
+   */
+  readonly plainLayer?: () => PlainLayer | undefined;
 }
 
 let builds = 0;
+let installs = 0;
 
 /** How many layer builds this process has run on the host (for tests and the bench). */
 export function localBuildCount(): number {
   return builds;
 }
 
+/** How many of those builds ran npm install (the others made a compressed layer from a plain one). */
+export function localInstallCount(): number {
+  return installs;
+}
+
 /**
  * Runs the recipe's command on the host into `outDir`; returns its result or
- * throws a RecipeError with its report.
+ * throws a RecipeError with its report. `fromPlain`: a compressed layer made
+ * from that plain layer's folder (`--from-plain`), without an install.
  */
-export function runRecipe(request: LayerRequest, outDir: string, env: NodeJS.ProcessEnv = process.env): BuildResult {
+export function runRecipe(request: LayerRequest, outDir: string, env: NodeJS.ProcessEnv = process.env, fromPlain?: string): BuildResult {
   builds += 1;
   const [, script, ...args] = recipeArgs(request, ASSETS_DIR, outDir);
+  if (fromPlain !== undefined) args.push('--from-plain', fromPlain);
   const r = spawnSync(process.execPath, [script, ...args], {
     env,
     encoding: 'utf-8',
@@ -88,7 +102,11 @@ export function runRecipe(request: LayerRequest, outDir: string, env: NodeJS.Pro
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 16 * 1024 * 1024,
   });
-  if (r.status === 0) return JSON.parse(r.stdout) as BuildResult;
+  if (r.status === 0) {
+    const result = JSON.parse(r.stdout) as BuildResult;
+    if (result.installed) installs += 1;
+    return result;
+  }
   const failure = readRecipeFailure(outDir) ?? failureOnStdout(r.stdout)
     ?? { message: `the layer build (${process.execPath} ${path.join(ASSETS_DIR, RECIPE_ENTRY)}) ${r.error ? `could not start: ${r.error.message}` : `exited ${r.status ?? r.signal} without a report`}`, code: 'INTERNAL' };
   throw new RecipeError(failure);
@@ -124,12 +142,33 @@ export class LocalLayerBuild implements ILocalBundling {
       throw new RecipeError(this.lastFailure);
     }
     try {
-      this.lastResult = runRecipe(this.options, outputDir);
+      this.lastResult = this.fromPlain(outputDir) ?? runRecipe(this.options, outputDir);
     } catch (e) {
       if (e instanceof RecipeError) this.lastFailure = e.failure;
       throw e;
     }
     return true;
+  }
+
+  /**
+   * A compressed layer made from its plain layer when one is built; undefined
+   * when there is none, or when the recipe finds it unusable (said on stderr;
+   * the full build follows).
+   */
+  private fromPlain(outputDir: string): BuildResult | undefined {
+    if (this.options.compressBinary !== true || !this.options.plainLayer) return undefined;
+    const plain = this.options.plainLayer();
+    if (!plain) return undefined;
+    try {
+      return runRecipe(this.options, outputDir, process.env, plain.dir);
+    } catch (e) {
+      if (!(e instanceof RecipeError) || e.failure.code !== 'PLAIN_UNUSABLE') throw e;
+      process.stderr.write(`[vectordb-layer] ${e.failure.message} (from ${plain.source}); building the compressed layer in full\n`);
+      fs.rmSync(path.join(outputDir, recipeManifest.ERROR_FILE), { force: true });
+      return undefined;
+    } finally {
+      plain.release();
+    }
   }
 
   /** What enters CDK's staged-asset hash: only what changes the output (no host paths). */

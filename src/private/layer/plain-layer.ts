@@ -1,0 +1,47 @@
+/**
+ * Where a compressed layer's plain layer can be found, so that the compressed
+ * layer is made from it without a second install (the recipe's
+ * `--from-plain`): staged earlier in this process (built, linked from the
+ * machine cache or found in cdk.out), else in the machine-wide layer cache.
+ * Both are keyed by the plain layer's content hash (./asset-hash.ts), so a
+ * plain layer is used only where it is the one this host would build.
+ */
+import * as fs from 'fs';
+import { LayerCache } from './cache';
+import { ExpectedLayer } from './dir';
+
+/** A plain layer to read, and what to do once it is read. */
+export interface PlainLayer {
+  /** The folder holding its nodejs/. */
+  readonly dir: string;
+  /** Where it was found, for the progress line. */
+  readonly source: 'this synth' | 'the layer cache';
+  /** Releases what holds it (the cache entry's lock). */
+  readonly release: () => void;
+}
+
+/** Plain layers staged in this process: content hash -> staged folder. */
+const staged = new Map<string, string>();
+
+/** Records a plain layer staged in this process (a sound folder holding nodejs/) under its content hash. */
+export function rememberPlainLayer(contentHash: string, dir: string): void {
+  staged.set(contentHash, dir);
+}
+
+/**
+ * The plain layer of content hash `plainHash`: staged in this process (if the
+ * folder is still there), else the machine cache's entry (its lock held until
+ * released); undefined when neither has it.
+ */
+export function findPlainLayer(
+  plainHash: string, expected: ExpectedLayer, where: string, env: NodeJS.ProcessEnv = process.env,
+): PlainLayer | undefined {
+  const dir = staged.get(plainHash);
+  if (dir !== undefined) {
+    if (fs.existsSync(dir)) return { dir, source: 'this synth', release: () => undefined };
+    staged.delete(plainHash);
+  }
+  const cache = LayerCache.fromEnvironment(env);
+  const borrowed = cache?.borrow(plainHash, expected, where);
+  return borrowed ? { dir: borrowed.dir, source: 'the layer cache', release: borrowed.release } : undefined;
+}
