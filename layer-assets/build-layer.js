@@ -7,6 +7,8 @@
 //   node build-layer.js --sdk vectordb --version 0.21.2 --architecture x86_64 --out <dir> [--no-strip] [--compress]
 // and, for a compressed layer whose plain layer is built, without an install:
 //   node build-layer.js ... --compress --from-plain <the plain layer's folder>
+// and, for a compressed layer built in full, its plain layer kept too:
+//   node build-layer.js ... --compress --keep-plain <an empty folder>
 // Every value arrives as its own argv entry; nothing is given to a shell.
 // Success: exit 0, the layer in <dir>/nodejs, the result as JSON on stdout.
 // Failure: exit 1, { "failure": { message, code, details } } on stdout, and
@@ -32,6 +34,7 @@ function options() {
       'no-strip': { type: 'boolean' },
       'compress': { type: 'boolean' },
       'from-plain': { type: 'string' },
+      'keep-plain': { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -48,6 +51,7 @@ function options() {
     strip: !values['no-strip'],
     compress: values.compress === true,
     fromPlain: values['from-plain'],
+    keepPlain: values['keep-plain'],
     maxBytes,
     inContainer: process.env.VECTORDB_LAYER_IN_CONTAINER === '1',
   };

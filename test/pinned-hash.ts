@@ -6,4 +6,4 @@
  * value here in the same commit. A hash that moves without such a change
  * rebuilds and redeploys every user's layer for nothing.
  */
-export const PINNED_HASH = '5fbb55f2d19c99dfdd81818909b8c7763523350062e2a028cfd4234d83ee830c';
+export const PINNED_HASH = '39165de27925415da095821dd4a53cf46e07c0cab7b0a8b701588f6adb73a1f7';

@@ -47,6 +47,9 @@ const LAMBDA_UNZIPPED_LIMIT_BYTES = 262144000;
  * @property {boolean} [compress] ship the binary compressed, with a loader (./compress.js)
  * @property {string} [fromPlain] with compress: a built plain layer of the same request (the folder that
  *   holds its nodejs/) to make the compressed layer from, without an install (`buildFromPlain`)
+ * @property {string} [keepPlain] with compress: a folder (empty or absent) where the plain layer of the
+ *   same request is written too, as its own build writes it (the tree before compressing and its manifest);
+ *   best effort: a failure to keep it is a note, not the build's failure
  * @property {Progress} [progress] where progress goes (default: stderr)
  */
 
@@ -56,6 +59,7 @@ const LAMBDA_UNZIPPED_LIMIT_BYTES = 262144000;
  * @property {number} installMs
  * @property {number} buildMs
  * @property {boolean} installed whether npm installed (false: made from a plain layer)
+ * @property {string} [keptPlain] with keepPlain: the folder that now holds the plain layer (its nodejs/)
  */
 
 /**
@@ -240,8 +244,8 @@ async function buildLayer(options) {
     const stripped = strip(b, installed.binary, options.strip !== false);
     const checked = check(b, installed.binary);
     const binaryBytes = fs.statSync(installed.binary).size;
-    const compressed = options.compress ? await compress(b, installed.binary, checked.sha256, checked.loadSkipped === null) : null;
-    const manifest = writeManifest(b.project, {
+    /** @type {Omit<LayerManifest, 'unzippedBytes' | 'fileCount'>} */
+    const facts = {
       recipeVersion: RECIPE_VERSION,
       sdk: b.sdk,
       version: b.version,
@@ -253,7 +257,7 @@ async function buildLayer(options) {
       nativeBinaryBytes: binaryBytes,
       nativeBinaryBytesBeforeStrip: stripped.before,
       nativeBinarySha256: checked.sha256,
-      compressedBinary: compressed,
+      compressedBinary: null,
       glibc: checked.elf.glibc ?? null,
       neededLibraries: checked.elf.neededLibraries,
       nodeEngines: installed.engines,
@@ -263,18 +267,58 @@ async function buildLayer(options) {
       loadSkipped: checked.loadSkipped,
       installedBytes: installed.installedBytes,
       prunedBytes: pruned.bytes,
-    });
-    checkSize(manifest, options.maxBytes ?? LAMBDA_UNZIPPED_LIMIT_BYTES);
+    };
+    const maxBytes = options.maxBytes ?? LAMBDA_UNZIPPED_LIMIT_BYTES;
+    const keptPlain = options.compress && options.keepPlain ? keepPlain(b, options.keepPlain, facts, maxBytes) : undefined;
+    const compressed = options.compress ? await compress(b, installed.binary, checked.sha256, checked.loadSkipped === null) : null;
+    const manifest = writeManifest(b.project, { ...facts, compressedBinary: compressed });
+    checkSize(manifest, maxBytes);
     fs.renameSync(b.project, path.join(b.outDir, 'nodejs'));
     const buildMs = Date.now() - started;
     b.progress.note(`built: ${megabytes(manifest.unzippedBytes)} unzipped in ${manifest.fileCount} files, ${(buildMs / 1000).toFixed(1)} s`);
     // Timings are returned, not written: the layer's content must not depend on them.
-    return { manifest, installMs: installed.installMs, buildMs, installed: true };
+    return { manifest, installMs: installed.installMs, buildMs, installed: true, ...(keptPlain ? { keptPlain } : {}) };
   } catch (e) {
     throw failed(b, e);
   } finally {
     fs.rmSync(b.work, { recursive: true, force: true });
     fs.rmSync(b.scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Step 6a (compress with keepPlain): the plain layer, exactly as its own build
+ * makes it (this tree before compressing and the manifest with no compressed
+ * binary), written into `keepDir` for the host to keep (the machine cache), so
+ * that a plain layer asked for later needs no install either.
+ * @param {Build} b
+ * @param {string} keepDir
+ * @param {Omit<LayerManifest, 'unzippedBytes' | 'fileCount'>} facts
+ * @param {number} maxBytes
+ * @returns {string | undefined} the folder holding the plain layer's nodejs/, or undefined (a note says why)
+ */
+function keepPlain(b, keepDir, facts, maxBytes) {
+  const dir = path.resolve(keepDir);
+  /** @type {string | undefined} */
+  let work;
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    if (fs.readdirSync(dir).length > 0) throw new Error(`${dir} is not empty`);
+    work = fs.mkdtempSync(path.join(dir, '.work-'));
+    const project = path.join(work, 'nodejs');
+    fs.mkdirSync(project);
+    copyPlainTree(b.project, project, false);
+    const manifest = writeManifest(project, facts);
+    if (manifest.unzippedBytes > maxBytes) throw new Error(`it is ${manifest.unzippedBytes} bytes unzipped, over the limit of ${maxBytes}`);
+    fs.renameSync(project, path.join(dir, 'nodejs'));
+    b.progress.note(`kept the plain layer too (${megabytes(manifest.unzippedBytes)})`);
+    return dir;
+  } catch (e) {
+    b.progress.note(`the plain layer was not kept: ${systemError(e).message}`);
+    if (fs.existsSync(path.join(dir, 'nodejs'))) fs.rmSync(path.join(dir, 'nodejs'), { recursive: true, force: true });
+    return undefined;
+  } finally {
+    if (work) fs.rmSync(work, { recursive: true, force: true });
   }
 }
 

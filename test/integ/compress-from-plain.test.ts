@@ -3,10 +3,13 @@
  * (earlier in the same synth, or in the machine-wide layer cache) is made from
  * it by the recipe's `--from-plain` (its tree copied, then only the compress
  * step and the manifest), and its bytes are those of the compressed layer
- * built alone: every file's sha256, the manifest and the asset hash.
- * A plain layer that is not what its manifest says is refused by the recipe,
- * and the host then builds in full.
- * Slow tier: real builds (vectordb 0.4.2, the smallest binary).
+ * built alone: every file's sha256, the manifest and the asset hash. The other
+ * order: a compressed layer built in full keeps its plain layer in the machine
+ * cache (`--keep-plain`), so the plain layer asked for after it is linked from
+ * there, its bytes those of the plain layer built alone. A plain layer that is
+ * not what its manifest says is refused by the recipe.
+ * Slow tier: real builds (vectordb 0.4.2, the smallest binary): two installs
+ * and three compressions in all.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -19,7 +22,6 @@ import { localBuildCount, localInstallCount, RecipeError, runRecipe } from '../.
 import { LayerRequest } from '../../src/private/layer/request';
 import { withEnv } from '../support/env';
 import { removeDir, tempDir, treeDiff, treeHashes } from '../support/files';
-import { cacheDir } from '../support/platforms';
 import { appAt, readManifest } from '../support/synth';
 
 const PROPS: VectorDbLayerProps = { sdk: VectorDbSdk.VECTORDB, version: '0.4.2' };
@@ -51,28 +53,6 @@ function expectSameLayer(actual: string, expected: string) {
   expect(readManifest(actual)).toEqual(readManifest(expected));
 }
 
-/**
- * The compressed layer built alone (a full build, npm install included), kept
- * in the tests' cache under its asset hash (which covers the recipe's code),
- * so a run after the first reads it rather than building it again.
- */
-function builtAlone(): string {
-  const root = path.join(cacheDir(), 'compressed-alone');
-  const dir = path.join(root, layerAssetHash(COMPRESSED));
-  if (fs.existsSync(dir) && checkLayerDir(dir, EXPECTED).length === 0) return dir;
-  fs.mkdirSync(root, { recursive: true });
-  const tmp = fs.mkdtempSync(path.join(root, 'tmp-'));
-  try {
-    const result = runRecipe(COMPRESSED, tmp);
-    expect(result.installed).toBe(true);
-    fs.rmSync(dir, { recursive: true, force: true });
-    fs.renameSync(tmp, dir);
-  } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
-  return dir;
-}
-
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeDir));
 
@@ -80,9 +60,34 @@ describe('a compressed layer made from its plain layer', () => {
   let plain: string;
   let derived: string;
   let derivedHash: string;
+  /** Compressed first, then plain: the compressed layer (built in full, alone) and the plain one linked from the cache. */
   let alone: string;
+  let kept: string;
 
-  test('a stack asking for both layers installs once: the compressed layer is made from the plain one', () => {
+  test('compressed first, then plain, in one stack: one install; the plain layer is the one the compressed build kept in the machine cache', () => {
+    const outdir = tempDir('compressed-first');
+    const layerCache = tempDir('cache');
+    dirs.push(outdir, layerCache);
+    const builds = localBuildCount();
+    const installs = localInstallCount();
+    stderrOf(() => withEnv({ CDK_VECTORDB_LAYER_CACHE: layerCache }, () => {
+      const { app, stack } = appAt(outdir);
+      const c = new VectorDbLayer(stack, 'Compressed', { ...PROPS, compressBinary: true });
+      const p = new VectorDbLayer(stack, 'Plain', PROPS);
+      app.synth();
+      alone = stagingOf(c).absoluteStagedPath;
+      kept = stagingOf(p).absoluteStagedPath;
+    }));
+    expect(localBuildCount() - builds).toBe(1);
+    expect(localInstallCount() - installs).toBe(1);
+    expect(readManifest(alone).compressedBinary).not.toBeNull();
+    expect(readManifest(kept).compressedBinary).toBeNull();
+    const entries = new LayerCache(layerCache).entries().map((e) => e.hash).sort();
+    expect(entries).toEqual([layerAssetHash(REQUEST), layerAssetHash(COMPRESSED)].sort());
+    expect(fs.readdirSync(path.join(layerCache, 'tmp'))).toEqual([]);
+  });
+
+  test('plain first, then compressed, in one stack (no machine cache): one install; the compressed layer is made from the plain one', () => {
     const outdir = tempDir('both');
     dirs.push(outdir);
     const builds = localBuildCount();
@@ -104,9 +109,11 @@ describe('a compressed layer made from its plain layer', () => {
     expect(readManifest(derived).compressedBinary).not.toBeNull();
   });
 
-  test('its bytes are those of the compressed layer built alone: every file, the manifest, the asset hash', () => {
-    alone = builtAlone();
+  test('each layer\'s bytes are those of the layer built alone: every file, the manifest, the asset hash', () => {
+    // The compressed layer made from the plain one, and the one built in full.
     expectSameLayer(derived, alone);
+    // The plain layer the compressed build kept, and the one built in full.
+    expectSameLayer(kept, plain);
     // The asset hash of the layer alone in a stack (not bundled: the hash is the request's).
     const { stack } = appAt(tempDir('hash'), { 'aws:cdk:bundling-stacks': [] });
     const c = new VectorDbLayer(stack, 'Compressed', { ...PROPS, compressBinary: true });
@@ -114,6 +121,11 @@ describe('a compressed layer made from its plain layer', () => {
   });
 
   test('a plain layer in the machine cache: the compressed layer alone in a synth is made from it, with no install', () => {
+    // The plain layer staged earlier in this process moves away: only the cache can have it now.
+    const moved = tempDir('plain');
+    dirs.push(moved);
+    fs.renameSync(plain, moved);
+    plain = moved;
     const layerCache = tempDir('cache');
     dirs.push(layerCache);
     new LayerCache(layerCache).store(layerAssetHash(REQUEST), EXPECTED, plain);
@@ -163,7 +175,7 @@ describe('a compressed layer made from its plain layer', () => {
     let error: unknown;
     stderrOf(() => {
       try {
-        runRecipe(COMPRESSED, out, process.env, copy);
+        runRecipe(COMPRESSED, out, process.env, { fromPlain: copy });
       } catch (e) {
         error = e;
       }

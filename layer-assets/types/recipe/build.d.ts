@@ -42,6 +42,12 @@ export type BuildOptions = {
      */
     fromPlain?: string | undefined;
     /**
+     * with compress: a folder (empty or absent) where the plain layer of the
+     * same request is written too, as its own build writes it (the tree before compressing and its manifest);
+     * best effort: a failure to keep it is a note, not the build's failure
+     */
+    keepPlain?: string | undefined;
+    /**
      * where progress goes (default: stderr)
      */
     progress?: import("./progress").Progress | undefined;
@@ -54,6 +60,10 @@ export type BuildResult = {
      * whether npm installed (false: made from a plain layer)
      */
     installed: boolean;
+    /**
+     * with keepPlain: the folder that now holds the plain layer (its nodejs/)
+     */
+    keptPlain?: string | undefined;
 };
 /**
  * the state of one build

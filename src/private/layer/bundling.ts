@@ -10,7 +10,7 @@ import { layerAssetHash, stagedAssetHash } from './asset-hash';
 import { bundlingOptions, defaultBuildImage } from './docker';
 import { BuildChoice, chooseBuild } from './host-build';
 import { hostCanBuildWithoutDocker, LocalLayerBuild } from './local-build';
-import { findPlainLayer } from './plain-layer';
+import { findPlainLayer, plainKeeper } from './plain-layer';
 import { CheckedLayerProps } from './props';
 import { ASSETS_DIR } from './recipe';
 import { manifestEcho } from './request';
@@ -50,7 +50,8 @@ export function layerAsset(props: CheckedLayerProps, where: string): LayerAsset 
     ? layerAssetHash({ ...request, compressBinary: false, unstripped: choice.unstripped })
     : undefined;
   const plainLayer = plainHash ? () => findPlainLayer(plainHash, manifestEcho(request), where) : undefined;
-  const local = choice.inDocker ? undefined : new LocalLayerBuild({ ...request, dockerFallback: false, plainLayer });
+  const keeper = plainHash ? () => plainKeeper(plainHash, manifestEcho(request)) : undefined;
+  const local = choice.inDocker ? undefined : new LocalLayerBuild({ ...request, dockerFallback: false, plainLayer, plainKeeper: keeper });
   const assetHash = layerAssetHash({ ...request, dockerImage: choice.inDocker ? image.image : undefined, unstripped: choice.unstripped });
   const bundling: BundlingOptions = { ...bundlingOptions({ ...request, image }), local };
   const code = lambda.Code.fromAsset(ASSETS_DIR, { assetHashType: AssetHashType.CUSTOM, assetHash, bundling });

@@ -305,6 +305,30 @@ export class LayerCache {
   }
 
   /**
+   * Stores a layer built beside another (the plain layer a compressed build
+   * kept) under its hash, unless the entry is there or another process holds
+   * its lock (building it): best effort, takes the lock without waiting.
+   * @returns whether it was stored
+   */
+  public storeIfAbsent(hash: string, expected: ExpectedLayer, built: string): boolean {
+    fs.mkdirSync(path.join(this.dir, 'locks'), { recursive: true });
+    let release: () => void;
+    try {
+      release = acquireBuildLock(path.join(this.dir, 'locks', `${hash}.lock`), { timeoutMs: 0 });
+    } catch {
+      return false;
+    }
+    try {
+      if (fs.existsSync(this.entry(hash)) && this.find(hash, expected, 'the layer cache')) return false;
+      this.store(hash, expected, built);
+      this.evict(hash);
+      return true;
+    } finally {
+      release();
+    }
+  }
+
+  /**
    * Stores a built layer folder (checked against its manifest) under its hash:
    * hard links into a temp folder, then one rename. Call with the hash's lock held.
    */

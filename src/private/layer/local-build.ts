@@ -7,7 +7,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ILocalBundling } from 'aws-cdk-lib';
-import { PlainLayer } from './plain-layer';
+import { PlainKeeper, PlainLayer } from './plain-layer';
 import { ASSETS_DIR, BuildResult, RECIPE_ENTRY, recipeManifest, recipeNpm } from './recipe';
 import { hashedFlags, LayerRequest, recipeArgs } from './request';
 
@@ -70,6 +70,16 @@ export interface LocalLayerBuildOptions extends LayerRequest {
    * the machine cache), to make it from without an install.
    */
   readonly plainLayer?: () => PlainLayer | undefined;
+  /** For a compressed layer built in full: where its plain layer is kept, for a plain layer asked for later. */
+  readonly plainKeeper?: () => PlainKeeper | undefined;
+}
+
+/** Extra recipe arguments of a compressed layer: made from a plain layer, or keeping its plain layer. */
+export interface PlainArgs {
+  /** `--from-plain`: the plain layer's folder. */
+  readonly fromPlain?: string;
+  /** `--keep-plain`: an empty folder for the plain layer. */
+  readonly keepPlain?: string;
 }
 
 let builds = 0;
@@ -87,13 +97,15 @@ export function localInstallCount(): number {
 
 /**
  * Runs the recipe's command on the host into `outDir`; returns its result or
- * throws a RecipeError with its report. `fromPlain`: a compressed layer made
- * from that plain layer's folder (`--from-plain`), without an install.
+ * throws a RecipeError with its report. `plain.fromPlain`: a compressed layer
+ * made from that plain layer's folder (`--from-plain`), without an install;
+ * `plain.keepPlain`: the plain layer written there too (`--keep-plain`).
  */
-export function runRecipe(request: LayerRequest, outDir: string, env: NodeJS.ProcessEnv = process.env, fromPlain?: string): BuildResult {
+export function runRecipe(request: LayerRequest, outDir: string, env: NodeJS.ProcessEnv = process.env, plain: PlainArgs = {}): BuildResult {
   builds += 1;
   const [, script, ...args] = recipeArgs(request, ASSETS_DIR, outDir);
-  if (fromPlain !== undefined) args.push('--from-plain', fromPlain);
+  if (plain.fromPlain !== undefined) args.push('--from-plain', plain.fromPlain);
+  if (plain.keepPlain !== undefined) args.push('--keep-plain', plain.keepPlain);
   const r = spawnSync(process.execPath, [script, ...args], {
     env,
     encoding: 'utf-8',
@@ -142,7 +154,7 @@ export class LocalLayerBuild implements ILocalBundling {
       throw new RecipeError(this.lastFailure);
     }
     try {
-      this.lastResult = this.fromPlain(outputDir) ?? runRecipe(this.options, outputDir);
+      this.lastResult = this.fromPlain(outputDir) ?? this.full(outputDir);
     } catch (e) {
       if (e instanceof RecipeError) this.lastFailure = e.failure;
       throw e;
@@ -160,7 +172,7 @@ export class LocalLayerBuild implements ILocalBundling {
     const plain = this.options.plainLayer();
     if (!plain) return undefined;
     try {
-      return runRecipe(this.options, outputDir, process.env, plain.dir);
+      return runRecipe(this.options, outputDir, process.env, { fromPlain: plain.dir });
     } catch (e) {
       if (!(e instanceof RecipeError) || e.failure.code !== 'PLAIN_UNUSABLE') throw e;
       process.stderr.write(`[vectordb-layer] ${e.failure.message} (from ${plain.source}); building the compressed layer in full\n`);
@@ -168,6 +180,19 @@ export class LocalLayerBuild implements ILocalBundling {
       return undefined;
     } finally {
       plain.release();
+    }
+  }
+
+  /** The full build; a compressed one keeps its plain layer in the machine cache too. */
+  private full(outputDir: string): BuildResult {
+    const keeper = this.options.compressBinary === true ? this.options.plainKeeper?.() : undefined;
+    if (!keeper) return runRecipe(this.options, outputDir);
+    let result: BuildResult | undefined;
+    try {
+      result = runRecipe(this.options, outputDir, process.env, { keepPlain: keeper.dir });
+      return result;
+    } finally {
+      keeper.keep(result?.keptPlain);
     }
   }
 

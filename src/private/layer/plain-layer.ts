@@ -7,6 +7,7 @@
  * plain layer is used only where it is the one this host would build.
  */
 import * as fs from 'fs';
+import * as path from 'path';
 import { LayerCache } from './cache';
 import { ExpectedLayer } from './dir';
 
@@ -44,4 +45,42 @@ export function findPlainLayer(
   const cache = LayerCache.fromEnvironment(env);
   const borrowed = cache?.borrow(plainHash, expected, where);
   return borrowed ? { dir: borrowed.dir, source: 'the layer cache', release: borrowed.release } : undefined;
+}
+
+/** Where a compressed build keeps its plain layer, and what the host does with it. */
+export interface PlainKeeper {
+  /** An empty folder for the recipe's `--keep-plain` (in the cache's tmp/: the store is by hard links). */
+  readonly dir: string;
+  /** Stores what the recipe kept there (if it did) under the plain layer's hash, then removes the folder. */
+  readonly keep: (kept: string | undefined) => void;
+}
+
+/**
+ * For a compressed layer built in full with the machine cache on: a folder
+ * for its plain layer, stored afterwards in the cache under `plainHash`, so a
+ * plain layer asked for later (this synth or another) is linked from there,
+ * without an install. undefined when the cache is off, or holds it already.
+ */
+export function plainKeeper(plainHash: string, expected: ExpectedLayer, env: NodeJS.ProcessEnv = process.env): PlainKeeper | undefined {
+  const cache = LayerCache.fromEnvironment(env);
+  if (!cache || fs.existsSync(path.join(cache.dir, 'layers', plainHash))) return undefined;
+  let dir: string;
+  try {
+    fs.mkdirSync(path.join(cache.dir, 'tmp'), { recursive: true });
+    dir = fs.mkdtempSync(path.join(cache.dir, 'tmp', `plain-${plainHash.slice(0, 12)}-`));
+  } catch {
+    return undefined;
+  }
+  return {
+    dir,
+    keep: (kept) => {
+      try {
+        if (kept !== undefined) cache.storeIfAbsent(plainHash, expected, kept);
+      } catch (e) {
+        LayerCache.note(cache.dir, e);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
 }
