@@ -10,10 +10,9 @@ import { layerAssetHash, stagedAssetHash } from './asset-hash';
 import { bundlingOptions, defaultBuildImage } from './docker';
 import { BuildChoice, chooseBuild } from './host-build';
 import { hostCanBuildWithoutDocker, LocalLayerBuild } from './local-build';
-import { findPlainLayer, plainKeeper } from './plain-layer';
+import { plainHooks } from './plain-layer';
 import { CheckedLayerProps } from './props';
 import { ASSETS_DIR } from './recipe';
-import { manifestEcho } from './request';
 
 /** The image named in the bundling options of a host build: never run (the host build does not fall back). */
 const HOST_BUILD_IMAGE = DockerImage.fromRegistry('cdk-vectordb-layer/host-build');
@@ -44,14 +43,10 @@ export function layerAsset(props: CheckedLayerProps, where: string): LayerAsset 
     npmCanBuild: buildMethod !== 'auto' || hostCanBuildWithoutDocker(),
   });
   const image = choice.inDocker ? props.dockerImage ?? defaultBuildImage() : HOST_BUILD_IMAGE;
-  // A compressed layer built here is made from its plain layer (the same request
-  // uncompressed, built on this host) when one is built.
-  const plainHash = request.compressBinary === true
-    ? layerAssetHash({ ...request, compressBinary: false, unstripped: choice.unstripped })
-    : undefined;
-  const plainLayer = plainHash ? () => findPlainLayer(plainHash, manifestEcho(request), where) : undefined;
-  const keeper = plainHash ? () => plainKeeper(plainHash, manifestEcho(request)) : undefined;
-  const local = choice.inDocker ? undefined : new LocalLayerBuild({ ...request, dockerFallback: false, plainLayer, plainKeeper: keeper });
+  // A compressed layer built here is made from its plain layer when one is built (./plain-layer.ts).
+  const local = choice.inDocker
+    ? undefined
+    : new LocalLayerBuild({ ...request, dockerFallback: false, ...plainHooks(request, choice.unstripped, where) });
   const assetHash = layerAssetHash({ ...request, dockerImage: choice.inDocker ? image.image : undefined, unstripped: choice.unstripped });
   const bundling: BundlingOptions = { ...bundlingOptions({ ...request, image }), local };
   const code = lambda.Code.fromAsset(ASSETS_DIR, { assetHashType: AssetHashType.CUSTOM, assetHash, bundling });

@@ -154,12 +154,21 @@ export class LocalLayerBuild implements ILocalBundling {
       throw new RecipeError(this.lastFailure);
     }
     try {
-      this.lastResult = this.fromPlain(outputDir) ?? this.full(outputDir);
+      this.lastResult = this.build(outputDir);
     } catch (e) {
       if (e instanceof RecipeError) this.lastFailure = e.failure;
       throw e;
     }
     return true;
+  }
+
+  /**
+   * Builds into `outputDir` (the host's npm able to): a compressed layer from
+   * its plain layer when one is built, else in full (a compressed one keeping
+   * its plain layer in the machine cache).
+   */
+  public build(outputDir: string): BuildResult {
+    return this.fromPlain(outputDir) ?? this.full(outputDir);
   }
 
   /**

@@ -8,8 +8,10 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { layerAssetHash } from './asset-hash';
 import { LayerCache } from './cache';
 import { ExpectedLayer } from './dir';
+import { LayerRequest, manifestEcho } from './request';
 
 /** A plain layer to read, and what to do once it is read. */
 export interface PlainLayer {
@@ -82,5 +84,26 @@ export function plainKeeper(plainHash: string, expected: ExpectedLayer, env: Nod
         fs.rmSync(dir, { recursive: true, force: true });
       }
     },
+  };
+}
+
+/** The plain-layer hooks of a host build (`LocalLayerBuildOptions`): none unless the layer is compressed. */
+export interface PlainHooks {
+  readonly plainLayer?: () => PlainLayer | undefined;
+  readonly plainKeeper?: () => PlainKeeper | undefined;
+}
+
+/**
+ * For a compressed layer built on this host: where its plain layer (the same
+ * request uncompressed, with the same `unstripped`) is found, and where a full
+ * build keeps it. `where` names the construct or command in notes.
+ */
+export function plainHooks(request: LayerRequest, unstripped: boolean, where: string): PlainHooks {
+  if (request.compressBinary !== true) return {};
+  const plainHash = layerAssetHash({ ...request, compressBinary: false, unstripped });
+  const expected = manifestEcho(request);
+  return {
+    plainLayer: () => findPlainLayer(plainHash, expected, where),
+    plainKeeper: () => plainKeeper(plainHash, expected),
   };
 }
