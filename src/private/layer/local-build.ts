@@ -184,7 +184,7 @@ export class LocalLayerBuild implements ILocalBundling {
       return runRecipe(this.options, outputDir, process.env, { fromPlain: plain.dir });
     } catch (e) {
       if (!(e instanceof RecipeError) || e.failure.code !== 'PLAIN_UNUSABLE') throw e;
-      process.stderr.write(`[vectordb-layer] ${e.failure.message} (from ${plain.source}); building the compressed layer in full\n`);
+      process.stderr.write(`[vectordb-layer] ${plain.where}: ${e.failure.message} (found in ${plain.source}); building the compressed layer in full\n`);
       fs.rmSync(path.join(outputDir, recipeManifest.ERROR_FILE), { force: true });
       return undefined;
     } finally {

@@ -19,6 +19,8 @@ export interface PlainLayer {
   readonly dir: string;
   /** Where it was found, for the progress line. */
   readonly source: 'this synth' | 'the layer cache';
+  /** The construct or command that asked, for a note. */
+  readonly where: string;
   /** Releases what holds it (the cache entry's lock). */
   readonly release: () => void;
 }
@@ -41,12 +43,12 @@ export function findPlainLayer(
 ): PlainLayer | undefined {
   const dir = staged.get(plainHash);
   if (dir !== undefined) {
-    if (fs.existsSync(dir)) return { dir, source: 'this synth', release: () => undefined };
+    if (fs.existsSync(dir)) return { dir, source: 'this synth', where, release: () => undefined };
     staged.delete(plainHash);
   }
   const cache = LayerCache.fromEnvironment(env);
   const borrowed = cache?.borrow(plainHash, expected, where);
-  return borrowed ? { dir: borrowed.dir, source: 'the layer cache', release: borrowed.release } : undefined;
+  return borrowed ? { dir: borrowed.dir, source: 'the layer cache', where, release: borrowed.release } : undefined;
 }
 
 /** Where a compressed build keeps its plain layer, and what the host does with it. */
