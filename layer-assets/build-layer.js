@@ -5,6 +5,10 @@
 // (VectorDbLayer's local bundling and `cdk-vectordb-layer build` start it as a
 // child process) and inside a build container (Docker bundling), as
 //   node build-layer.js --sdk vectordb --version 0.21.2 --architecture x86_64 --out <dir> [--no-strip] [--compress]
+// and, for a compressed layer whose plain layer is built, without an install:
+//   node build-layer.js ... --compress --from-plain <the plain layer's folder>
+// and, for a compressed layer built in full, its plain layer kept too:
+//   node build-layer.js ... --compress --keep-plain <an empty folder>
 // Every value arrives as its own argv entry; nothing is given to a shell.
 // Success: exit 0, the layer in <dir>/nodejs, the result as JSON on stdout.
 // Failure: exit 1, { "failure": { message, code, details } } on stdout, and
@@ -14,7 +18,7 @@
 const fs = require('fs');
 const path = require('path');
 const { parseArgs } = require('util');
-const { buildLayer, ERROR_FILE } = require('./recipe/build');
+const { buildFromPlain, buildLayer, ERROR_FILE } = require('./recipe/build');
 const { LayerBuildError } = require('./recipe/errors');
 
 /** @returns {import('./recipe/build').BuildOptions} */
@@ -29,6 +33,8 @@ function options() {
       'max-bytes': { type: 'string' },
       'no-strip': { type: 'boolean' },
       'compress': { type: 'boolean' },
+      'from-plain': { type: 'string' },
+      'keep-plain': { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -44,6 +50,8 @@ function options() {
     outDir: values.out ?? '',
     strip: !values['no-strip'],
     compress: values.compress === true,
+    fromPlain: values['from-plain'],
+    keepPlain: values['keep-plain'],
     maxBytes,
     inContainer: process.env.VECTORDB_LAYER_IN_CONTAINER === '1',
   };
@@ -87,7 +95,8 @@ async function main() {
   try {
     const opts = options();
     outDir = opts.outDir || undefined;
-    const result = await buildLayer(opts);
+    const fromPlain = opts.fromPlain;
+    const result = fromPlain === undefined ? await buildLayer(opts) : await buildFromPlain({ ...opts, fromPlain });
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } catch (e) {
     report(e, outDir);

@@ -8,6 +8,7 @@ import { buildError, checkStripAsHashed } from './private/layer/build-outcome';
 import { layerAsset } from './private/layer/bundling';
 import { ExpectedLayer, readManifest } from './private/layer/dir';
 import { importLayer } from './private/layer/imported';
+import { rememberPlainLayer } from './private/layer/plain-layer';
 import { checkLayerProps, checkRequest, withCheckedRequest } from './private/layer/props';
 import { LayerManifest } from './private/layer/recipe';
 import { LAYER_NAMES, layerDescription, manifestEcho, sharedLayerId } from './private/layer/request';
@@ -352,7 +353,7 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
     const { request, sdk, architecture, names } = checked;
     const before = factsBeforeBuild(request);
     const runtimes = compatibleRuntimes(before);
-    const asset = layerAsset(checked);
+    const asset = layerAsset(checked, where);
     const expected: ExpectedLayer = manifestEcho(request);
     let prepared: PreparedAsset;
     try {
@@ -397,6 +398,8 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
     this.nodeEngines = facts.engines;
     this.neededLibraries = facts.neededLibraries ? [...facts.neededLibraries] : undefined;
     if (manifest) {
+      // A compressed layer of the same request later in this synth is made from this one.
+      if (!manifest.compressedBinary) rememberPlainLayer(asset.assetHash, (this.node.findChild('Code').node.findChild('Stage') as AssetStaging).absoluteStagedPath);
       this.unzippedSizeBytes = manifest.unzippedBytes;
       this.decompressedBinaryBytes = manifest.compressedBinary?.decompressedBytes;
       this.applyMeasuredRuntimes(runtimes, facts);

@@ -83,7 +83,7 @@ beforeAll(() => {
   const past = new Date(Date.now() - 10_000);
   fs.utimesSync(path.join(appDir, 'src'), past, past);
   // The layer the construct asks for, as the machine cache would hold it.
-  const { assetHash } = layerAsset(checkLayerProps('Stack/Layer', LAYER_PROPS));
+  const { assetHash } = layerAsset(checkLayerProps('Stack/Layer', LAYER_PROPS), 'Stack/Layer');
   storeFake(new LayerCache(cache), assetHash, LAYER_PROPS);
 });
 

@@ -45,6 +45,11 @@ const LAMBDA_UNZIPPED_LIMIT_BYTES = 262144000;
  * @property {number} [maxBytes] fail above this unzipped size (default Lambda's limit)
  * @property {boolean} [inContainer] the build runs in a container (for messages)
  * @property {boolean} [compress] ship the binary compressed, with a loader (./compress.js)
+ * @property {string} [fromPlain] with compress: a built plain layer of the same request (the folder that
+ *   holds its nodejs/) to make the compressed layer from, without an install (`buildFromPlain`)
+ * @property {string} [keepPlain] with compress: a folder (empty or absent) where the plain layer of the
+ *   same request is written too, as its own build writes it (the tree before compressing and its manifest);
+ *   best effort: a failure to keep it is a note, not the build's failure
  * @property {Progress} [progress] where progress goes (default: stderr)
  */
 
@@ -53,6 +58,8 @@ const LAMBDA_UNZIPPED_LIMIT_BYTES = 262144000;
  * @property {LayerManifest} manifest
  * @property {number} installMs
  * @property {number} buildMs
+ * @property {boolean} installed whether npm installed (false: made from a plain layer)
+ * @property {string} [keptPlain] with keepPlain: the folder that now holds the plain layer (its nodejs/)
  */
 
 /**
@@ -237,8 +244,8 @@ async function buildLayer(options) {
     const stripped = strip(b, installed.binary, options.strip !== false);
     const checked = check(b, installed.binary);
     const binaryBytes = fs.statSync(installed.binary).size;
-    const compressed = options.compress ? await compress(b, installed.binary, checked.sha256, checked.loadSkipped === null) : null;
-    const manifest = writeManifest(b.project, {
+    /** @type {Omit<LayerManifest, 'unzippedBytes' | 'fileCount'>} */
+    const facts = {
       recipeVersion: RECIPE_VERSION,
       sdk: b.sdk,
       version: b.version,
@@ -250,7 +257,7 @@ async function buildLayer(options) {
       nativeBinaryBytes: binaryBytes,
       nativeBinaryBytesBeforeStrip: stripped.before,
       nativeBinarySha256: checked.sha256,
-      compressedBinary: compressed,
+      compressedBinary: null,
       glibc: checked.elf.glibc ?? null,
       neededLibraries: checked.elf.neededLibraries,
       nodeEngines: installed.engines,
@@ -260,13 +267,158 @@ async function buildLayer(options) {
       loadSkipped: checked.loadSkipped,
       installedBytes: installed.installedBytes,
       prunedBytes: pruned.bytes,
-    });
-    checkSize(manifest, options.maxBytes ?? LAMBDA_UNZIPPED_LIMIT_BYTES);
+    };
+    const maxBytes = options.maxBytes ?? LAMBDA_UNZIPPED_LIMIT_BYTES;
+    const keptPlain = options.compress && options.keepPlain ? keepPlain(b, options.keepPlain, facts, maxBytes) : undefined;
+    const compressed = options.compress ? await compress(b, installed.binary, checked.sha256, checked.loadSkipped === null) : null;
+    const manifest = writeManifest(b.project, { ...facts, compressedBinary: compressed });
+    checkSize(manifest, maxBytes);
     fs.renameSync(b.project, path.join(b.outDir, 'nodejs'));
     const buildMs = Date.now() - started;
     b.progress.note(`built: ${megabytes(manifest.unzippedBytes)} unzipped in ${manifest.fileCount} files, ${(buildMs / 1000).toFixed(1)} s`);
     // Timings are returned, not written: the layer's content must not depend on them.
-    return { manifest, installMs: installed.installMs, buildMs };
+    return { manifest, installMs: installed.installMs, buildMs, installed: true, ...(keptPlain ? { keptPlain } : {}) };
+  } catch (e) {
+    throw failed(b, e);
+  } finally {
+    fs.rmSync(b.work, { recursive: true, force: true });
+    fs.rmSync(b.scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Step 6a (compress with keepPlain): the plain layer, exactly as its own build
+ * makes it (this tree before compressing and the manifest with no compressed
+ * binary), written into `keepDir` for the host to keep (the machine cache), so
+ * that a plain layer asked for later needs no install either.
+ * @param {Build} b
+ * @param {string} keepDir
+ * @param {Omit<LayerManifest, 'unzippedBytes' | 'fileCount'>} facts
+ * @param {number} maxBytes
+ * @returns {string | undefined} the folder holding the plain layer's nodejs/, or undefined (a note says why)
+ */
+function keepPlain(b, keepDir, facts, maxBytes) {
+  const dir = path.resolve(keepDir);
+  /** @type {string | undefined} */
+  let work;
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    if (fs.readdirSync(dir).length > 0) throw new Error(`${dir} is not empty`);
+    work = fs.mkdtempSync(path.join(dir, '.work-'));
+    const project = path.join(work, 'nodejs');
+    fs.mkdirSync(project);
+    copyPlainTree(b.project, project, false);
+    const manifest = writeManifest(project, facts);
+    if (manifest.unzippedBytes > maxBytes) throw new Error(`it is ${manifest.unzippedBytes} bytes unzipped, over the limit of ${maxBytes}`);
+    fs.renameSync(project, path.join(dir, 'nodejs'));
+    b.progress.note(`kept the plain layer too (${megabytes(manifest.unzippedBytes)})`);
+    return dir;
+  } catch (e) {
+    b.progress.note(`the plain layer was not kept: ${systemError(e).message}`);
+    if (fs.existsSync(path.join(dir, 'nodejs'))) fs.rmSync(path.join(dir, 'nodejs'), { recursive: true, force: true });
+    return undefined;
+  } finally {
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Copies a plain layer's `nodejs/` into the build's project, the manifest left
+ * out: files copied (a reflink where the file system has them), never linked,
+ * as the compress step rewrites some in place and the source may be the
+ * machine cache's read-only entry; each copy writable by its owner, as npm
+ * left it.
+ * @param {string} from
+ * @param {string} to
+ * @param {boolean} top
+ */
+function copyPlainTree(from, to, top) {
+  for (const e of fs.readdirSync(from, { withFileTypes: true })) {
+    if (top && e.name === MANIFEST_FILE) continue;
+    const src = path.join(from, e.name);
+    const dst = path.join(to, e.name);
+    if (e.isDirectory()) {
+      fs.mkdirSync(dst);
+      copyPlainTree(src, dst, false);
+    } else if (e.isFile()) {
+      fs.copyFileSync(src, dst, fs.constants.COPYFILE_FICLONE);
+      // eslint-disable-next-line no-bitwise -- the source's mode, plus the owner's write bit
+      fs.chmodSync(dst, fs.statSync(src).mode | 0o200);
+    } else {
+      throw new LayerBuildError(`the plain layer holds ${path.relative(from, src) || e.name}, neither a file nor a folder`, 'PLAIN_UNUSABLE');
+    }
+  }
+}
+
+/**
+ * The plain layer's manifest, when it is this request's plain layer as this
+ * recipe builds it here; else a PLAIN_UNUSABLE error saying why (the host
+ * then builds in full).
+ * @param {Build} b
+ * @param {BuildOptions} options
+ * @param {string} plainDir
+ * @returns {LayerManifest}
+ */
+function plainManifest(b, options, plainDir) {
+  const unusable = (/** @type {string} */ why) => new LayerBuildError(`cannot make the compressed layer from the plain layer in ${plainDir}: ${why}`, 'PLAIN_UNUSABLE');
+  /** @type {LayerManifest} */
+  let m;
+  try {
+    m = JSON.parse(fs.readFileSync(path.join(plainDir, 'nodejs', MANIFEST_FILE), 'utf-8'));
+  } catch (e) {
+    throw unusable(`its manifest cannot be read (${systemError(e).message})`);
+  }
+  if (m.recipeVersion !== RECIPE_VERSION) throw unusable(`its manifest is of recipe ${m.recipeVersion}, not ${RECIPE_VERSION}`);
+  for (const key of /** @type {const} */ (['sdk', 'version', 'architecture'])) {
+    if (m[key] !== b[key]) throw unusable(`it holds ${key} ${JSON.stringify(m[key])}, not ${JSON.stringify(b[key])}`);
+  }
+  if (m.compressedBinary) throw unusable('its binary is compressed');
+  if (m.strip.requested !== (options.strip !== false)) throw unusable(`it was built with strip ${m.strip.requested ? 'on' : 'off'}`);
+  // The load check the full build would run (or skip) here, decided as it would decide it.
+  const skipped = loadSkipReason(b.architecture, m.glibc ?? undefined) ?? null;
+  if (skipped !== m.loadSkipped) throw unusable(`its load check ${m.loadSkipped === null ? 'ran' : `was skipped (${m.loadSkipped})`}, which this host would ${skipped === null ? 'run' : `skip (${skipped})`}`);
+  return m;
+}
+
+/**
+ * Makes the compressed layer from a built plain layer of the same request:
+ * its tree copied, the binary checked against the plain manifest, then only
+ * the compress step (with its load through the loader) and the manifest, as
+ * the full build writes them. The bytes are those of `buildLayer` with
+ * `compress` (the steps before compressing made the plain layer's bytes).
+ * @param {BuildOptions & { fromPlain: string }} options
+ * @returns {Promise<BuildResult>}
+ */
+async function buildFromPlain(options) {
+  validate(options);
+  if (options.compress !== true) throw new LayerBuildError('--from-plain makes a compressed layer: give --compress too', 'BAD_INPUT');
+  if (typeof options.fromPlain !== 'string' || options.fromPlain === '') throw new LayerBuildError('--from-plain must be the plain layer\'s folder (the one holding nodejs/)', 'BAD_INPUT');
+  const plainDir = path.resolve(options.fromPlain);
+  const started = Date.now();
+  const b = prepareFolders(options);
+  try {
+    b.progress.start('copying the plain layer');
+    const plain = plainManifest(b, options, plainDir);
+    copyPlainTree(path.join(plainDir, 'nodejs'), b.project, true);
+    const copied = measure(b.project);
+    const manifestBytes = fs.statSync(path.join(plainDir, 'nodejs', MANIFEST_FILE)).size;
+    if (copied.files + 1 !== plain.fileCount || copied.bytes + manifestBytes !== plain.unzippedBytes) {
+      throw new LayerBuildError(`cannot make the compressed layer from the plain layer in ${plainDir}: it holds ${copied.files + 1} files, ${copied.bytes + manifestBytes} bytes; its manifest says ${plain.fileCount} files, ${plain.unzippedBytes} bytes`, 'PLAIN_UNUSABLE');
+    }
+    const binary = path.join(b.work, ...plain.nativeBinary.split('/'));
+    const sha256 = fs.existsSync(binary) ? sha256File(binary) : 'missing';
+    if (sha256 !== plain.nativeBinarySha256) {
+      throw new LayerBuildError(`cannot make the compressed layer from the plain layer in ${plainDir}: its native binary ${plain.nativeBinary} is ${sha256 === 'missing' ? 'missing' : "not the manifest's (sha256 differs)"}`, 'PLAIN_UNUSABLE');
+    }
+    b.progress.end(`copied the plain layer (${megabytes(plain.unzippedBytes)}, no install)`);
+    const compressed = await compress(b, binary, sha256, plain.loadSkipped === null);
+    const { unzippedBytes: _bytes, fileCount: _files, ...facts } = plain;
+    const manifest = writeManifest(b.project, { ...facts, compressedBinary: compressed });
+    checkSize(manifest, options.maxBytes ?? LAMBDA_UNZIPPED_LIMIT_BYTES);
+    fs.renameSync(b.project, path.join(b.outDir, 'nodejs'));
+    const buildMs = Date.now() - started;
+    b.progress.note(`built from the plain layer: ${megabytes(manifest.unzippedBytes)} unzipped in ${manifest.fileCount} files, ${(buildMs / 1000).toFixed(1)} s`);
+    return { manifest, installMs: 0, buildMs, installed: false };
   } catch (e) {
     throw failed(b, e);
   } finally {
@@ -302,4 +454,4 @@ function failed(b, e) {
   return new LayerBuildError(`layer build failed: ${err.message}`, 'INTERNAL');
 }
 
-module.exports = { buildLayer, LAMBDA_UNZIPPED_LIMIT_BYTES, MANIFEST_FILE, ERROR_FILE };
+module.exports = { buildLayer, buildFromPlain, LAMBDA_UNZIPPED_LIMIT_BYTES, MANIFEST_FILE, ERROR_FILE };

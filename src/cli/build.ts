@@ -19,8 +19,10 @@ import { explainRecipeFailure, knownVersionProblem } from '../private/facts/vers
 import { isExactVersion } from '../private/facts/versions';
 import { readManifest } from '../private/layer/dir';
 import { defaultBuildImage, dockerRunOptions, isImageReference } from '../private/layer/docker';
-import { readRecipeFailure, RecipeError, RecipeFailure, runRecipe } from '../private/layer/local-build';
+import { chooseBuild } from '../private/layer/host-build';
+import { LocalLayerBuild, readRecipeFailure, RecipeError, RecipeFailure } from '../private/layer/local-build';
 import { hostNpmCanInstallCrossPlatform, hostNpmVersion } from '../private/layer/npm-version';
+import { plainHooks } from '../private/layer/plain-layer';
 import { ASSETS_DIR, LayerManifest, recipeBuild, recipeNpm, recipeSdks } from '../private/layer/recipe';
 import { InputNames, LayerRequest, requestOf } from '../private/layer/request';
 import { VectorDbSdk } from '../sdk';
@@ -200,6 +202,17 @@ interface Built {
   readonly zipMs: number;
 }
 
+/**
+ * The recipe on this host; a compressed layer is made from its plain layer
+ * when the machine cache holds it (no install), and a full one keeps its
+ * plain layer there.
+ */
+function buildOnHost(request: LayerRequest, layerDir: string): LayerManifest {
+  const { unstripped } = chooseBuild({ method: 'local', architecture: request.architecture, strip: request.strip, npmCanBuild: true });
+  const build = new LocalLayerBuild({ ...request, dockerFallback: false, ...plainHooks(request, unstripped, 'cdk-vectordb-layer build') });
+  return build.build(layerDir).manifest;
+}
+
 /** Builds into a staging folder and zips it; returns an exit code on failure. */
 function buildAndZip(args: BuildArgs, fail: (message: string, code: number) => number): Built | number {
   const staging = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-vectordb-layer-build-'));
@@ -209,7 +222,7 @@ function buildAndZip(args: BuildArgs, fail: (message: string, code: number) => n
     const started = Date.now();
     let manifest: LayerManifest;
     try {
-      manifest = args.docker ? buildInDocker(args, layerDir) : runRecipe(requestOf(args), layerDir).manifest;
+      manifest = args.docker ? buildInDocker(args, layerDir) : buildOnHost(requestOf(args), layerDir);
     } catch (e) {
       if (!(e instanceof RecipeError)) throw e;
       return fail(explainFailure(e.failure, args), e.failure.code && INPUT_ERROR_CODES.has(e.failure.code) ? 2 : 1);

@@ -37,6 +37,17 @@ export type BuildOptions = {
      */
     compress?: boolean | undefined;
     /**
+     * with compress: a built plain layer of the same request (the folder that
+     * holds its nodejs/) to make the compressed layer from, without an install (`buildFromPlain`)
+     */
+    fromPlain?: string | undefined;
+    /**
+     * with compress: a folder (empty or absent) where the plain layer of the
+     * same request is written too, as its own build writes it (the tree before compressing and its manifest);
+     * best effort: a failure to keep it is a note, not the build's failure
+     */
+    keepPlain?: string | undefined;
+    /**
      * where progress goes (default: stderr)
      */
     progress?: import("./progress").Progress | undefined;
@@ -45,6 +56,14 @@ export type BuildResult = {
     manifest: LayerManifest;
     installMs: number;
     buildMs: number;
+    /**
+     * whether npm installed (false: made from a plain layer)
+     */
+    installed: boolean;
+    /**
+     * with keepPlain: the folder that now holds the plain layer (its nodejs/)
+     */
+    keptPlain?: string | undefined;
 };
 /**
  * the state of one build
@@ -75,6 +94,18 @@ export type Build = {
  * @returns {Promise<BuildResult>}
  */
 export function buildLayer(options: BuildOptions): Promise<BuildResult>;
+/**
+ * Makes the compressed layer from a built plain layer of the same request:
+ * its tree copied, the binary checked against the plain manifest, then only
+ * the compress step (with its load through the loader) and the manifest, as
+ * the full build writes them. The bytes are those of `buildLayer` with
+ * `compress` (the steps before compressing made the plain layer's bytes).
+ * @param {BuildOptions & { fromPlain: string }} options
+ * @returns {Promise<BuildResult>}
+ */
+export function buildFromPlain(options: BuildOptions & {
+    fromPlain: string;
+}): Promise<BuildResult>;
 /** Lambda's limit on the unzipped size of a function and all its layers. */
 export const LAMBDA_UNZIPPED_LIMIT_BYTES: 262144000;
 import { MANIFEST_FILE } from "./manifest";

@@ -10,6 +10,7 @@ import { layerAssetHash, stagedAssetHash } from './asset-hash';
 import { bundlingOptions, defaultBuildImage } from './docker';
 import { BuildChoice, chooseBuild } from './host-build';
 import { hostCanBuildWithoutDocker, LocalLayerBuild } from './local-build';
+import { plainHooks } from './plain-layer';
 import { CheckedLayerProps } from './props';
 import { ASSETS_DIR } from './recipe';
 
@@ -33,7 +34,7 @@ export interface LayerAsset {
  * AUTO is decided here: on the host when its npm can and it makes the
  * canonical layer (./host-build.ts), else in Docker when an engine answers.
  */
-export function layerAsset(props: CheckedLayerProps): LayerAsset {
+export function layerAsset(props: CheckedLayerProps, where: string): LayerAsset {
   const { request, buildMethod } = props;
   const choice = chooseBuild({
     method: buildMethod,
@@ -42,7 +43,10 @@ export function layerAsset(props: CheckedLayerProps): LayerAsset {
     npmCanBuild: buildMethod !== 'auto' || hostCanBuildWithoutDocker(),
   });
   const image = choice.inDocker ? props.dockerImage ?? defaultBuildImage() : HOST_BUILD_IMAGE;
-  const local = choice.inDocker ? undefined : new LocalLayerBuild({ ...request, dockerFallback: false });
+  // A compressed layer built here is made from its plain layer when one is built (./plain-layer.ts).
+  const local = choice.inDocker
+    ? undefined
+    : new LocalLayerBuild({ ...request, dockerFallback: false, ...plainHooks(request, choice.unstripped, where) });
   const assetHash = layerAssetHash({ ...request, dockerImage: choice.inDocker ? image.image : undefined, unstripped: choice.unstripped });
   const bundling: BundlingOptions = { ...bundlingOptions({ ...request, image }), local };
   const code = lambda.Code.fromAsset(ASSETS_DIR, { assetHashType: AssetHashType.CUSTOM, assetHash, bundling });

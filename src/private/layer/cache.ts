@@ -281,6 +281,54 @@ export class LayerCache {
   }
 
   /**
+   * The entry of `hash` when it holds a sound layer and no other process holds
+   * its lock (a build of it under way is not waited for): its folder and the
+   * lock, to release once read. undefined on a miss, a busy lock or a file
+   * system error (the caller builds as without it).
+   */
+  public borrow(hash: string, expected: ExpectedLayer, where: string): { dir: string; release: () => void } | undefined {
+    if (!fs.existsSync(this.entry(hash))) return undefined;
+    let release: () => void;
+    try {
+      release = acquireBuildLock(path.join(this.dir, 'locks', `${hash}.lock`), { timeoutMs: 0 });
+    } catch {
+      return undefined;
+    }
+    try {
+      const dir = this.find(hash, expected, where);
+      if (dir) return { dir, release };
+    } catch {
+      // unreadable meanwhile: as a miss
+    }
+    release();
+    return undefined;
+  }
+
+  /**
+   * Stores a layer built beside another (the plain layer a compressed build
+   * kept) under its hash, unless the entry is there or another process holds
+   * its lock (building it): best effort, takes the lock without waiting.
+   * @returns whether it was stored
+   */
+  public storeIfAbsent(hash: string, expected: ExpectedLayer, built: string): boolean {
+    fs.mkdirSync(path.join(this.dir, 'locks'), { recursive: true });
+    let release: () => void;
+    try {
+      release = acquireBuildLock(path.join(this.dir, 'locks', `${hash}.lock`), { timeoutMs: 0 });
+    } catch {
+      return false;
+    }
+    try {
+      if (fs.existsSync(this.entry(hash)) && this.find(hash, expected, 'the layer cache')) return false;
+      this.store(hash, expected, built);
+      this.evict(hash);
+      return true;
+    } finally {
+      release();
+    }
+  }
+
+  /**
    * Stores a built layer folder (checked against its manifest) under its hash:
    * hard links into a temp folder, then one rename. Call with the hash's lock held.
    */
