@@ -242,7 +242,7 @@ function cacheTargets(c?: CachePart): Target[] {
       measured: `${rat(r)} per App, run by run (${sec2(fn.otherAppMs.median)} s vs ${sec2(plain.otherAppMs.median)} s, medians of each run's Apps 2 to ${fn.apps})`,
       verdict: met ? 'met' : 'missed',
       why: `${met ? 'met' : 'missed'}: the same ${fn.apps}-App processes as the row above, each kind in turn in every run so that the runs pair up; per App, VectorDbFunction adds to NodejsFunction's work (esbuild through \`npx\`) `
-        + `linking the cached layer into the App's new cdk.out (the first App checks the cache entry, later Apps link its remembered files, comparing each as linked) and the SDK detection remembered in the process; `
+        + 'linking the cached layer into the App\'s new cdk.out (the first App checks the cache entry, later Apps link its remembered files, comparing each as linked) and the SDK detection remembered in the process; '
         + `the layer alone takes ${layer ? `${sec2(layer.otherAppMs.median)} s` : 'an unmeasured time'} per App (VectorDbLayer row).${changed}`,
     });
   }
@@ -297,7 +297,7 @@ function cacheTargets(c?: CachePart): Target[] {
       verdict: met ? 'met' : 'missed',
       why: `${met ? 'met' : 'missed'}: the two apps differ only in the function's construct (and the layer); the synths alternate which app goes first. `
         + `With the layer ready, a warm synth answers npm's version (${sec2(real.probe.npmProbeMs.median)} s), the handler's SDK (${sec2(real.probe.detectionMs.median)} s) and the check of the layer in cdk.out (${sec2(real.probe.cdkOutCheckMs.median)} s) `
-        + `from the machine cache or the layer's seal (each timed in a new process with the synths' machine cache)`
+        + 'from the machine cache or the layer\'s seal (each timed in a new process with the synths\' machine cache)'
         + `${second && third ? `; the VectorDbFunction app's start-up to its first statement is ${sec(second.vectordb.startMs.median)} s against ${sec(second.plain.startMs.median)} s, its constructor ${sec(second.vectordb.constructMs.median)} s against ${sec(second.plain.constructMs.median)} s (second synth)` : ''}.${changed}`,
     });
   }
