@@ -4,7 +4,7 @@
 // The layer recipe as a command, the one way every layer is built: on the host
 // (VectorDbLayer's local bundling and `cdk-vectordb-layer build` start it as a
 // child process) and inside a build container (Docker bundling), as
-//   node build-layer.js --sdk vectordb --version 0.21.2 --architecture x86_64 --out <dir> [--no-strip] [--compress]
+//   node build-layer.js --sdk vectordb --version 0.21.2 --architecture x86_64 --out <dir> [--no-strip] [--compress [--codec zstd]]
 // Every value arrives as its own argv entry; nothing is given to a shell.
 // Success: exit 0, the layer in <dir>/nodejs, the result as JSON on stdout.
 // Failure: exit 1, { "failure": { message, code, details } } on stdout, and
@@ -29,6 +29,7 @@ function options() {
       'max-bytes': { type: 'string' },
       'no-strip': { type: 'boolean' },
       'compress': { type: 'boolean' },
+      'codec': { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -37,6 +38,9 @@ function options() {
   if (maxBytes !== undefined && !(Number.isInteger(maxBytes) && maxBytes > 0)) {
     throw new LayerBuildError(`--max-bytes must be a whole number of bytes, got ${JSON.stringify(values['max-bytes'])}`, 'BAD_INPUT');
   }
+  if (values.codec !== undefined && values.codec !== 'zstd' && values.codec !== 'br') {
+    throw new LayerBuildError(`--codec must be zstd or br, got ${JSON.stringify(values.codec)}`, 'BAD_INPUT');
+  }
   return {
     sdk: values.sdk ?? '',
     version: values.version ?? '',
@@ -44,6 +48,7 @@ function options() {
     outDir: values.out ?? '',
     strip: !values['no-strip'],
     compress: values.compress === true,
+    codec: values.codec === 'zstd' ? 'zstd' : undefined,
     maxBytes,
     inContainer: process.env.VECTORDB_LAYER_IN_CONTAINER === '1',
   };

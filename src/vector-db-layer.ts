@@ -384,6 +384,7 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
     }
     for (const info of asset.choice.infos) Annotations.of(this).addInfo(info);
     if (asset.choice.warning) Annotations.of(this).addWarningV2('cdk-vectordb-layer:unstripped-layer', asset.choice.warning);
+    if (asset.codecWarning) Annotations.of(this).addWarningV2('cdk-vectordb-layer:brotli-binary', asset.codecWarning);
 
     this.sdk = sdk;
     this.version = request.version;
@@ -437,7 +438,7 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
     }
     if (manifest.compressedBinary) {
       const c = manifest.compressedBinary;
-      Annotations.of(this).addInfo(`the native binary ships compressed (${c.bytes} bytes for ${c.decompressedBytes}): each cold start decompresses it into /tmp, which must have room for ${c.decompressedBytes} bytes`);
+      Annotations.of(this).addInfo(`the native binary ships compressed (${c.codec === 'zstd' ? 'zstd' : 'brotli'}, ${c.bytes} bytes for ${c.decompressedBytes}): each cold start decompresses it into /tmp, which must have room for ${c.decompressedBytes} bytes`);
     }
     if (!manifest.strip.applied && manifest.strip.requested) {
       Annotations.of(this).addInfo(`the native binary was not stripped: ${manifest.strip.reason}`);

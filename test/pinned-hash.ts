@@ -6,4 +6,4 @@
  * value here in the same commit. A hash that moves without such a change
  * rebuilds and redeploys every user's layer for nothing.
  */
-export const PINNED_HASH = '7fef4156e186ca48191efc5def29d35c2a83b2fb1a6d5ca86fefd64b6e5938d1';
+export const PINNED_HASH = '7a6ddfc31516b245e3f8d82c5ac9cc071af2c8527472691af74f7b99007be64d';

@@ -45,6 +45,7 @@ const LAMBDA_UNZIPPED_LIMIT_BYTES = 262144000;
  * @property {number} [maxBytes] fail above this unzipped size (default Lambda's limit)
  * @property {boolean} [inContainer] the build runs in a container (for messages)
  * @property {boolean} [compress] ship the binary compressed, with a loader (./compress.js)
+ * @property {'zstd'} [codec] compress with zstd (the host decided the layer's runtimes all decode it), else brotli
  * @property {Progress} [progress] where progress goes (default: stderr)
  */
 
@@ -204,19 +205,20 @@ function check(b, binary) {
 }
 
 /**
- * Step 6 (compressBinary only), compressing: the binary becomes brotli chunks
+ * Step 6 (compressBinary only), compressing: the binary becomes zstd or brotli chunks
  * and a loader, loaded once through the loader where the host is the target.
  * @param {Build} b
  * @param {string} binary
  * @param {string} sha256
  * @param {boolean} loadable whether the host can load the binary
+ * @param {'zstd' | undefined} codec
  */
-async function compress(b, binary, sha256, loadable) {
+async function compress(b, binary, sha256, loadable, codec) {
   b.progress.start('compressing');
   const before = fs.statSync(binary).size;
-  const facts = await compressBinary({ binary, layerRoot: b.work, sha256 });
+  const facts = await compressBinary({ binary, layerRoot: b.work, sha256, codec });
   if (loadable) loadCheck(b.sdk, path.join(b.project, 'node_modules'), b.scratch);
-  b.progress.end(`compressed the native binary, ${megabytes(before)} -> ${megabytes(facts.bytes)}${loadable ? ', and loaded it through its loader' : ''}`);
+  b.progress.end(`compressed the native binary (${facts.codec === 'zstd' ? 'zstd' : 'brotli'}), ${megabytes(before)} -> ${megabytes(facts.bytes)}${loadable ? ', and loaded it through its loader' : ''}`);
   return facts;
 }
 
@@ -237,7 +239,7 @@ async function buildLayer(options) {
     const stripped = strip(b, installed.binary, options.strip !== false);
     const checked = check(b, installed.binary);
     const binaryBytes = fs.statSync(installed.binary).size;
-    const compressed = options.compress ? await compress(b, installed.binary, checked.sha256, checked.loadSkipped === null) : null;
+    const compressed = options.compress ? await compress(b, installed.binary, checked.sha256, checked.loadSkipped === null, options.codec) : null;
     const manifest = writeManifest(b.project, {
       recipeVersion: RECIPE_VERSION,
       sdk: b.sdk,

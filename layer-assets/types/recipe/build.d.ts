@@ -37,6 +37,10 @@ export type BuildOptions = {
      */
     compress?: boolean | undefined;
     /**
+     * compress with zstd (the host decided the layer's runtimes all decode it), else brotli
+     */
+    codec?: "zstd" | undefined;
+    /**
      * where progress goes (default: stderr)
      */
     progress?: import("./progress").Progress | undefined;

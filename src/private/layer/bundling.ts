@@ -7,6 +7,7 @@
 import { AssetHashType, BundlingOptions, DockerImage } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { layerAssetHash, stagedAssetHash } from './asset-hash';
+import { chooseCodec } from './codec';
 import { bundlingOptions, defaultBuildImage } from './docker';
 import { BuildChoice, chooseBuild } from './host-build';
 import { hostCanBuildWithoutDocker, LocalLayerBuild } from './local-build';
@@ -27,6 +28,10 @@ export interface LayerAsset {
   readonly choice: BuildChoice;
   /** The host build, when not in Docker (it keeps the recipe's report of a failure). */
   readonly local?: LocalLayerBuild;
+  /** The request as built: with its codec (`./codec.ts`). */
+  readonly request: CheckedLayerProps['request'];
+  /** Why a compressed binary is brotli although the layer's runtimes decode zstd (this host's Node.js). */
+  readonly codecWarning?: string;
 }
 
 /**
@@ -34,17 +39,18 @@ export interface LayerAsset {
  * canonical layer (./host-build.ts), else in Docker when an engine answers.
  */
 export function layerAsset(props: CheckedLayerProps): LayerAsset {
-  const { request, buildMethod } = props;
+  const { buildMethod } = props;
   const choice = chooseBuild({
     method: buildMethod,
-    architecture: request.architecture,
-    strip: request.strip,
+    architecture: props.request.architecture,
+    strip: props.request.strip,
     npmCanBuild: buildMethod !== 'auto' || hostCanBuildWithoutDocker(),
   });
+  const { request, warning: codecWarning } = chooseCodec(props.request, { inDocker: choice.inDocker });
   const image = choice.inDocker ? props.dockerImage ?? defaultBuildImage() : HOST_BUILD_IMAGE;
   const local = choice.inDocker ? undefined : new LocalLayerBuild({ ...request, dockerFallback: false });
   const assetHash = layerAssetHash({ ...request, dockerImage: choice.inDocker ? image.image : undefined, unstripped: choice.unstripped });
   const bundling: BundlingOptions = { ...bundlingOptions({ ...request, image }), local };
   const code = lambda.Code.fromAsset(ASSETS_DIR, { assetHashType: AssetHashType.CUSTOM, assetHash, bundling });
-  return { code, assetHash, stagedHash: stagedAssetHash(assetHash, bundling), choice, local };
+  return { code, assetHash, stagedHash: stagedAssetHash(assetHash, bundling), choice, local, request, codecWarning };
 }
