@@ -25,7 +25,8 @@
  * decodes its binary first. The `before` loader is read from git
  * (`--before-rev`, default the commit before issue 22's loader) or
  * `--before-loader <file>`. Runs alternate between layouts (round robin), each
- * in its own empty binary folder. Needs `taskset` (util-linux).
+ * in its own empty binary folder. Needs `taskset` (util-linux). `--keep`
+ * leaves the layouts (the path on stderr) for `--reuse <that path>`.
  */
 const { execFileSync, spawnSync } = require('child_process');
 const fs = require('fs');
@@ -47,10 +48,11 @@ const { values } = parseArgs({
     'before-rev': { type: 'string' },
     'before-loader': { type: 'string' },
     'json': { type: 'string' },
-    'keep': { type: 'string' },
+    'keep': { type: 'boolean' },
+    'reuse': { type: 'string' },
   },
 });
-if (!values.from) {
+if (!values.from && !values.reuse) {
   process.stderr.write('usage: node bench/loader-phases.js --from <native package folder | .node binary> --node 22=<node> --node 24=<node> [--runs 5] [--cpus 0 --cpus 0,1] [--layouts before,br,zstd] [--json out.json]\n');
   process.exit(2);
 }
@@ -157,9 +159,18 @@ const fmt = (xs) => xs.every((x) => typeof x === 'number') && xs.length ? `${med
 async function main() {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'loader-phases-'));
   try {
-    const binary = binaryOf(path.resolve(values.from), scratch);
     const layouts = [];
-    for (const name of layoutNames) layouts.push(await layout(name, binary, scratch));
+    if (values.reuse) {
+      // The layouts an earlier --keep run left (its loaders as they were then).
+      for (const name of layoutNames) {
+        const dir = path.join(values.reuse, name, 'pkg');
+        const meta = JSON.parse(fs.readFileSync(path.join(dir, 'cdk-vectordb-layer-binary.json'), 'utf-8'));
+        layouts.push({ name, dir, bytes: meta.chunks.reduce((a, b) => a + b, 0) });
+      }
+    } else {
+      const binary = binaryOf(path.resolve(/** @type {string} */ (values.from)), scratch);
+      for (const name of layoutNames) layouts.push(await layout(name, binary, scratch));
+    }
     const results = [];
     for (const node of nodes) {
       for (const cpus of cpuSets) {
@@ -186,7 +197,8 @@ async function main() {
     }
     if (values.json) fs.writeFileSync(values.json, `${JSON.stringify({ date: new Date().toISOString(), host: `${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(2)}`, results }, null, 2)}\n`);
   } finally {
-    if (!values.keep) fs.rmSync(scratch, { recursive: true, force: true });
+    if (values.keep) process.stderr.write(`kept ${scratch}\n`);
+    else fs.rmSync(scratch, { recursive: true, force: true });
   }
 }
 

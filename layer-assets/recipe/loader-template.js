@@ -108,27 +108,46 @@ function decoderCount() {
 }
 
 /**
- * The whole CPUs the cgroup v2 `cpu.max` quotas allow (this process's cgroup
- * and its parents), or undefined when none is set.
+ * The whole CPUs the cgroup CPU quotas allow (this process's cgroup and its
+ * parents: v2 `cpu.max`, v1 `cpu.cfs_quota_us`), or undefined when none is set.
  * @returns {number | undefined}
  */
 function cgroupCpus() {
   /** @type {number | undefined} */
   let cpus;
+  const limit = (/** @type {string} */ quota, /** @type {string} */ period) => {
+    const q = Number(quota);
+    const p = Number(period);
+    if (q > 0 && p > 0) cpus = Math.min(cpus ?? Infinity, Math.max(1, Math.floor(q / p)));
+  };
+  /** @param {string} file */
+  const read = (file) => {
+    try {
+      return fs.readFileSync(file, 'utf-8').trim();
+    } catch {
+      return undefined; // no such controller at this level
+    }
+  };
+  let lines;
   try {
-    const line = fs.readFileSync('/proc/self/cgroup', 'utf-8').split('\n').find((l) => l.startsWith('0::'));
-    if (!line) return undefined;
-    for (let dir = line.slice(3).trim(); ; dir = path.posix.dirname(dir)) {
-      try {
-        const [quota, period] = fs.readFileSync(path.posix.join('/sys/fs/cgroup', dir, 'cpu.max'), 'utf-8').trim().split(/\s+/);
-        if (quota !== 'max' && Number(period) > 0) cpus = Math.min(cpus ?? Infinity, Math.max(1, Math.floor(Number(quota) / Number(period))));
-      } catch {
-        // no cpu controller at this level
+    lines = fs.readFileSync('/proc/self/cgroup', 'utf-8').split('\n');
+  } catch {
+    return undefined;
+  }
+  for (const line of lines) {
+    const [, controllers, cgroup] = /^\d+:([^:]*):(.*)$/.exec(line) ?? [];
+    if (cgroup === undefined) continue;
+    const v1 = controllers.split(',').includes('cpu');
+    if (controllers !== '' && !v1) continue;
+    for (let dir = cgroup; ; dir = path.posix.dirname(dir)) {
+      if (v1) {
+        limit(read(path.posix.join('/sys/fs/cgroup/cpu', dir, 'cpu.cfs_quota_us')) ?? '', read(path.posix.join('/sys/fs/cgroup/cpu', dir, 'cpu.cfs_period_us')) ?? '');
+      } else {
+        const [quota, period] = (read(path.posix.join('/sys/fs/cgroup', dir, 'cpu.max')) ?? '').split(/\s+/);
+        limit(quota, period);
       }
       if (dir === '/' || dir === '.' || dir === '') break;
     }
-  } catch {
-    return cpus;
   }
   return cpus;
 }
