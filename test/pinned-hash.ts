@@ -6,4 +6,4 @@
  * value here in the same commit. A hash that moves without such a change
  * rebuilds and redeploys every user's layer for nothing.
  */
-export const PINNED_HASH = '7a6ddfc31516b245e3f8d82c5ac9cc071af2c8527472691af74f7b99007be64d';
+export const PINNED_HASH = '1d34862c2e18b18f61829f7ba3f56bcf42cd4de67cb2c0087bf1986e3ff65bcd';
