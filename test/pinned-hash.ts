@@ -6,4 +6,4 @@
  * value here in the same commit. A hash that moves without such a change
  * rebuilds and redeploys every user's layer for nothing.
  */
-export const PINNED_HASH = '1d34862c2e18b18f61829f7ba3f56bcf42cd4de67cb2c0087bf1986e3ff65bcd';
+export const PINNED_HASH = 'ad0fe34fcb2e1d60feb75b275434173dcc7cf445a49d1c66364961df6579006d';

@@ -258,10 +258,11 @@ function decodeChunk(state, i, offset, input, output, inputBuffer) {
   // buffer of that size (no growing: faster); brotli in zlib's default pieces
   // (one 16 MiB buffer makes it slower, measured on Node.js 24).
   const maxOutputLength = plainBytes + 65536;
+  const zstd = /** @type {{ zstdDecompressSync: (b: Buffer, o: object) => Buffer }} */ (/** @type {unknown} */ (zlib));
   let plain;
   try {
     plain = meta.codec === 'zstd'
-      ? /** @type {{ zstdDecompressSync: (b: Buffer, o: object) => Buffer }} */ (/** @type {unknown} */ (zlib)).zstdDecompressSync(chunk, { chunkSize: maxOutputLength, maxOutputLength })
+      ? zstd.zstdDecompressSync(chunk, { chunkSize: maxOutputLength, maxOutputLength })
       : zlib.brotliDecompressSync(chunk, { maxOutputLength });
   } catch (e) {
     throw damaged(`${at} does not decompress: ${/** @type {Error} */ (e).message}`);
