@@ -6,4 +6,4 @@
  * value here in the same commit. A hash that moves without such a change
  * rebuilds and redeploys every user's layer for nothing.
  */
-export const PINNED_HASH = 'ad0fe34fcb2e1d60feb75b275434173dcc7cf445a49d1c66364961df6579006d';
+export const PINNED_HASH = '8c423ec7e5a6716a5090583a3ce526d21082bab465f9a40d878677889b02225c';

@@ -60,6 +60,8 @@ const DECODE_US = 5;
 const WRITE_US = 6;
 const SLOTS = 8;
 const MESSAGE_BYTES = 4096;
+/** Whether this thread is the only decoder. */
+let decodingAlone = true;
 
 /** The error of a damaged layer: the file and what it should decompress to. */
 function damaged(/** @type {string} */ why) {
@@ -255,15 +257,18 @@ function decodeChunk(state, i, offset, input, output, inputBuffer) {
   Atomics.add(state, READ_US, since(t));
   t = process.hrtime.bigint();
   // At most the chunk's size (and a little room to see an overrun). zstd into one
-  // buffer of that size (no growing: faster); brotli in zlib's default pieces
-  // (one 16 MiB buffer makes it slower, measured on Node.js 24).
+  // buffer of that size (no growing: faster). brotli too when threads share the
+  // memory (zlib's default pieces, then joined, hold the chunk twice: two
+  // decoders so are killed in 128 MB), else in those pieces (faster, measured on
+  // Node.js 24).
   const maxOutputLength = plainBytes + 65536;
+  const brotliOptions = decodingAlone ? { maxOutputLength } : { chunkSize: maxOutputLength, maxOutputLength };
   const zstd = /** @type {{ zstdDecompressSync: (b: Buffer, o: object) => Buffer }} */ (/** @type {unknown} */ (zlib));
   let plain;
   try {
     plain = meta.codec === 'zstd'
       ? zstd.zstdDecompressSync(chunk, { chunkSize: maxOutputLength, maxOutputLength })
-      : zlib.brotliDecompressSync(chunk, { maxOutputLength });
+      : zlib.brotliDecompressSync(chunk, brotliOptions);
   } catch (e) {
     throw damaged(`${at} does not decompress: ${/** @type {Error} */ (e).message}`);
   }
@@ -320,6 +325,7 @@ function decompress() {
   const state = new Int32Array(shared, 0, SLOTS);
   const message = new Uint8Array(shared, SLOTS * 4);
   const decoders = decoderCount();
+  decodingAlone = decoders === 1;
   try {
     withCollector((gc) => {
       for (let w = 1; w < decoders; w++) {
@@ -382,6 +388,7 @@ function decoderThread() {
   const state = new Int32Array(data.shared, 0, SLOTS);
   const message = new Uint8Array(data.shared, SLOTS * 4);
   const g = /** @type {{ gc?: () => void }} */ (/** @type {unknown} */ (globalThis)).gc;
+  decodingAlone = false;
   try {
     decodeChunks(state, data.partial, typeof g === 'function' ? g : undefined);
   } catch (e) {
