@@ -25,7 +25,10 @@ import { functionNode, log, measure, median, ratioStat, run, RUNS, stat, Stat, w
 import { syntheticRows } from '../examples/handlers/ingest';
 import { VectorDbFunction, VectorDbLayer, VectorDbSdk } from '../src';
 import { findFunction, InvokeResult, localInvoke } from '../src/invoke/local-invoke';
+import { chooseCodec, nodeWritesZstd } from '../src/private/layer/codec';
 import { runRecipe } from '../src/private/layer/local-build';
+import { ASSETS_DIR, BuildResult } from '../src/private/layer/recipe';
+import { LayerRequest, recipeArgs } from '../src/private/layer/request';
 
 export const COMPRESS_SPECS = [
   { sdk: '@lancedb/lancedb', version: '0.39.0' },
@@ -120,13 +123,30 @@ function synthFunctions(cdkOut: string, sdk: string, version: string, arn: strin
   app.synth();
 }
 
+/**
+ * The compressed layer as VectorDbLayer builds it on a host whose Node.js
+ * writes zstd (>= 22.15): the codec it picks (zstd where every runtime of the
+ * version decodes it), the recipe run by this Node.js when it writes zstd,
+ * else by the tests' Node.js 24 build (this host's Node.js 20 writes only
+ * brotli).
+ */
+function buildCompressed(request: LayerRequest, outDir: string): BuildResult {
+  const withCodec = chooseCodec(request, { inDocker: false, hostWritesZstd: true }).request;
+  if (withCodec.codec !== 'zstd' || nodeWritesZstd()) return runRecipe(withCodec, outDir);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { nodeBinary } = require('../test/support/platforms') as typeof import('../test/support/platforms');
+  const [, script, ...args] = recipeArgs(withCodec, ASSETS_DIR, outDir);
+  const r = run(nodeBinary(24, 'x86_64'), [script, ...args], { cwd: path.dirname(outDir), env: process.env });
+  return JSON.parse(r.stdout) as BuildResult;
+}
+
 async function benchOne(spec: typeof COMPRESS_SPECS[number], scratch: string): Promise<CompressRow> {
   const { sdk, version } = spec;
   const name = `${sdk} ${version}`;
   const dirs: Record<Kind, string> = { uncompressed: path.join(scratch, `${sdk.replace(/\W/g, '_')}-plain`), compressed: path.join(scratch, `${sdk.replace(/\W/g, '_')}-br`) };
   const built = {
     uncompressed: runRecipe({ sdk, version, architecture: 'x86_64', strip: true }, dirs.uncompressed),
-    compressed: runRecipe({ sdk, version, architecture: 'x86_64', strip: true, compressBinary: true }, dirs.compressed),
+    compressed: buildCompressed({ sdk, version, architecture: 'x86_64', strip: true, compressBinary: true }, dirs.compressed),
   };
   const compressedBinary = built.compressed.manifest.compressedBinary;
   if (!compressedBinary) throw new Error(`${name}: the compressed build has no compressedBinary in its manifest`);

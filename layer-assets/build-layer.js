@@ -4,7 +4,7 @@
 // The layer recipe as a command, the one way every layer is built: on the host
 // (VectorDbLayer's local bundling and `cdk-vectordb-layer build` start it as a
 // child process) and inside a build container (Docker bundling), as
-//   node build-layer.js --sdk vectordb --version 0.21.2 --architecture x86_64 --out <dir> [--no-strip] [--compress]
+//   node build-layer.js --sdk vectordb --version 0.21.2 --architecture x86_64 --out <dir> [--no-strip] [--compress [--codec zstd]]
 // and, for a compressed layer whose plain layer is built, without an install:
 //   node build-layer.js ... --compress --from-plain <the plain layer's folder>
 // and, for a compressed layer built in full, its plain layer kept too:
@@ -33,6 +33,7 @@ function options() {
       'max-bytes': { type: 'string' },
       'no-strip': { type: 'boolean' },
       'compress': { type: 'boolean' },
+      'codec': { type: 'string' },
       'from-plain': { type: 'string' },
       'keep-plain': { type: 'string' },
     },
@@ -43,6 +44,9 @@ function options() {
   if (maxBytes !== undefined && !(Number.isInteger(maxBytes) && maxBytes > 0)) {
     throw new LayerBuildError(`--max-bytes must be a whole number of bytes, got ${JSON.stringify(values['max-bytes'])}`, 'BAD_INPUT');
   }
+  if (values.codec !== undefined && values.codec !== 'zstd' && values.codec !== 'br') {
+    throw new LayerBuildError(`--codec must be zstd or br, got ${JSON.stringify(values.codec)}`, 'BAD_INPUT');
+  }
   return {
     sdk: values.sdk ?? '',
     version: values.version ?? '',
@@ -50,6 +54,7 @@ function options() {
     outDir: values.out ?? '',
     strip: !values['no-strip'],
     compress: values.compress === true,
+    codec: values.codec === 'zstd' ? 'zstd' : undefined,
     fromPlain: values['from-plain'],
     keepPlain: values['keep-plain'],
     maxBytes,

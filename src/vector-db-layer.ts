@@ -217,10 +217,12 @@ export interface VectorDbLayerProps extends lambda.LayerVersionOptions {
   readonly strip?: boolean;
 
   /**
-   * Ship the native binary compressed (brotli, about 0.3 of its size) with a
-   * small loader in its place: on the first `require` in an execution
-   * environment it is decompressed into `/tmp`, checked against the sha256
-   * recorded at build time, and loaded; later requires reuse it. The layer
+   * Ship the native binary compressed (about 0.3 of its size: zstd when every
+   * runtime the layer can run on has Node.js >= 22.15 and the synth's Node.js
+   * writes it, else brotli) with a small loader in its place: on the first
+   * `require` in an execution environment it is decoded into `/tmp` (on as
+   * many threads as the function may use), each chunk checked, and loaded;
+   * later requires reuse it. The layer
    * takes about a third of the room, leaving most of Lambda's 250 MB to the
    * function; each cold start pays the decompression (measured in the README)
    * and `/tmp` holds the binary (the function's `ephemeralStorageSize` must
@@ -386,6 +388,7 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
     }
     for (const info of asset.choice.infos) Annotations.of(this).addInfo(info);
     if (asset.choice.warning) Annotations.of(this).addWarningV2('cdk-vectordb-layer:unstripped-layer', asset.choice.warning);
+    if (asset.codecWarning) Annotations.of(this).addWarningV2('cdk-vectordb-layer:brotli-binary', asset.codecWarning);
 
     this.sdk = sdk;
     this.version = request.version;
@@ -441,7 +444,7 @@ export class VectorDbLayer extends lambda.LayerVersion implements IVectorDbLayer
     }
     if (manifest.compressedBinary) {
       const c = manifest.compressedBinary;
-      Annotations.of(this).addInfo(`the native binary ships compressed (${c.bytes} bytes for ${c.decompressedBytes}): each cold start decompresses it into /tmp, which must have room for ${c.decompressedBytes} bytes`);
+      Annotations.of(this).addInfo(`the native binary ships compressed (${c.codec === 'zstd' ? 'zstd' : 'brotli'}, ${c.bytes} bytes for ${c.decompressedBytes}): each cold start decompresses it into /tmp, which must have room for ${c.decompressedBytes} bytes`);
     }
     if (!manifest.strip.applied && manifest.strip.requested) {
       Annotations.of(this).addInfo(`the native binary was not stripped: ${manifest.strip.reason}`);

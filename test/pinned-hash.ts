@@ -6,4 +6,4 @@
  * value here in the same commit. A hash that moves without such a change
  * rebuilds and redeploys every user's layer for nothing.
  */
-export const PINNED_HASH = '39165de27925415da095821dd4a53cf46e07c0cab7b0a8b701588f6adb73a1f7';
+export const PINNED_HASH = '470587c7152bcece143deedac923061ce43e5e82cc967a5d2e7e06b3f6ddb08f';

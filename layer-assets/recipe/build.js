@@ -45,6 +45,7 @@ const LAMBDA_UNZIPPED_LIMIT_BYTES = 262144000;
  * @property {number} [maxBytes] fail above this unzipped size (default Lambda's limit)
  * @property {boolean} [inContainer] the build runs in a container (for messages)
  * @property {boolean} [compress] ship the binary compressed, with a loader (./compress.js)
+ * @property {'zstd'} [codec] compress with zstd (the host decided the layer's runtimes all decode it), else brotli
  * @property {string} [fromPlain] with compress: a built plain layer of the same request (the folder that
  *   holds its nodejs/) to make the compressed layer from, without an install (`buildFromPlain`)
  * @property {string} [keepPlain] with compress: a folder (empty or absent) where the plain layer of the
@@ -211,19 +212,20 @@ function check(b, binary) {
 }
 
 /**
- * Step 6 (compressBinary only), compressing: the binary becomes brotli chunks
+ * Step 6 (compressBinary only), compressing: the binary becomes zstd or brotli chunks
  * and a loader, loaded once through the loader where the host is the target.
  * @param {Build} b
  * @param {string} binary
  * @param {string} sha256
  * @param {boolean} loadable whether the host can load the binary
+ * @param {'zstd' | undefined} codec
  */
-async function compress(b, binary, sha256, loadable) {
+async function compress(b, binary, sha256, loadable, codec) {
   b.progress.start('compressing');
   const before = fs.statSync(binary).size;
-  const facts = await compressBinary({ binary, layerRoot: b.work, sha256 });
+  const facts = await compressBinary({ binary, layerRoot: b.work, sha256, codec });
   if (loadable) loadCheck(b.sdk, path.join(b.project, 'node_modules'), b.scratch);
-  b.progress.end(`compressed the native binary, ${megabytes(before)} -> ${megabytes(facts.bytes)}${loadable ? ', and loaded it through its loader' : ''}`);
+  b.progress.end(`compressed the native binary (${facts.codec === 'zstd' ? 'zstd' : 'brotli'}), ${megabytes(before)} -> ${megabytes(facts.bytes)}${loadable ? ', and loaded it through its loader' : ''}`);
   return facts;
 }
 
@@ -270,7 +272,7 @@ async function buildLayer(options) {
     };
     const maxBytes = options.maxBytes ?? LAMBDA_UNZIPPED_LIMIT_BYTES;
     const keptPlain = options.compress && options.keepPlain ? keepPlain(b, options.keepPlain, facts, maxBytes) : undefined;
-    const compressed = options.compress ? await compress(b, installed.binary, checked.sha256, checked.loadSkipped === null) : null;
+    const compressed = options.compress ? await compress(b, installed.binary, checked.sha256, checked.loadSkipped === null, options.codec) : null;
     const manifest = writeManifest(b.project, { ...facts, compressedBinary: compressed });
     checkSize(manifest, maxBytes);
     fs.renameSync(b.project, path.join(b.outDir, 'nodejs'));
@@ -411,7 +413,7 @@ async function buildFromPlain(options) {
       throw new LayerBuildError(`cannot make the compressed layer from the plain layer in ${plainDir}: its native binary ${plain.nativeBinary} is ${sha256 === 'missing' ? 'missing' : "not the manifest's (sha256 differs)"}`, 'PLAIN_UNUSABLE');
     }
     b.progress.end(`copied the plain layer (${megabytes(plain.unzippedBytes)}, no install)`);
-    const compressed = await compress(b, binary, sha256, plain.loadSkipped === null);
+    const compressed = await compress(b, binary, sha256, plain.loadSkipped === null, options.codec);
     const { unzippedBytes: _bytes, fileCount: _files, ...facts } = plain;
     const manifest = writeManifest(b.project, { ...facts, compressedBinary: compressed });
     checkSize(manifest, options.maxBytes ?? LAMBDA_UNZIPPED_LIMIT_BYTES);

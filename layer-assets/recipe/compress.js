@@ -1,22 +1,26 @@
 // @ts-check
 'use strict';
 // The opt-in compressed native binary (VectorDbLayer compressBinary, build
-// --compress): the binary is replaced by brotli-compressed chunks and a small
-// loader (./loader-template.js) that decompresses it into /tmp on the first
-// require of an execution environment, checks its sha256 and loads it.
+// --compress): the binary is replaced by compressed chunks and a small loader
+// (./loader-template.js) that decodes them into /tmp on the first require of
+// an execution environment, checks each and loads the binary.
 //
-// Brotli, because every Lambda Node.js runtime (18 to 24) decodes it with its
-// own zlib; zstd would decode faster but only on Node.js >= 22.15. Chunks of
-// 16 MiB, each compressed alone: the loader then holds one chunk in memory at
-// a time (a 128 MB function loads a 168 MB binary), and the build
-// compresses them on all cores.
+// The codec is the host's choice (--codec, src/private/layer/codec.ts): zstd
+// (decodes about twice as fast) when every Node.js the layer's runtimes run
+// has it (>= 22.15), else brotli, which every Lambda Node.js runtime decodes.
+// A Node.js that cannot write zstd (a build image's) writes brotli and says
+// so. Chunks of 16 MiB, each compressed alone: the loader's decoders each
+// hold one chunk in memory at a time (a 128 MB function loads a 168 MB
+// binary) and decode them in parallel, and the build compresses them on all
+// cores.
 
 const crypto = require('crypto');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { Worker } = require('worker_threads');
-const { CHUNK_BYTES } = require('./compress-chunk');
+const zlib = require('zlib');
+const { CHUNK_BYTES, crc32 } = require('./compress-chunk');
 const { LayerBuildError } = require('./errors');
 
 /** Written beside the compressed binary; the loader reads it. */
@@ -25,7 +29,7 @@ const LOADER_FILE = 'cdk-vectordb-layer-loader.js';
 
 /**
  * @typedef {object} CompressedBinary
- * @property {'br'} codec
+ * @property {import('./compress-chunk').Codec} codec `zstd` (frames with their content checksum) or `br` (brotli)
  * @property {string} file the compressed file, relative to the layer root (`nodejs/node_modules/...`)
  * @property {number} bytes its size
  * @property {string} sha256 its sha256
@@ -38,9 +42,10 @@ const LOADER_FILE = 'cdk-vectordb-layer-loader.js';
 /**
  * Compresses every chunk, on as many worker threads as there are cores.
  * @param {Buffer} data
+ * @param {import('./compress-chunk').Codec} codec
  * @returns {Promise<Buffer[]>}
  */
-async function compressChunks(data) {
+async function compressChunks(data, codec) {
   /** @type {Buffer[]} */
   const slices = [];
   for (let off = 0; off < data.length; off += CHUNK_BYTES) slices.push(data.subarray(off, Math.min(off + CHUNK_BYTES, data.length)));
@@ -55,7 +60,7 @@ async function compressChunks(data) {
         return;
       }
       const i = next++;
-      worker.postMessage({ i, chunk: slices[i] });
+      worker.postMessage({ i, chunk: slices[i], codec });
     };
     worker.on('message', (/** @type {{ i: number, out: Uint8Array }} */ m) => {
       out[m.i] = Buffer.from(m.out);
@@ -67,6 +72,11 @@ async function compressChunks(data) {
   return out;
 }
 
+/** Whether this Node.js writes zstd (>= 22.15, 23.8). */
+function canWriteZstd() {
+  return typeof (/** @type {{ zstdCompressSync?: unknown }} */ (/** @type {unknown} */ (zlib))).zstdCompressSync === 'function';
+}
+
 /**
  * Replaces the native binary of `nativeDir` by its compressed chunks and the
  * loader; the package's `main` becomes the loader.
@@ -74,6 +84,7 @@ async function compressChunks(data) {
  * @param {string} options.binary the stripped binary (absolute)
  * @param {string} options.layerRoot the folder that holds nodejs/ (for relative paths)
  * @param {string} options.sha256 the binary's sha256
+ * @param {import('./compress-chunk').Codec} [options.codec] `zstd` when the layer's runtimes all decode it (the default `br`)
  * @returns {Promise<CompressedBinary>}
  */
 async function compressBinary(options) {
@@ -84,14 +95,21 @@ async function compressBinary(options) {
   if (pkg.main !== undefined && path.posix.normalize(pkg.main) !== name) {
     throw new LayerBuildError(`cannot compress the native binary: ${path.basename(nativeDir)}'s package.json main is ${JSON.stringify(pkg.main)}, not the binary ${name}`, 'COMPRESS_FAILED');
   }
+  /** @type {import('./compress-chunk').Codec} */
+  let codec = options.codec === 'zstd' ? 'zstd' : 'br';
+  if (codec === 'zstd' && !canWriteZstd()) {
+    process.stderr.write(`vectordb-layer: the Node.js running this build (${process.version}) cannot write zstd (Node.js >= 22.15 can): the binary is brotli-compressed instead, which decodes slower at each cold start\n`);
+    codec = 'br';
+  }
   const data = fs.readFileSync(options.binary);
-  const parts = await compressChunks(data);
-  const compressedPath = `${options.binary}.br`;
+  const parts = await compressChunks(data, codec);
+  const extension = codec === 'zstd' ? 'zst' : 'br';
+  const compressedPath = `${options.binary}.${extension}`;
   const compressed = Buffer.concat(parts);
   fs.writeFileSync(compressedPath, compressed);
   /** @type {CompressedBinary} */
   const facts = {
-    codec: 'br',
+    codec,
     file: path.relative(options.layerRoot, compressedPath).split(path.sep).join('/'),
     bytes: compressed.length,
     sha256: crypto.createHash('sha256').update(compressed).digest('hex'),
@@ -101,7 +119,17 @@ async function compressBinary(options) {
     decompressedSha256: options.sha256,
   };
   // What the loader needs, and no build-time path: the layer's bytes do not depend on where it was built.
-  const meta = { binary: name, compressed: `${name}.br`, chunks: facts.chunks, decompressedBytes: facts.decompressedBytes, decompressedSha256: facts.decompressedSha256 };
+  const meta = {
+    binary: name,
+    compressed: `${name}.${extension}`,
+    codec,
+    chunkBytes: CHUNK_BYTES,
+    chunks: facts.chunks,
+    // zstd frames carry their own checksum; a brotli chunk is checked by the crc32 of its bytes.
+    ...(codec === 'br' ? { crc32: parts.map((p) => crc32(p)) } : {}),
+    decompressedBytes: facts.decompressedBytes,
+    decompressedSha256: facts.decompressedSha256,
+  };
   fs.writeFileSync(path.join(nativeDir, META_FILE), `${JSON.stringify(meta, null, 2)}\n`);
   fs.copyFileSync(path.join(__dirname, 'loader-template.js'), path.join(nativeDir, LOADER_FILE));
   fs.writeFileSync(pkgFile, `${JSON.stringify({ ...pkg, main: LOADER_FILE }, null, 2)}\n`);
@@ -109,4 +137,4 @@ async function compressBinary(options) {
   return facts;
 }
 
-module.exports = { compressBinary, META_FILE, LOADER_FILE };
+module.exports = { compressBinary, canWriteZstd, META_FILE, LOADER_FILE };

@@ -17,6 +17,7 @@ import { formatProblem } from '../private/common/errors';
 import { compatibleRuntimes, LayerFacts } from '../private/facts/compatibility';
 import { explainRecipeFailure, knownVersionProblem } from '../private/facts/version-problems';
 import { isExactVersion } from '../private/facts/versions';
+import { chooseCodec, runtimesDecodeZstd } from '../private/layer/codec';
 import { readManifest } from '../private/layer/dir';
 import { defaultBuildImage, dockerRunOptions, isImageReference } from '../private/layer/docker';
 import { chooseBuild } from '../private/layer/host-build';
@@ -59,9 +60,11 @@ options:
   --image <ref>      the image --docker builds in (default ${defaultBuildImage().image})
   --no-strip         keep the native binary as published (default: strip it when
                      binutils for the target are installed)
-  --compress         ship the native binary brotli-compressed with a loader that
-                     decompresses it into /tmp at each cold start: about a third
-                     of the size (see the README's "Compressed binary")
+  --compress         ship the native binary compressed (zstd when every runtime of
+                     the layer decodes it and this Node.js writes it, else brotli)
+                     with a loader that decompresses it into /tmp at each cold
+                     start: about a third of the size (see the README's
+                     "Compressed binary")
   --json             print one JSON object on stdout (sizes, sha256, runtimes,
                      every fact VectorDbLayer.fromLayerArn takes, snippets)
   -h, --help         this help
@@ -157,7 +160,7 @@ function parseOut(given: string | undefined, defaultName: string, cwd: string): 
 function buildInDocker(args: BuildArgs, outDir: string): LayerManifest {
   const executable = process.env.CDK_DOCKER || 'docker';
   const image = DockerImage.fromRegistry(args.image);
-  const build = { ...requestOf(args), image };
+  const build = { ...chooseCodec(requestOf(args), { inDocker: true }).request, image };
   try {
     image.run(dockerRunOptions(build, ASSETS_DIR, outDir));
   } catch (e) {
@@ -222,7 +225,7 @@ function buildAndZip(args: BuildArgs, fail: (message: string, code: number) => n
     const started = Date.now();
     let manifest: LayerManifest;
     try {
-      manifest = args.docker ? buildInDocker(args, layerDir) : buildOnHost(requestOf(args), layerDir);
+      manifest = args.docker ? buildInDocker(args, layerDir) : buildOnHost(chooseCodec(requestOf(args), { inDocker: false }).request, layerDir);
     } catch (e) {
       if (!(e instanceof RecipeError)) throw e;
       return fail(explainFailure(e.failure, args), e.failure.code && INPUT_ERROR_CODES.has(e.failure.code) ? 2 : 1);
@@ -316,6 +319,10 @@ function printResult(args: BuildArgs, built: Built) {
   const warnings: string[] = [];
   if (runtimes.length === 0) warnings.push(`no Lambda Node.js runtime can load this layer: its binary needs glibc ${manifest.glibc}${manifest.nodeEngines ? ` and node ${manifest.nodeEngines}` : ''}`);
   if (manifest.strip.requested && !manifest.strip.applied && manifest.strip.reason) warnings.push(`not stripped: ${manifest.strip.reason}`);
+  if (manifest.compressedBinary && manifest.compressedBinary.codec !== 'zstd' && runtimesDecodeZstd(requestOf(args))) {
+    warnings.push(chooseCodec(requestOf(args), { inDocker: args.docker }).warning
+      ?? `the build image's Node.js (${args.image}) cannot write zstd (Node.js >= 22.15 can), which every runtime of this layer decodes: the native binary is brotli-compressed instead, which takes about twice as long to decode at each cold start`);
+  }
   if (args.json) {
     process.stdout.write(`${JSON.stringify(jsonReport(args, built, runtimes, warnings, snippetsOf), null, 2)}\n`);
     return;
@@ -378,7 +385,7 @@ function textReport(args: BuildArgs, built: Built, runtimes: string[], warnings:
     `  unzipped        ${bytes(zip.unzippedBytes)} bytes (${percent}% of Lambda's ${bytes(recipeBuild().LAMBDA_UNZIPPED_LIMIT_BYTES)} for a function and all its layers)`,
     `  zipped          ${bytes(zip.zippedBytes)} bytes`,
     `  native binary   ${manifest.nativePackage}@${manifest.nativePackageVersion}, ${bytes(manifest.nativeBinaryBytes)} bytes, ${manifest.strip.applied ? 'stripped' : 'not stripped'}, needs glibc ${manifest.glibc ?? '(no versioned symbols)'}`,
-    ...(manifest.compressedBinary ? [`  compressed      ${bytes(manifest.compressedBinary.bytes)} bytes of brotli for the binary; each cold start decompresses ${bytes(manifest.compressedBinary.decompressedBytes)} bytes into /tmp`] : []),
+    ...(manifest.compressedBinary ? [`  compressed      ${bytes(manifest.compressedBinary.bytes)} bytes of ${manifest.compressedBinary.codec === 'zstd' ? 'zstd' : 'brotli'} for the binary; each cold start decompresses ${bytes(manifest.compressedBinary.decompressedBytes)} bytes into /tmp`] : []),
     `  runtimes        ${runtimes.length > 0 ? runtimes.join(', ') : 'none'}${manifest.nodeEngines ? ` (engines.node ${manifest.nodeEngines})` : ''}`,
     `  load check      ${manifest.loadChecked ? `require('${args.sdk}') from the layer worked on this host` : `skipped: ${manifest.loadSkipped}`}`,
     `  built in        ${seconds(built.buildMs)}${args.docker ? ` in ${args.image}` : ''}, zipped in ${seconds(built.zipMs)}`,

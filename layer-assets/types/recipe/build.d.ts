@@ -37,6 +37,10 @@ export type BuildOptions = {
      */
     compress?: boolean | undefined;
     /**
+     * compress with zstd (the host decided the layer's runtimes all decode it), else brotli
+     */
+    codec?: "zstd" | undefined;
+    /**
      * with compress: a built plain layer of the same request (the folder that
      * holds its nodejs/) to make the compressed layer from, without an install (`buildFromPlain`)
      */

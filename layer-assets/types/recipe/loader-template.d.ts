@@ -13,10 +13,19 @@ type Meta = {
      * the compressed file's name, beside this loader
      */
     compressed: string;
+    codec: "zstd" | "br";
+    /**
+     * decoded bytes per chunk (the last may be shorter)
+     */
+    chunkBytes: number;
     /**
      * compressed size of each chunk, in order
      */
     chunks: number[];
+    /**
+     * brotli: the crc32 of each compressed chunk
+     */
+    crc32?: number[] | undefined;
     decompressedBytes: number;
     decompressedSha256: string;
 };

@@ -7,6 +7,7 @@
 import { AssetHashType, BundlingOptions, DockerImage } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { layerAssetHash, stagedAssetHash } from './asset-hash';
+import { chooseCodec } from './codec';
 import { bundlingOptions, defaultBuildImage } from './docker';
 import { BuildChoice, chooseBuild } from './host-build';
 import { hostCanBuildWithoutDocker, LocalLayerBuild } from './local-build';
@@ -28,6 +29,10 @@ export interface LayerAsset {
   readonly choice: BuildChoice;
   /** The host build, when not in Docker (it keeps the recipe's report of a failure). */
   readonly local?: LocalLayerBuild;
+  /** The request as built: with its codec (`./codec.ts`). */
+  readonly request: CheckedLayerProps['request'];
+  /** Why a compressed binary is brotli although the layer's runtimes decode zstd (this host's Node.js). */
+  readonly codecWarning?: string;
 }
 
 /**
@@ -35,13 +40,14 @@ export interface LayerAsset {
  * canonical layer (./host-build.ts), else in Docker when an engine answers.
  */
 export function layerAsset(props: CheckedLayerProps, where: string): LayerAsset {
-  const { request, buildMethod } = props;
+  const { buildMethod } = props;
   const choice = chooseBuild({
     method: buildMethod,
-    architecture: request.architecture,
-    strip: request.strip,
+    architecture: props.request.architecture,
+    strip: props.request.strip,
     npmCanBuild: buildMethod !== 'auto' || hostCanBuildWithoutDocker(),
   });
+  const { request, warning: codecWarning } = chooseCodec(props.request, { inDocker: choice.inDocker });
   const image = choice.inDocker ? props.dockerImage ?? defaultBuildImage() : HOST_BUILD_IMAGE;
   // A compressed layer built here is made from its plain layer when one is built (./plain-layer.ts).
   const local = choice.inDocker
@@ -50,5 +56,5 @@ export function layerAsset(props: CheckedLayerProps, where: string): LayerAsset 
   const assetHash = layerAssetHash({ ...request, dockerImage: choice.inDocker ? image.image : undefined, unstripped: choice.unstripped });
   const bundling: BundlingOptions = { ...bundlingOptions({ ...request, image }), local };
   const code = lambda.Code.fromAsset(ASSETS_DIR, { assetHashType: AssetHashType.CUSTOM, assetHash, bundling });
-  return { code, assetHash, stagedHash: stagedAssetHash(assetHash, bundling), choice, local };
+  return { code, assetHash, stagedHash: stagedAssetHash(assetHash, bundling), choice, local, request, codecWarning };
 }

@@ -102,7 +102,7 @@ export interface PlainHooks {
  */
 export function plainHooks(request: LayerRequest, unstripped: boolean, where: string): PlainHooks {
   if (request.compressBinary !== true) return {};
-  const plainHash = layerAssetHash({ ...request, compressBinary: false, unstripped });
+  const plainHash = layerAssetHash({ ...request, compressBinary: false, codec: undefined, unstripped });
   const expected = manifestEcho(request);
   return {
     plainLayer: () => findPlainLayer(plainHash, expected, where),

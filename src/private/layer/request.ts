@@ -32,6 +32,13 @@ export interface LayerRequest {
    * @default false
    */
   readonly compressBinary?: boolean;
+  /**
+   * The compressed binary's codec when it is zstd (`./codec.ts` decides);
+   * absent for brotli, so a brotli layer keeps its hash.
+   *
+   * @default - brotli
+   */
+  readonly codec?: 'zstd';
 }
 
 /** What a built layer says it holds (its manifest's `sdk`, `version`, `architecture`). */
@@ -49,7 +56,7 @@ export const LAYER_NAMES: InputNames = { sdk: 'sdk', version: 'version', archite
 
 /**
  * The recipe's command line, every value its own argument (never a shell):
- * `node <inputDir>/build-layer.js --sdk .. --version .. --architecture .. --out <outputDir> [--no-strip] [--compress]`.
+ * `node <inputDir>/build-layer.js --sdk .. --version .. --architecture .. --out <outputDir> [--no-strip] [--compress [--codec zstd]]`.
  */
 export function recipeArgs(request: LayerRequest, inputDir: string, outputDir: string): string[] {
   return [
@@ -60,6 +67,7 @@ export function recipeArgs(request: LayerRequest, inputDir: string, outputDir: s
     '--out', outputDir,
     ...(request.strip ? [] : ['--no-strip']),
     ...(request.compressBinary === true ? ['--compress'] : []),
+    ...(request.compressBinary === true && request.codec === 'zstd' ? ['--codec', 'zstd'] : []),
   ];
 }
 
@@ -67,11 +75,13 @@ export function recipeArgs(request: LayerRequest, inputDir: string, outputDir: s
  * The options that joined after the first layers shipped, as the asset hash
  * and CDK's staged-asset JSON record them: each present only when true, so a
  * layer that leaves it off keeps the hash it had before the option existed.
- * `unstripped`: strip is on but this host has no strip for the target.
+ * `unstripped`: strip is on but this host has no strip for the target;
+ * `codec`: only for zstd (a brotli layer keeps the hash it had before zstd).
  */
-export function hashedFlags(request: LayerRequest, unstripped = false): { readonly compress?: true; readonly unstripped?: true } {
+export function hashedFlags(request: LayerRequest, unstripped = false): { readonly compress?: true; readonly codec?: 'zstd'; readonly unstripped?: true } {
   return {
     ...(request.compressBinary === true ? { compress: true as const } : {}),
+    ...(request.compressBinary === true && request.codec === 'zstd' ? { codec: 'zstd' as const } : {}),
     ...(unstripped ? { unstripped: true as const } : {}),
   };
 }
@@ -79,7 +89,14 @@ export function hashedFlags(request: LayerRequest, unstripped = false): { readon
 /** Just the request's fields, from anything that holds them (the CLI's flags). */
 export function requestOf(value: LayerRequest): LayerRequest {
   const { sdk, version, architecture, strip } = value;
-  return { sdk, version, architecture, strip, ...(value.compressBinary === true ? { compressBinary: true } : {}) };
+  return {
+    sdk,
+    version,
+    architecture,
+    strip,
+    ...(value.compressBinary === true ? { compressBinary: true } : {}),
+    ...(value.compressBinary === true && value.codec === 'zstd' ? { codec: 'zstd' as const } : {}),
+  };
 }
 
 /** What the built layer's manifest must echo: the layer asked for. */
