@@ -6,7 +6,10 @@
  * second invoke in the same environment, and the memory and /tmp peaks of
  * `require(sdk)`. Pair by pair: both layouts take turns in every run (who
  * goes first alternates), and the ratios are compressed / uncompressed of the
- * same run.
+ * same run. @lancedb/lancedb 0.39.0 runs on two CPUs with a 3,538 MB function
+ * (Lambda's two vCPUs: the loader decodes on two threads) and on one CPU
+ * (taskset 0) with a 1,769 MB one (one vCPU, one thread); vectordb 0.21.2 on
+ * two.
  *
  * Both layers are built by the recipe's command (cache off); the function is
  * the example's `search` handler with the layer imported by ARN and each
@@ -31,9 +34,17 @@ import { ASSETS_DIR, BuildResult } from '../src/private/layer/recipe';
 import { LayerRequest, recipeArgs } from '../src/private/layer/request';
 
 export const COMPRESS_SPECS = [
-  { sdk: '@lancedb/lancedb', version: '0.39.0' },
-  { sdk: 'vectordb', version: '0.21.2' },
+  { sdk: '@lancedb/lancedb', version: '0.39.0', cpuCases: ['0,1', '0'] },
+  { sdk: 'vectordb', version: '0.21.2', cpuCases: ['0,1'] },
 ] as const;
+
+/**
+ * The function's memory for a CPU case, as Lambda shares CPU: one vCPU per
+ * 1,769 MB. Two CPUs (taskset 0,1): 3,538 MB, so the loader decodes on two
+ * threads; one CPU (taskset 0): 1,769 MB, one thread. The plain layer's
+ * function is the same.
+ */
+const MEMORY_BY_CPUS: Record<string, number> = { '0,1': 3538, '0': 1769 };
 
 const ROWS = 1000;
 const DIMENSIONS = 128;
@@ -65,6 +76,9 @@ export interface CompressRow {
   readonly sdk: string;
   readonly version: string;
   readonly architecture: 'x86_64';
+  /** The CPUs the bench and the functions ran on (taskset), and the functions' memory (Lambda's share: one vCPU per 1,769 MB). */
+  readonly cpus?: string;
+  readonly memorySize?: number;
   readonly codec: string;
   readonly decompressedBytes: number;
   readonly uncompressed: CompressLayout;
@@ -112,13 +126,15 @@ function requirePeak(node: string, sdk: string, layerDir: string, scratch: strin
 }
 
 /** The example's ingest and search handlers on a layer imported by ARN (its folder is given at invoke time). */
-function synthFunctions(cdkOut: string, sdk: string, version: string, arn: string): void {
+function synthFunctions(cdkOut: string, sdk: string, version: string, arn: string, memorySize: number): void {
   AssetStaging.clearAssetHashCache();
   const app = new App({ outdir: cdkOut });
   const stack = new Stack(app, 'BenchCompress');
   const layer = VectorDbLayer.fromLayerArn(stack, 'Layer', arn, { sdk: VectorDbSdk.of(sdk), version });
   for (const name of ['ingest', 'search']) {
-    new VectorDbFunction(stack, name, { entry: path.join(HANDLERS, `${name}.ts`), layer, projectRoot: path.join(__dirname, '..'), depsLockFilePath: path.join(__dirname, '..', 'package-lock.json') });
+    new VectorDbFunction(stack, name, {
+      entry: path.join(HANDLERS, `${name}.ts`), layer, memorySize, projectRoot: path.join(__dirname, '..'), depsLockFilePath: path.join(__dirname, '..', 'package-lock.json'),
+    });
   }
   app.synth();
 }
@@ -140,21 +156,43 @@ function buildCompressed(request: LayerRequest, outDir: string): BuildResult {
   return JSON.parse(r.stdout) as BuildResult;
 }
 
-async function benchOne(spec: typeof COMPRESS_SPECS[number], scratch: string): Promise<CompressRow> {
+/** Runs `fn` with this process and every thread of it on `cpus` (taskset; children inherit it), then puts the CPUs it had back. */
+async function onCpus<T>(cpus: string, fn: () => Promise<T>): Promise<T> {
+  const had = run('taskset', ['-p', '-c', String(process.pid)]).stdout.trim().split(':').pop()?.trim() ?? '';
+  if (had === '') throw new Error(`taskset could not tell the CPUs of process ${process.pid}`);
+  run('taskset', ['-a', '-p', '-c', cpus, String(process.pid)]);
+  try {
+    return await fn();
+  } finally {
+    run('taskset', ['-a', '-p', '-c', had, String(process.pid)]);
+  }
+}
+
+async function benchOne(spec: typeof COMPRESS_SPECS[number], scratch: string): Promise<CompressRow[]> {
+  const rows: CompressRow[] = [];
   const { sdk, version } = spec;
-  const name = `${sdk} ${version}`;
   const dirs: Record<Kind, string> = { uncompressed: path.join(scratch, `${sdk.replace(/\W/g, '_')}-plain`), compressed: path.join(scratch, `${sdk.replace(/\W/g, '_')}-br`) };
   const built = {
     uncompressed: runRecipe({ sdk, version, architecture: 'x86_64', strip: true }, dirs.uncompressed),
     compressed: buildCompressed({ sdk, version, architecture: 'x86_64', strip: true, compressBinary: true }, dirs.compressed),
   };
+  log(`${sdk} ${version}: built both layers (${built.uncompressed.manifest.unzippedBytes} and ${built.compressed.manifest.unzippedBytes} bytes unzipped)`);
+  for (const cpus of spec.cpuCases) {
+    rows.push(await onCpus(cpus, () => benchCase(spec, cpus, MEMORY_BY_CPUS[cpus], dirs, built, scratch)));
+  }
+  return rows;
+}
+
+async function benchCase(
+  spec: typeof COMPRESS_SPECS[number], cpus: string, memorySize: number, dirs: Record<Kind, string>, built: Record<Kind, BuildResult>, scratch: string,
+): Promise<CompressRow> {
+  const { sdk, version } = spec;
+  const name = `${sdk} ${version} on CPUs ${cpus}, ${memorySize} MB`;
   const compressedBinary = built.compressed.manifest.compressedBinary;
   if (!compressedBinary) throw new Error(`${name}: the compressed build has no compressedBinary in its manifest`);
-  log(`${name}: built both layers (${built.uncompressed.manifest.unzippedBytes} and ${built.compressed.manifest.unzippedBytes} bytes unzipped)`);
-
   const arn = `arn:aws:lambda:us-east-1:123456789012:layer:bench-compress:${COMPRESS_SPECS.indexOf(spec) + 1}`;
-  const cdkOut = path.join(scratch, `cdk.out-${COMPRESS_SPECS.indexOf(spec)}`);
-  synthFunctions(cdkOut, sdk, version, arn);
+  const cdkOut = path.join(scratch, `cdk.out-${COMPRESS_SPECS.indexOf(spec)}-${cpus.replace(/\W/g, '_')}`);
+  synthFunctions(cdkOut, sdk, version, arn, memorySize);
   fs.mkdirSync(SHARED_ROOT, { recursive: true });
   const dbDir = fs.mkdtempSync(path.join(SHARED_ROOT, 'bench-compress-db-'));
   const env = { VECTORDB_URI: dbDir };
@@ -225,6 +263,8 @@ async function benchOne(spec: typeof COMPRESS_SPECS[number], scratch: string): P
       sdk,
       version,
       architecture: 'x86_64',
+      cpus,
+      memorySize,
       codec: compressedBinary.codec,
       decompressedBytes: compressedBinary.decompressedBytes,
       uncompressed,
@@ -252,7 +292,7 @@ export async function runCompressBench(): Promise<CompressPart> {
   process.env.CDK_VECTORDB_LAYER_CACHE = 'off';
   try {
     const rows: CompressRow[] = [];
-    for (const spec of COMPRESS_SPECS) rows.push(await benchOne(spec, scratch));
+    for (const spec of COMPRESS_SPECS) rows.push(...await benchOne(spec, scratch));
     return { date: new Date().toISOString(), runs: RUNS, coldStartsPerRun: COLD_STARTS, rows };
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });

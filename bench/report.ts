@@ -153,8 +153,11 @@ export function evaluateTargets(r: Pick<Results, 'layer' | 'synth' | 'coldstart'
 
 /** Issue 15's targets: @lancedb/lancedb 0.39.0 x86_64 at most 0.35x unzipped, at most 0.6 s added to a cold start. */
 function compressTargets(c: CompressPart | undefined, layer: LayerPart | undefined): Target[] {
-  const row = c?.rows.find((r) => r.sdk === '@lancedb/lancedb' && r.version === '0.39.0');
+  const lance = c?.rows.filter((r) => r.sdk === '@lancedb/lancedb' && r.version === '0.39.0') ?? [];
+  // The target's row: two CPUs (the function's memory gives it two vCPUs); rows measured before the CPU cases have no cpus.
+  const row = lance.find((r) => r.cpus === undefined || r.cpus.includes(','));
   if (!row) return [];
+  const oneCpu = lance.find((r) => r.cpus !== undefined && !r.cpus.includes(','));
   const floor = layer?.rows.find((l) => l.sdk === row.sdk && l.version === row.version && l.architecture === 'x86_64')?.floor;
   const sizeMet = row.ratios.unzipped <= 0.35;
   const added = row.addedColdMs;
@@ -166,11 +169,13 @@ function compressTargets(c: CompressPart | undefined, layer: LayerPart | undefin
     why: `the ${mb(row.decompressedBytes)} MB stripped binary ships as ${mb(row.compressed.binaryBytes)} MB of ${row.codec === 'br' ? 'brotli' : row.codec} chunks plus a loader`
       + `${floor ? `; the uncompressed layer is ${x(row.uncompressed.unzippedBytes / floor.unzippedBytes, 3)}x the floor (${mb(floor.unzippedBytes)} MB), the compressed one ${x(row.compressed.unzippedBytes / floor.unzippedBytes, 3)}x` : ''}.`,
   }, {
-    target: `compressBinary: at most 0.6 s added to a cold start (init + first invoke), ${row.sdk} ${row.version} x86_64`,
-    measured: `${range(added, (n) => `${sec2(n)} s`)} added, compressed - uncompressed pair by pair; ratio ${rat(row.ratios.coldMs)}; the second invoke ${rat(row.ratios.secondInvokeMs)}`,
+    target: `compressBinary: at most 0.6 s added to a cold start (init + first invoke), ${row.sdk} ${row.version} x86_64${row.cpus ? `, on this machine's 2 cores (a ${row.memorySize} MB function)` : ''}`,
+    measured: `${range(added, (n) => `${sec2(n)} s`)} added, compressed - uncompressed pair by pair; ratio ${rat(row.ratios.coldMs)}; the second invoke ${rat(row.ratios.secondInvokeMs)}`
+      + `${oneCpu ? `; on one core (taskset, a ${oneCpu.memorySize} MB function): ${range(oneCpu.addedColdMs, (n) => `${sec2(n)} s`)} added` : ''}`,
     verdict: timeMet ? 'met' : 'missed',
-    why: `each cold start decompresses the binary into the execution environment's own empty /tmp (${mb(row.compressed.binaryDirBytes)} MB written), checks its sha256 and loads it; `
-      + `the second invoke in the same environment pays nothing more. Peak memory of require(sdk): ${range(row.compressed.requireMaxRssMb, (n) => n.toFixed(0))} MB compressed vs ${range(row.uncompressed.requireMaxRssMb, (n) => n.toFixed(0))} MB.`,
+    why: `each cold start decodes the ${row.codec === 'br' ? 'brotli' : row.codec} chunks into the execution environment's own empty /tmp (${mb(row.compressed.binaryDirBytes)} MB written), each chunk checked as it is decoded, and loads the binary; `
+      + `${row.cpus ? 'the loader decodes on as many threads as the function may use CPUs: the CPUs it may run on, a cgroup CPU quota, and one per 1,769 MB of the function\'s memory (Lambda\'s share); two here, one on one core. ' : ''}`
+      + `The second invoke in the same environment pays nothing more. Peak memory of require(sdk): ${range(row.compressed.requireMaxRssMb, (n) => n.toFixed(0))} MB compressed vs ${range(row.uncompressed.requireMaxRssMb, (n) => n.toFixed(0))} MB.`,
   }];
 }
 
@@ -512,12 +517,12 @@ function onNode(row: { runtime?: string; nodeVersion?: string; nodeNote?: string
 
 function renderCompress(c: CompressPart, h: string): string[] {
   const out: string[] = [`${h} Compressed binary (\`compressBinary\`, x86_64)`, ''];
-  out.push(`The same layer built twice by the recipe, with and without \`compressBinary\`; the example's \`search\` handler on a layer imported by ARN, each layer folder swapped in (\`layerDirs\`), run by the local invoker on the Node.js major of the function's runtime in a new execution environment (its own empty /tmp, so every cold start decompresses), ${c.coldStartsPerRun} per layout per run, the two taking turns; a second invoke in each environment. Sizes in MB (10^6 bytes), times in ms, medians of ${c.runs} runs (min-max); ratios compressed / uncompressed pair by pair. Peak RSS: \`require(sdk)\` in a new node.`, '');
+  out.push(`The same layer built twice by the recipe, with and without \`compressBinary\`; the example's \`search\` handler on a layer imported by ARN, each layer folder swapped in (\`layerDirs\`), run by the local invoker on the Node.js major of the function's runtime in a new execution environment (its own empty /tmp, so every cold start decompresses), with the bench and its functions on the CPUs named (taskset) and the function's memory that Lambda would give that many vCPUs (1,769 MB each), ${c.coldStartsPerRun} per layout per run, the two taking turns; a second invoke in each environment. Sizes in MB (10^6 bytes), times in ms, medians of ${c.runs} runs (min-max); ratios compressed / uncompressed pair by pair. Peak RSS: \`require(sdk)\` in a new node.`, '');
   out.push('| SDK | layer | unzipped MB | zipped MB | binary MB | init | first invoke | init + first | second invoke | require peak RSS MB | /tmp after require MB |');
   out.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const row of c.rows) {
     for (const [name, l] of [['uncompressed', row.uncompressed], ['compressed', row.compressed]] as const) {
-      out.push(`| ${name === 'uncompressed' ? `${label(row)}${onNode(row)}` : ''} | ${name} | ${mb(l.unzippedBytes)} | ${mb(l.zippedBytes)} | ${mb(l.binaryBytes)} | ${range(l.initMs, msf)} | ${range(l.firstInvokeMs, msf)} | ${range(l.coldMs, msf)} | ${range(l.secondInvokeMs, msf)} | ${range(l.requireMaxRssMb, (n) => n.toFixed(0))} | ${mb(l.binaryDirBytes)} |`);
+      out.push(`| ${name === 'uncompressed' ? `${label(row)}${onNode(row)}${row.cpus ? `, CPUs ${row.cpus} (${row.memorySize} MB function)` : ''}` : ''} | ${name} | ${mb(l.unzippedBytes)} | ${mb(l.zippedBytes)} | ${mb(l.binaryBytes)} | ${range(l.initMs, msf)} | ${range(l.firstInvokeMs, msf)} | ${range(l.coldMs, msf)} | ${range(l.secondInvokeMs, msf)} | ${range(l.requireMaxRssMb, (n) => n.toFixed(0))} | ${mb(l.binaryDirBytes)} |`);
     }
     out.push(`| | compressed / uncompressed | ${x(row.ratios.unzipped, 3)} | ${x(row.ratios.zipped, 3)} | | | | ${rat(row.ratios.coldMs)} (+${range(row.addedColdMs, sec2)} s) | ${rat(row.ratios.secondInvokeMs)} | ${rat(row.ratios.requireMaxRss)} | |`);
   }
