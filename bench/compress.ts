@@ -184,7 +184,8 @@ async function benchOne(spec: typeof COMPRESS_SPECS[number], scratch: string): P
 }
 
 async function benchCase(
-  spec: typeof COMPRESS_SPECS[number], cpus: string, memorySize: number, dirs: Record<Kind, string>, built: Record<Kind, BuildResult>, scratch: string,
+  spec: typeof COMPRESS_SPECS[number], cpus: string, memorySize: number,
+  dirs: Record<Kind, string>, built: Record<Kind, BuildResult>, scratch: string,
 ): Promise<CompressRow> {
   const { sdk, version } = spec;
   const name = `${sdk} ${version} on CPUs ${cpus}, ${memorySize} MB`;
@@ -201,7 +202,15 @@ async function benchCase(
   const { node, note: nodeNote } = functionNode(runtime);
   let nodeVersion = '';
   const invoke = (kind: Kind, functionId: string, events: unknown[]) => localInvoke({
-    cdkOut, functionId, events, env, sharedDirs: [dbDir], layerDirs: { [arn]: dirs[kind] }, timeoutSeconds: 300, initTimeoutSeconds: 60, node,
+    cdkOut,
+    functionId,
+    events,
+    env,
+    sharedDirs: [dbDir],
+    layerDirs: { [arn]: dirs[kind] },
+    timeoutSeconds: 300,
+    initTimeoutSeconds: 60,
+    node,
   });
   try {
     const ingest = await invoke('uncompressed', 'BenchCompress/ingest', [{ generate: { count: ROWS, dimensions: DIMENSIONS, seed: SEED } }]);
