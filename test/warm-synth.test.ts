@@ -188,7 +188,9 @@ describe('each input, changed, is noticed in the next process (the parts as the 
       edit(fake, `#!/bin/sh\necho ${version}\n`);
       fs.chmodSync(fake, 0o755);
     };
-    const env = { npm_execpath: undefined };
+    // A cache of its own: where the runner's node has no npm beside it (CI's Node.js 22/24 builds), the tests
+    // above already asked the same npm on PATH, with the same node on PATH, and kept the answer.
+    const env = { npm_execpath: undefined, CDK_VECTORDB_LAYER_CACHE: path.join(work, 'cache-npm-on-path') };
     expect(parts(env, node).npmProbes).toBe(1);
     expect(parts(env, node).npmProbes).toBe(0);
     writeFake('10.3.0');
