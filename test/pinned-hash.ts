@@ -6,4 +6,4 @@
  * value here in the same commit. A hash that moves without such a change
  * rebuilds and redeploys every user's layer for nothing.
  */
-export const PINNED_HASH = '470587c7152bcece143deedac923061ce43e5e82cc967a5d2e7e06b3f6ddb08f';
+export const PINNED_HASH = '34945f861bf5dd39068dda70ad47e8f203e28725583b6459ae97acac202ecde4';

@@ -13,6 +13,11 @@
 //   Each takes the next chunk and writes it at its offset of one temporary
 //   file, which is renamed when complete: never a half-written binary loaded,
 //   by this process or another one of the environment.
+// - Each chunk is decoded in pieces into one small buffer per decoder, reused,
+//   each piece written as it comes: no chunk-sized buffer, so nothing for V8's
+//   collector to free and no fresh memory to fault in (half the loader's time
+//   on one core). Where a Node.js lacks the zlib handle that takes an output
+//   buffer, whole chunks are decoded instead, the collector run after each.
 // - Checks, per chunk as it is decoded: its decoded size, and zstd's frame
 //   checksum (of the decoded bytes) or the crc32 of the brotli chunk recorded
 //   at build. No whole-file sha256 and no fsync: the layer's zip is checked by
@@ -62,6 +67,10 @@ const SLOTS = 8;
 const MESSAGE_BYTES = 4096;
 /** Whether this thread is the only decoder. */
 let decodingAlone = true;
+/** Bytes of the buffer each decoder decodes pieces into (fits a core's cache). */
+const PIECE_BYTES = 1024 * 1024;
+/** @type {Buffer | undefined} this thread's piece buffer */
+let pieceBuffer;
 
 /** The error of a damaged layer: the file and what it should decompress to. */
 function damaged(/** @type {string} */ why) {
@@ -155,8 +164,20 @@ function cgroupCpus() {
 }
 
 /**
- * V8's collector, to free each chunk's buffers before the next is decoded:
- * left to itself, V8 keeps them (external memory) until far more than a
+ * Whether this Node.js decodes in pieces (pieceDecoder), so that no decoder
+ * needs V8's collector.
+ * @returns {boolean}
+ */
+function decodesInPieces() {
+  const z = pieceDecoder();
+  if (!z) return false;
+  z.close();
+  return true;
+}
+
+/**
+ * V8's collector, where whole chunks are decoded (decodesInPieces() false),
+ * to free each chunk's buffers before the next is decoded: left to itself, V8 keeps them (external memory) until far more than a
  * 128 MB function has, which then gets killed while loading (measured with a
  * 128 MB memory cgroup). `gc` is exposed only by --expose-gc, which no runtime
  * passes: the flag is set while the decoders run (the worker threads started
@@ -166,6 +187,7 @@ function cgroupCpus() {
  * @returns {T}
  */
 function withCollector(body) {
+  if (decodesInPieces()) return body(undefined);
   /** @type {typeof import('v8') | undefined} */
   let v8;
   /** @type {(() => void) | undefined} */
@@ -234,6 +256,85 @@ function decodeChunks(state, partial, gc) {
 }
 
 /**
+ * @typedef {object} PieceDecoder zlib's decoder object, as Node.js's own
+ * synchronous functions drive it (lib/zlib.js, processChunkSync: the same
+ * fields since Node.js 10, not documented)
+ * @property {{ writeSync: (flush: number, input: Buffer, inOff: number, inLen: number, out: Buffer, outOff: number, outLen: number) => void }} _handle
+ * @property {Uint32Array} _writeState [output bytes left, input bytes left] after a writeSync
+ * @property {number} _finishFlushFlag
+ * @property {Error | null} errored set (synchronously) when the data is bad
+ * @property {() => void} close
+ */
+
+/**
+ * A new decoder of this layer's codec that can decode into a buffer of ours,
+ * or undefined where this Node.js's zlib has no such handle (or
+ * CDK_VECTORDB_LAYER_WHOLE_CHUNKS=1, which the tests set to try the other way).
+ * @returns {PieceDecoder | undefined}
+ */
+function pieceDecoder() {
+  if (process.env.CDK_VECTORDB_LAYER_WHOLE_CHUNKS === '1') return undefined;
+  try {
+    const z = /** @type {PieceDecoder} */ (/** @type {unknown} */ (meta.codec === 'zstd'
+      ? new (/** @type {{ ZstdDecompress: new () => unknown }} */ (/** @type {unknown} */ (zlib))).ZstdDecompress()
+      : zlib.createBrotliDecompress()));
+    if (z._handle && typeof z._handle.writeSync === 'function' && z._writeState instanceof Uint32Array && z._writeState.length >= 2 && typeof z._finishFlushFlag === 'number') return z;
+    z.close();
+  } catch {
+    // no such decoder here: whole chunks
+  }
+  return undefined;
+}
+
+/**
+ * Decodes one chunk (one zstd frame, one brotli stream) in pieces into this
+ * thread's piece buffer, each piece written at its place in `output` as it
+ * comes. Returns the microseconds spent writing.
+ * @param {PieceDecoder} z a new decoder, closed here
+ * @param {Buffer} chunk
+ * @param {number} output
+ * @param {number} at0 where the chunk's decoded bytes start in the binary
+ * @param {number} plainBytes how many it must decode to
+ * @param {string} at the chunk, for errors
+ * @returns {number}
+ */
+function decodeInPieces(z, chunk, output, at0, plainBytes, at) {
+  const piece = pieceBuffer ?? (pieceBuffer = Buffer.allocUnsafe(PIECE_BYTES));
+  const left = z._writeState;
+  let inOff = 0;
+  let inLen = chunk.length;
+  let total = 0;
+  let writeUs = 0;
+  try {
+    for (;;) {
+      try {
+        z._handle.writeSync(z._finishFlushFlag, chunk, inOff, inLen, piece, 0, piece.length);
+      } catch (e) {
+        throw damaged(`${at} does not decompress: ${/** @type {Error} */ (e).message}`);
+      }
+      if (z.errored) throw damaged(`${at} does not decompress: ${z.errored.message}`);
+      const outLeft = left[0];
+      const inLeft = left[1];
+      const have = piece.length - outLeft;
+      if (total + have > plainBytes) throw damaged(`${at} decompresses to more than ${plainBytes} bytes`);
+      const t = process.hrtime.bigint();
+      for (let done = 0; done < have;) done += fs.writeSync(output, piece, done, have - done, at0 + total + done);
+      writeUs += since(t);
+      total += have;
+      inOff += inLen - inLeft;
+      inLen = inLeft;
+      // Room left in the piece: the decoder took all it could.
+      if (outLeft !== 0) break;
+    }
+  } finally {
+    z.close();
+  }
+  if (inLen !== 0) throw damaged(`${at} has ${inLen} bytes after its end`);
+  if (total !== plainBytes) throw damaged(`${at} decompresses to ${total} bytes, not ${plainBytes}`);
+  return writeUs;
+}
+
+/**
  * Reads, checks, decodes and writes chunk `i`. Its decoded buffer is garbage
  * when it returns.
  * @param {Int32Array} state
@@ -256,7 +357,15 @@ function decodeChunk(state, i, offset, input, output, inputBuffer) {
   }
   Atomics.add(state, READ_US, since(t));
   t = process.hrtime.bigint();
-  // At most the chunk's size (and a little room to see an overrun). zstd into one
+  const at0 = i * meta.chunkBytes;
+  const z = pieceDecoder();
+  if (z) {
+    const writeUs = decodeInPieces(z, chunk, output, at0, plainBytes, at);
+    Atomics.add(state, DECODE_US, since(t) - writeUs);
+    Atomics.add(state, WRITE_US, writeUs);
+    return;
+  }
+  // Whole chunks, at most the chunk's size (and a little room to see an overrun). zstd into one
   // buffer of that size (no growing: faster). brotli too when threads share the
   // memory (zlib's default pieces, then joined, hold the chunk twice: two
   // decoders so are killed in 128 MB), else in those pieces (faster, measured on
@@ -275,7 +384,6 @@ function decodeChunk(state, i, offset, input, output, inputBuffer) {
   if (plain.length !== plainBytes) throw damaged(`${at} decompresses to ${plain.length} bytes, not ${plainBytes}`);
   Atomics.add(state, DECODE_US, since(t));
   t = process.hrtime.bigint();
-  const at0 = i * meta.chunkBytes;
   for (let done = 0; done < plain.length;) done += fs.writeSync(output, plain, done, plain.length - done, at0 + done);
   Atomics.add(state, WRITE_US, since(t));
 }
@@ -363,6 +471,7 @@ function decompress() {
     codec: meta.codec,
     chunks: meta.chunks.length,
     decoders,
+    inPieces: decodesInPieces(),
     totalMs: since(started) / 1000,
     readMs: state[READ_US] / 1000,
     decodeMs: state[DECODE_US] / 1000,
@@ -387,10 +496,11 @@ function decoderThread() {
   const data = /** @type {{ shared: SharedArrayBuffer, partial: string }} */ (wt.workerData);
   const state = new Int32Array(data.shared, 0, SLOTS);
   const message = new Uint8Array(data.shared, SLOTS * 4);
+  // `gc` is there when the main thread set --expose-gc (withCollector): whole chunks.
   const g = /** @type {{ gc?: () => void }} */ (/** @type {unknown} */ (globalThis)).gc;
   decodingAlone = false;
   try {
-    decodeChunks(state, data.partial, typeof g === 'function' ? g : undefined);
+    decodeChunks(state, data.partial, typeof g === 'function' && !decodesInPieces() ? g : undefined);
   } catch (e) {
     recordFailure(state, message, e);
   }

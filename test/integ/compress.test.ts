@@ -40,7 +40,7 @@ function build(props: VectorDbLayerProps): Built {
 const majorOf = (r: lambda.Runtime) => Number(/^nodejs(\d+)\.x$/.exec(r.name)![1]);
 
 /** The loader's NODE_DEBUG=cdk-vectordb-layer line: what it decoded, how, on how many threads. */
-interface Decoded { codec: string; chunks: number; decoders: number; totalMs: number; maxRssMb: number }
+interface Decoded { codec: string; chunks: number; decoders: number; inPieces: boolean; totalMs: number; maxRssMb: number }
 function decodedLine(stderr: string): Decoded | undefined {
   const line = stderr.split('\n').find((l) => /^CDK-VECTORDB-LAYER \d+: decoded /.test(l));
   return line ? JSON.parse(line.slice(line.indexOf('{'))) : undefined;
@@ -163,7 +163,7 @@ describe('@lancedb/lancedb 0.39.0 x86_64, compressed', () => {
     expect(run('0,1', { AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '3538' })).toBe(2);
   });
 
-  test('loads within a 128 MB memory limit, as a 128 MB function must (a memory cgroup, no swap), where touching 200 MB is killed; both codecs, two decoders', () => {
+  test('loads within a 128 MB memory limit, as a 128 MB function must (a memory cgroup, no swap), where touching 200 MB is killed; both codecs, two decoders, in pieces and by whole chunks', () => {
     if (!available('cgroup')) return;
     const limit = 128 * 1024 * 1024;
     const cgroup = memoryCgroup(limit);
@@ -190,18 +190,25 @@ describe('@lancedb/lancedb 0.39.0 x86_64, compressed', () => {
         const under = runNode({ node, arch: 'x86_64', args: ['--require', './join.js', 'touch.js', '16'], env: {}, cwd: work, timeoutMs: 120_000 });
         expect([major, under.status, under.stdout]).toEqual([major, 0, 'touched 16 MB']);
 
-        for (const codec of ['zstd', 'br']) {
+        // In pieces (each decoder's one small buffer), and by whole chunks (where a
+        // Node.js has no zlib handle for pieces: the collector after each chunk).
+        for (const [codec, whole] of [['zstd', false], ['br', false], ['zstd', true], ['br', true]] as const) {
           const r = runNode({
             node,
             arch: 'x86_64',
             args: ['--require', './join.js', '-e', 'const m = require("@lancedb/lancedb"); process.stdout.write(typeof m.connect)'],
-            env: { NODE_PATH: path.join(byCodec[codec].dir, 'nodejs', 'node_modules'), CDK_VECTORDB_LAYER_BINARY_DIR: tempDir('binary-tmp'), NODE_DEBUG: 'cdk-vectordb-layer' },
+            env: {
+              NODE_PATH: path.join(byCodec[codec].dir, 'nodejs', 'node_modules'),
+              CDK_VECTORDB_LAYER_BINARY_DIR: tempDir('binary-tmp'),
+              NODE_DEBUG: 'cdk-vectordb-layer',
+              ...whole ? { CDK_VECTORDB_LAYER_WHOLE_CHUNKS: '1' } : {},
+            },
             cwd: work,
             timeoutMs: 600_000,
           });
-          // Killed (SIGKILL, by the kernel's OOM killer) on Node.js 24 when the loader leaves each chunk's buffers to V8.
-          expect([major, codec, r.status, r.signal, r.stdout, r.stderr.slice(-300)]).toEqual([major, codec, 0, null, 'function', expect.any(String)]);
-          expect(decodedLine(r.stderr)).toMatchObject({ codec, decoders: Math.min(2, os.availableParallelism()) });
+          // By whole chunks, killed (SIGKILL, by the kernel's OOM killer) on Node.js 24 when the loader leaves each chunk's buffers to V8.
+          expect([major, codec, whole, r.status, r.signal, r.stdout, r.stderr.slice(-300)]).toEqual([major, codec, whole, 0, null, 'function', expect.any(String)]);
+          expect(decodedLine(r.stderr)).toMatchObject({ codec, decoders: Math.min(2, os.availableParallelism()), inPieces: !whole });
           expect(cgroup.oomKills()).toBe(kills + 1);
         }
       }
@@ -214,8 +221,9 @@ describe('@lancedb/lancedb 0.39.0 x86_64, compressed', () => {
     ['zstd', 'truncated', (f) => fs.truncateSync(f, 20_000_000), /it ends at byte 20000000 of \d+: truncated/],
     ['br', 'truncated', (f) => fs.truncateSync(f, 20_000_000), /it ends at byte 20000000 of \d+: truncated/],
     ['zstd', 'a byte changed', (f) => flipByte(f, 30_000_000), /chunk \d+ of \d+ at byte \d+ (does not decompress: .*|decompresses to \d+ bytes, not \d+)/],
+    ['zstd', 'a byte changed, by whole chunks', (f) => flipByte(f, 30_000_000), /chunk \d+ of \d+ at byte \d+ (does not decompress: .*|decompresses to \d+ bytes, not \d+)/],
     ['br', 'a byte changed', (f) => flipByte(f, 30_000_000), /chunk \d+ of \d+ at byte \d+ has crc32 [0-9a-f]+, not [0-9a-f]+/],
-  ])('%s, %s: one error naming the file and the sha256 it must have, and no binary left', (codec, _label, damage, why) => {
+  ])('%s, %s: one error naming the file and the sha256 it must have, and no binary left', (codec, label, damage, why) => {
     const compressed = byCodec[codec];
     const copy = path.join(tempDir('damaged'), 'layer');
     fs.cpSync(compressed.dir, copy, { recursive: true });
@@ -223,7 +231,7 @@ describe('@lancedb/lancedb 0.39.0 x86_64, compressed', () => {
     const file = path.join(copy, ...c.file.split('/'));
     fs.chmodSync(file, 0o644);
     damage(file);
-    const r = search({ dir: copy, sdk: '@lancedb/lancedb', major: 24, arch: 'x86_64' });
+    const r = search({ dir: copy, sdk: '@lancedb/lancedb', major: 24, arch: 'x86_64', env: label.endsWith('by whole chunks') ? { CDK_VECTORDB_LAYER_WHOLE_CHUNKS: '1' } : {} });
     expect(r.status).not.toBe(0);
     const line = r.stderr.split('\n').find((l) => l.startsWith('cdk-vectordb-layer: '));
     expect(line).toContain(`cdk-vectordb-layer: the compressed native binary ${file} cannot be used (`);
