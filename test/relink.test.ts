@@ -11,9 +11,11 @@ import { App, Stack } from 'aws-cdk-lib';
 import { withEnv } from './support/env';
 import { fakeHash, storeFake } from './support/fake-layer';
 import { tempDir, walkFiles } from './support/files';
+import * as fileStamp from '../src/private/common/file-stamp';
 import { LayerCache } from '../src/private/layer/cache';
 import { ExpectedLayer } from '../src/private/layer/dir';
 import { forgetLinkedEntries } from '../src/private/layer/relink';
+import { checkStagedLayer, sealFileOf } from '../src/private/layer/staged-seal';
 import { prepareAssetFolder, PreparedAsset } from '../src/private/layer/staging';
 
 const HASH = fakeHash('d');
@@ -102,4 +104,26 @@ test('another cache folder is another entry: asked for on its own', () => {
   const { prepared } = stageOnce(other, expected);
   expect(find).toHaveBeenCalledTimes(2);
   expect(inodes(prepared.checked!)).toEqual(inodes(path.join(other, 'layers', HASH)));
+});
+
+test("a later App's seal is the one a walk of its folder gives (taken from the stats of the linking), so its next synth trusts it, and not after a change", () => {
+  stageOnce(cacheDir, expected);
+  const walked = jest.spyOn(fileStamp, 'treeStamp');
+  try {
+    const { prepared } = stageOnce(cacheDir, expected);
+    expect(walked).not.toHaveBeenCalled();
+    const dir = prepared.checked!;
+    const seal = JSON.parse(fs.readFileSync(sealFileOf(dir), 'utf-8')) as { tree: unknown[] };
+    walked.mockRestore();
+    expect(seal.tree).toEqual(fileStamp.treeStamp(dir));
+    expect(seal.tree.length).toBeGreaterThan(4);
+    expect(checkStagedLayer(dir, expected).how).toBe('seal');
+    // A file added below a folder moves that folder's mtime: the seal no longer holds.
+    fs.writeFileSync(path.join(dir, 'nodejs', 'extra.txt'), 'x');
+    const again = checkStagedLayer(dir, expected);
+    expect(again.how).toBe('full');
+    expect(again.problems.length).toBeGreaterThan(0);
+  } finally {
+    walked.mockRestore();
+  }
 });

@@ -73,14 +73,15 @@ export function checkStagedLayer(dir: string, expected: ExpectedLayer): StagedCh
 
 /**
  * Seals a staged layer folder that was just found sound (the full check, or
- * linked from a cache entry the cache found sound). A cloud assembly that
+ * linked from a cache entry the cache found sound; `tree`: its tree stamp as
+ * the linking took it, else it is walked). A cloud assembly that
  * cannot take the seal costs the next synth a full check, nothing else.
  */
-export function sealStagedLayer(dir: string, expected: ExpectedLayer): void {
+export function sealStagedLayer(dir: string, expected: ExpectedLayer, tree?: TreeEntry[]): void {
   const sealFile = sealFileOf(dir);
   const tmp = `${sealFile}.${process.pid}.tmp`;
   try {
-    const seal: StagedSeal = { expected, tree: treeStamp(dir) };
+    const seal: StagedSeal = { expected, tree: tree ?? treeStamp(dir) };
     fs.writeFileSync(tmp, JSON.stringify(seal));
     fs.renameSync(tmp, sealFile);
   } catch {

@@ -13,7 +13,7 @@ import { acquireBuildLock } from './build-lock';
 import { LayerCache, linkOrCopyTree } from './cache';
 import { ExpectedLayer } from './dir';
 import { LocalLayerBuild, RecipeFailure, readRecipeFailure } from './local-build';
-import { relinkRemembered, rememberLinkedEntry } from './relink';
+import { relinkRemembered, rememberLinkedEntry, stampFolderAt } from './relink';
 import { checkStagedLayer, sealStagedLayer } from './staged-seal';
 
 /** Codes of file system errors that mean the cloud assembly folder cannot take the layer. */
@@ -97,15 +97,17 @@ function fromCache(request: StagingRequest, dir: string, release: () => void): P
     fs.rmSync(side, { recursive: true, force: true });
     // A later App of this process: the entry's files as this process linked them, each compared as linked.
     const key = `${cache.dir}\0${request.contentHash}`;
-    let hit = relinkRemembered(key, side) ? side : undefined;
+    const relinked = relinkRemembered(key, side);
+    let hit = relinked ? side : undefined;
     if (!hit) {
       hit = cache.find(request.contentHash, request.expected, request.where);
       if (hit && linkOrCopyTree(hit, side) === 0) rememberLinkedEntry(key, hit, side);
     }
     if (hit) {
       fs.renameSync(side, dir);
-      // The cache's entry was found sound: its files, linked here, are sealed as they are.
-      sealStagedLayer(dir, request.expected);
+      // The cache's entry was found sound: its files, linked here, are sealed as they are
+      // (relinked: with the stats taken as they were linked).
+      sealStagedLayer(dir, request.expected, relinked && stampFolderAt(relinked, dir));
       releaseCache();
       return { release, checked: dir, source: 'cache' };
     }
