@@ -82,7 +82,7 @@ export function run(file: string, args: readonly string[], options: RunOptions =
 }
 
 /** Bytes and file count below a folder (what Lambda counts as unzipped size): the recipe's own measure. */
-export const measure = recipePrune.measure;
+export const measure = recipePrune().measure;
 
 /** Size of `zip -r -X -6` of the folder's `nodejs/` (how a layer is uploaded). */
 export function zippedBytes(layerDir: string, scratch: string): number {

@@ -22,7 +22,7 @@ import * as os from 'os';
 import * as path from 'path';
 
 import { allPins, pinProblems } from '../src/private/layer/pins';
-import { ASSETS_DIR, recipeLockfile as lockfile, recipeNpm as npm } from '../src/private/layer/recipe';
+import { ASSETS_DIR, recipeLockfile, recipeNpm } from '../src/private/layer/recipe';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const install: typeof import('../layer-assets/types/recipe/install') = require(path.join(ASSETS_DIR, 'recipe', 'install.js'));
 
@@ -38,8 +38,8 @@ interface SignatureResult { readonly verified: boolean; readonly network: boolea
 
 /** `npm audit signatures` in a folder with node_modules. */
 function auditSignatures(cwd: string): SignatureResult {
-  const r = npm.runNpm(['audit', 'signatures', '--fetch-retries=1', '--fetch-timeout=20000'], { cwd, timeoutMs: 10 * 60 * 1000 });
-  const text = npm.tail(r.output, 6);
+  const r = recipeNpm().runNpm(['audit', 'signatures', '--fetch-retries=1', '--fetch-timeout=20000'], { cwd, timeoutMs: 10 * 60 * 1000 });
+  const text = recipeNpm().tail(r.output, 6);
   if (r.status === 0) {
     return { verified: true, network: false, summary: text.split('\n').filter((l: string) => /verified|audited/.test(l)).join('; ') };
   }
@@ -71,14 +71,14 @@ try {
     const pinDir = path.join(assets, 'pins', pin.name);
     for (const f of ['package.json', 'package-lock.json']) fs.copyFileSync(path.join(pinDir, f), path.join(dir, f));
     const started = Date.now();
-    const r = npm.runNpm(['install', '--no-save', ...install.installFlags(pin.architecture)], { cwd: dir });
+    const r = recipeNpm().runNpm(['install', '--no-save', ...install.installFlags(pin.architecture)], { cwd: dir });
     if (r.status !== 0 || /TAR_ENTRY_ERROR|EINTEGRITY/.test(r.output)) {
       failed = true;
-      say(`   FAIL ${pin.name}: npm install ${r.status === 0 ? 'warned' : `exited ${r.status}`}: ${npm.tail(r.output, 3).replace(/\n/g, ' | ')}`);
+      say(`   FAIL ${pin.name}: npm install ${r.status === 0 ? 'warned' : `exited ${r.status}`}: ${recipeNpm().tail(r.output, 3).replace(/\n/g, ' | ')}`);
       continue;
     }
     try {
-      lockfile.verifyLockfile(dir);
+      recipeLockfile().verifyLockfile(dir);
     } catch (e) {
       failed = true;
       say(`   FAIL ${pin.name}: ${(e as Error).message}`);

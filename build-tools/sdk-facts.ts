@@ -233,7 +233,7 @@ function readElf(file: string): ElfFacts | undefined {
     const end = rest.search(/\n\s*\n/);
     const section = end >= 0 ? rest.slice(0, end) : rest;
     for (const m of section.matchAll(/Name: GLIBC_(\d+(?:\.\d+)+)\b/g)) {
-      if (!glibc || recipeElf.compareDotted(m[1], glibc) > 0) glibc = m[1];
+      if (!glibc || recipeElf().compareDotted(m[1], glibc) > 0) glibc = m[1];
     }
   }
   return { machine: ELF_MACHINE[machine] ?? machine, glibc, needed };

@@ -21,14 +21,14 @@ function parse(spec: string): Wanted {
 
 function pin(w: Wanted) {
   const name = recipeSdks.pinName(w.sdk, w.version, w.architecture);
-  const { nativeVersion } = recipeRegistry.resolveRelease(w.sdk, w.version, w.architecture);
+  const { nativeVersion } = recipeRegistry().resolveRelease(w.sdk, w.version, w.architecture);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pin-'));
   try {
     fs.writeFileSync(path.join(tmp, 'package.json'), `${JSON.stringify(recipeSdks.layerPackageJson(w.sdk, w.version, w.architecture, nativeVersion), null, 2)}\n`);
     // No platform flags: the lockfile lists every platform's optional package, or npm finds it out
     // of sync. --force lets a host of another cpu resolve the explicit native dependency.
-    const r = recipeNpm.runNpm(['install', '--package-lock-only', '--lockfile-version=3', '--ignore-scripts', '--force', '--no-audit', '--no-fund'], { cwd: tmp });
-    if (r.status !== 0) throw new Error(`${name}: npm failed\n${recipeNpm.tail(r.output)}`);
+    const r = recipeNpm().runNpm(['install', '--package-lock-only', '--lockfile-version=3', '--ignore-scripts', '--force', '--no-audit', '--no-fund'], { cwd: tmp });
+    if (r.status !== 0) throw new Error(`${name}: npm failed\n${recipeNpm().tail(r.output)}`);
     const dest = path.join(ASSETS_DIR, 'pins', name);
     fs.mkdirSync(dest, { recursive: true });
     for (const f of ['package.json', 'package-lock.json']) fs.copyFileSync(path.join(tmp, f), path.join(dest, f));

@@ -215,7 +215,7 @@ export class VectorDbFunction extends nodejs.NodejsFunction {
     if (!Stack.of(this).bundlingRequired) return [];
     const staging = this.node.tryFindChild('Code')?.node.tryFindChild('Stage');
     if (!(staging instanceof AssetStaging)) return [];
-    const codeBytes = recipePrune.measure(staging.absoluteStagedPath).bytes;
+    const codeBytes = recipePrune().measure(staging.absoluteStagedPath).bytes;
     const layers = layersOf(this);
     const known = layers.filter((l) => typeof (l as Partial<IVectorDbLayer>).unzippedSizeBytes === 'number') as IVectorDbLayer[];
     const layerBytes = known.reduce((sum, l) => sum + (l.unzippedSizeBytes ?? 0), 0);

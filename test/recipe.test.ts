@@ -23,7 +23,7 @@ describe('the ELF reader agrees with readelf', () => {
   const readelf = spawnSync('readelf', ['--version'], { encoding: 'utf-8' }).status === 0;
 
   test.each(localElfFiles().map((f) => [path.basename(f), f]))('%s: machine, GLIBC needs and NEEDED libraries', (_name, file) => {
-    const elf = recipeElf.readElf(file);
+    const elf = recipeElf().readElf(file);
     expect(elf.machineName).toBe(process.arch === 'arm64' ? 'AArch64' : 'x86-64');
     if (!readelf) return;
     const versions = spawnSync('readelf', ['-V', '-W', file], { encoding: 'utf-8', maxBuffer: 64 * 1024 * 1024 }).stdout;
@@ -38,12 +38,12 @@ describe('the ELF reader agrees with readelf', () => {
   test('refuses a file that is not ELF', () => {
     const notElf = path.join(tempDir('notelf'), 'index.node');
     fs.writeFileSync(notElf, 'MZ this is not an ELF file at all, padded to sixty-four bytes......');
-    expect(() => recipeElf.readElf(notElf)).toThrow('is not an ELF file');
+    expect(() => recipeElf().readElf(notElf)).toThrow('is not an ELF file');
   });
 
   test('glibc versions compare as dotted numbers, not strings', () => {
-    expect(recipeElf.compareDotted('2.28', '2.3')).toBeGreaterThan(0);
-    expect(recipeElf.highestGlibc(['GLIBC_2.2.5', 'GLIBC_2.28', 'GLIBC_2.3.4', 'GCC_3.0'])).toBe('2.28');
+    expect(recipeElf().compareDotted('2.28', '2.3')).toBeGreaterThan(0);
+    expect(recipeElf().highestGlibc(['GLIBC_2.2.5', 'GLIBC_2.28', 'GLIBC_2.3.4', 'GCC_3.0'])).toBe('2.28');
   });
 });
 
@@ -81,7 +81,7 @@ describe('pruning keeps every licence, whatever its case, extension or folder', 
 
   test('types, docs, maps, tests, other binaries and unreachable packages go; licences of kept packages stay', () => {
     const nm = tree();
-    const removed = recipePrune.prune(nm, { keepBinary: path.join(nm, 'sdk', 'native.node'), prunePackages: ['@types/*'], roots: ['sdk'] });
+    const removed = recipePrune().prune(nm, { keepBinary: path.join(nm, 'sdk', 'native.node'), prunePackages: ['@types/*'], roots: ['sdk'] });
     const left: string[] = [];
     const walk = (d: string) => fs.readdirSync(d, { withFileTypes: true })
       .forEach((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : left.push(path.relative(nm, path.join(d, e.name)))));
@@ -98,7 +98,7 @@ describe('pruning keeps every licence, whatever its case, extension or folder', 
     ['LICENSE', true], ['license.md', true], ['LICENCE.txt', true], ['License-MIT', true], ['COPYING', true], ['notice.md', true],
     ['THIRD-PARTY-LICENSES.txt', true], ['README.md', false], ['index.d.ts', false], ['licensed-feature.js', false],
   ])('%s is a licence file: %s', (name, expected) => {
-    expect(recipePrune.isLicenceFile(name as string)).toBe(expected);
+    expect(recipePrune().isLicenceFile(name as string)).toBe(expected);
   });
 });
 
@@ -129,9 +129,9 @@ describe('the lockfile policy', () => {
     ['an extra dependency', (p) => (p.packageJson.dependencies.lodash = '4.17.21'), /package\.json must depend on exactly vectordb@0\.4\.2 and @lancedb\/vectordb-linux-x64-gnu/],
   ])('%s is a problem', (_label, doctor, problem) => {
     const pin = base();
-    expect(recipeLockfile.lockfileProblems(pin)).toEqual([]);
+    expect(recipeLockfile().lockfileProblems(pin)).toEqual([]);
     doctor(pin);
-    expect(recipeLockfile.lockfileProblems(pin).join('\n')).toMatch(problem);
+    expect(recipeLockfile().lockfileProblems(pin).join('\n')).toMatch(problem);
   });
 
   test('a native package at another version than the SDK\'s is fine when the SDK names it (vectordb 0.9.0 -> 0.4.20)', () => {
@@ -141,7 +141,7 @@ describe('the lockfile policy', () => {
     pin.lock.packages[''].dependencies = { ...pin.packageJson.dependencies };
     pin.lock.packages['node_modules/vectordb'].version = '0.9.0';
     pin.lock.packages['node_modules/@lancedb/vectordb-linux-x64-gnu'].version = '0.4.20';
-    expect(recipeLockfile.lockfileProblems(pin)).toEqual([]);
+    expect(recipeLockfile().lockfileProblems(pin)).toEqual([]);
   });
 });
 
@@ -163,8 +163,8 @@ describe('the recipe command refuses bad input before anything runs', () => {
     const out = path.join(tempDir('cmd'), 'out');
     const r = run(args, out);
     expect(r.status).toBe(1);
-    expect(fs.readdirSync(out)).toEqual([recipeManifest.ERROR_FILE]);
-    const reported = JSON.parse(fs.readFileSync(path.join(out, recipeManifest.ERROR_FILE), 'utf-8'));
+    expect(fs.readdirSync(out)).toEqual([recipeManifest().ERROR_FILE]);
+    const reported = JSON.parse(fs.readFileSync(path.join(out, recipeManifest().ERROR_FILE), 'utf-8'));
     expect(reported).toMatchObject({ code: 'BAD_INPUT' });
     expect(reported.message).toContain(message);
     // Said once, by the host that reads the file.
@@ -172,7 +172,7 @@ describe('the recipe command refuses bad input before anything runs', () => {
   });
 
   test('exact versions only', () => {
-    for (const ok of ['0.21.2', '1.0.0-beta.1', '10.20.30']) expect(recipeVersions.isExactVersion(ok)).toBe(true);
-    for (const bad of ['0.21', '^1.0.0', '1.0.0 ', 'v1.0.0', '1.0.0+build', '01.0.0', '1.0.0-', '1.0.0;id', 'latest']) expect(recipeVersions.isExactVersion(bad)).toBe(false);
+    for (const ok of ['0.21.2', '1.0.0-beta.1', '10.20.30']) expect(recipeVersions().isExactVersion(ok)).toBe(true);
+    for (const bad of ['0.21', '^1.0.0', '1.0.0 ', 'v1.0.0', '1.0.0+build', '01.0.0', '1.0.0-', '1.0.0;id', 'latest']) expect(recipeVersions().isExactVersion(bad)).toBe(false);
   });
 });

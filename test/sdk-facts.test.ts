@@ -330,11 +330,11 @@ describe('a declared build the user\'s registry lacks (the recipe\'s NO_NATIVE_B
   beforeEach(() => {
     npmCalls = [];
     // the registry's answer, as npm prints it for a version it does not have (measured: npm 11 against this registry)
-    jest.spyOn(recipeNpm, 'runNpm').mockImplementation((args: string[]) => {
+    jest.spyOn(recipeNpm(), 'runNpm').mockImplementation((args: string[]) => {
       npmCalls.push(args);
       const stdout = JSON.stringify({ error: { code: 'E404', summary: 'No match found for version 0.39.0', detail: '' } });
       const stderr = 'npm http fetch GET 200 http://127.0.0.1:4873/@lancedb%2flancedb-linux-arm64-gnu 12ms (cache miss)\nnpm error code E404\n';
-      return { status: 1, signal: null, error: undefined, stdout, output: `${stdout}${stderr}` } as ReturnType<typeof recipeNpm.runNpm>;
+      return { status: 1, signal: null, error: undefined, stdout, output: `${stdout}${stderr}` } as ReturnType<ReturnType<typeof recipeNpm>['runNpm']>;
     });
   });
   afterEach(() => jest.restoreAllMocks());

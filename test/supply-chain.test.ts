@@ -33,8 +33,8 @@ test('a doctored pin is refused before npm runs or the registry is asked, with t
     encoding: 'utf-8', timeout: 60_000, env: { ...process.env, npm_config_registry: 'http://127.0.0.1:9/' },
   });
   expect(r.status).toBe(1);
-  expect(fs.readdirSync(out)).toEqual([recipeManifest.ERROR_FILE]);
-  const reported = JSON.parse(fs.readFileSync(path.join(out, recipeManifest.ERROR_FILE), 'utf-8'));
+  expect(fs.readdirSync(out)).toEqual([recipeManifest().ERROR_FILE]);
+  const reported = JSON.parse(fs.readFileSync(path.join(out, recipeManifest().ERROR_FILE), 'utf-8'));
   expect(reported).toEqual({
     code: 'BAD_PIN',
     message: 'pinned project layer-assets/pins/vectordb-0.4.2-arm64 cannot be trusted: package-lock.json has no entry for @lancedb/vectordb-linux-arm64-gnu, the linux native package for arm64: the install could not contain the binary. Regenerate it with `npx projen pins`',

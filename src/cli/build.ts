@@ -70,7 +70,7 @@ options:
   -h, --help         this help
 
 Prints "<sha256>  <zip>" on stdout (sha256sum's format) and the report on stderr.
-Without --docker the host needs npm >= ${recipeNpm.MIN_CROSS_PLATFORM_NPM.join('.')} (any OS and cpu).
+Without --docker the host needs npm >= ${recipeNpm().MIN_CROSS_PLATFORM_NPM.join('.')} (any OS and cpu).
 cdk-vectordb-layer versions lists the versions that have a native build.
 Exit codes: 0 success, 1 the build failed, 2 bad usage or input.`;
 
@@ -249,7 +249,7 @@ function preflight(args: BuildArgs, fail: (message: string, code: number) => num
   if (known) return fail(formatProblem({ ...known, value: known.prop === FLAG_NAMES.architecture ? args.architecture : args.version }), 2);
   if (!args.docker && !hostNpmCanInstallCrossPlatform()) {
     const v = hostNpmVersion();
-    return fail(`this host's npm (${v ? v.join('.') : 'not found'}) cannot install another platform's native package: it needs npm >= ${recipeNpm.MIN_CROSS_PLATFORM_NPM.join('.')}; upgrade npm (npm install -g npm@latest) or use --docker`, 1);
+    return fail(`this host's npm (${v ? v.join('.') : 'not found'}) cannot install another platform's native package: it needs npm >= ${recipeNpm().MIN_CROSS_PLATFORM_NPM.join('.')}; upgrade npm (npm install -g npm@latest) or use --docker`, 1);
   }
   return undefined;
 }

@@ -165,7 +165,7 @@ function nodeBuilds(cache: LayerCache): NodeBuild[] {
   if (!fs.existsSync(dir)) return [];
   return fs.readdirSync(dir, { withFileTypes: true })
     .filter((e) => e.isDirectory())
-    .map((e) => ({ name: e.name, bytes: recipePrune.measure(path.join(dir, e.name)).bytes }));
+    .map((e) => ({ name: e.name, bytes: recipePrune().measure(path.join(dir, e.name)).bytes }));
 }
 
 function nodeBuildsLine(cache: LayerCache, builds: NodeBuild[]): string[] {

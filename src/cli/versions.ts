@@ -54,7 +54,7 @@ export interface SdkVersions {
 
 /** What the registry says each version names as its native packages (releases in one call; others from the facts table). */
 function namedNatives(sdk: string): Map<string, { natives: Record<string, string>; engines?: string }> {
-  const rows = recipeRegistry.view(`${sdk}@>=0.0.0-0`, ['version', 'optionalDependencies', 'engines']);
+  const rows = recipeRegistry().view(`${sdk}@>=0.0.0-0`, ['version', 'optionalDependencies', 'engines']);
   type Row = { version?: string; optionalDependencies?: Record<string, string>; engines?: { node?: string } };
   const list: Row[] = Array.isArray(rows) ? rows : rows ? [rows] : [];
   const out = new Map<string, { natives: Record<string, string>; engines?: string }>();
@@ -66,13 +66,13 @@ function namedNatives(sdk: string): Map<string, { natives: Record<string, string
 
 /** Asks the registry: three `npm view` calls per SDK. */
 export function sdkVersions(sdk: string): SdkVersions {
-  const published = recipeRegistry.publishedVersions(sdk);
+  const published = recipeRegistry().publishedVersions(sdk);
   const named = namedNatives(sdk);
   const nativePackages = {} as Record<Architecture, string>;
   const nativeVersions = {} as Record<Architecture, Set<string>>;
   for (const arch of ARCHITECTURES) {
     nativePackages[arch] = recipeSdks.nativeFor(sdk, arch).packageName;
-    nativeVersions[arch] = new Set(recipeRegistry.publishedVersions(nativePackages[arch]));
+    nativeVersions[arch] = new Set(recipeRegistry().publishedVersions(nativePackages[arch]));
   }
   const defaultVersion = VectorDbSdk.of(sdk).defaultVersion;
   const versions = [...published].sort((a, b) => compareVersions(b, a)).map((version): VersionRow => {
@@ -143,7 +143,7 @@ function table(s: SdkVersions): string {
     `${s.sdk}: ${s.versions.length} versions; native builds on this registry: x86_64 ${count('x86_64')} (${s.nativePackages.x86_64}), arm64 ${count('arm64')} (${s.nativePackages.arm64})`,
     line(head),
     ...rows.map(line),
-    ...(missing ? [`missing: the version declares that build and this registry (${recipeNpm.registryUrl()}) does not serve it; a synth fetches it from the registry npm uses and stops with that registry's answer when it lacks it too`] : []),
+    ...(missing ? [`missing: the version declares that build and this registry (${recipeNpm().registryUrl()}) does not serve it; a synth fetches it from the registry npm uses and stops with that registry's answer when it lacks it too`] : []),
   ].join('\n');
 }
 
@@ -180,7 +180,7 @@ async function run(argv: string[]): Promise<number> {
     return 1;
   }
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ registry: recipeNpm.registryUrl(), sdks: results }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ registry: recipeNpm().registryUrl(), sdks: results }, null, 2)}\n`);
   } else {
     process.stdout.write(`${results.map(table).join('\n\n')}\n\n${runtimeLine()}\n`);
   }

@@ -65,7 +65,7 @@ const ARCHES: Record<LambdaArch, ArchFacts> = {
     crossDir: '/usr/aarch64-linux-gnu',
     crossPackages: 'libc6-arm64-cross libstdc++6-arm64-cross libatomic1-arm64-cross',
     npmCpu: 'arm64',
-    machine: recipeElf.MACHINE_BY_ARCHITECTURE.arm64,
+    machine: recipeElf().MACHINE_BY_ARCHITECTURE.arm64,
   },
   x86_64: {
     qemu: ['qemu-x86_64-static', 'qemu-x86_64'],
@@ -74,7 +74,7 @@ const ARCHES: Record<LambdaArch, ArchFacts> = {
     crossDir: '/usr/x86_64-linux-gnu',
     crossPackages: 'libc6-amd64-cross libstdc++6-amd64-cross libatomic1-amd64-cross',
     npmCpu: 'x64',
-    machine: recipeElf.MACHINE_BY_ARCHITECTURE.x86_64,
+    machine: recipeElf().MACHINE_BY_ARCHITECTURE.x86_64,
   },
 };
 
@@ -242,7 +242,7 @@ function findLibrary(arch: LambdaArch, sysroot: string, name: string): string | 
 /** The libraries an executable needs, loader aside; NODE_LIBRARIES when its ELF cannot be read. */
 function neededLibraries(file: string): string[] {
   try {
-    return recipeElf.readElf(file).neededLibraries.filter((l) => !l.startsWith('ld-linux'));
+    return recipeElf().readElf(file).neededLibraries.filter((l) => !l.startsWith('ld-linux'));
   } catch {
     return NODE_LIBRARIES;
   }
@@ -251,7 +251,7 @@ function neededLibraries(file: string): string[] {
 /** The ELF machine of a file, or why it has none. */
 function machineOf(file: string): number | string {
   try {
-    return recipeElf.readElf(file).machine;
+    return recipeElf().readElf(file).machine;
   } catch (e) {
     return (e as Error).message;
   }
@@ -267,7 +267,7 @@ function nodeBuild(c: Context): { path: string; from: string } {
     if (!fs.existsSync(file)) throw refuse(`node (CLI: --node) is ${JSON.stringify(request.node)}, which does not exist; give an ${arch} Node.js build (\`npm pack ${spec}\` holds one in package/bin/node), or leave --node out to fetch that one`);
     const machine = machineOf(file);
     if (machine !== facts.machine) {
-      const what = typeof machine === 'number' ? `it is for ${recipeElf.MACHINE_NAMES[machine] ?? `ELF machine ${machine}`}` : machine.replace(`${file} is `, '');
+      const what = typeof machine === 'number' ? `it is for ${recipeElf().MACHINE_NAMES[machine] ?? `ELF machine ${machine}`}` : machine.replace(`${file} is `, '');
       throw refuse(`node (CLI: --node) is ${JSON.stringify(request.node)}, which is not an ${arch} executable (${what}); `
         + `give an ${arch} Node.js build (\`npm pack ${spec}\` holds one in package/bin/node), or leave --node out to fetch that one`);
     }

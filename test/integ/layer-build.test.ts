@@ -64,7 +64,7 @@ describe('vectordb 0.21.2 on x86_64 (the default)', () => {
     const nm = path.join(dir, 'nodejs', 'node_modules');
     expect(fs.readdirSync(path.join(nm, '@lancedb'))).toEqual(['vectordb-linux-x64-gnu']);
     const files = listing(nm).map((l) => l.split(' ')[0]);
-    expect(files.filter((f) => /\.(d\.ts|map)$/i.test(f) || (/\.md$/i.test(f) && !recipePrune.isLicenceFile(path.basename(f))))).toEqual([]);
+    expect(files.filter((f) => /\.(d\.ts|map)$/i.test(f) || (/\.md$/i.test(f) && !recipePrune().isLicenceFile(path.basename(f))))).toEqual([]);
     expect(files.filter((f) => f.endsWith('.node'))).toEqual([path.join('@lancedb', 'vectordb-linux-x64-gnu', 'index.node')]);
     expect(fs.existsSync(path.join(nm, '@apache-arrow', 'ts'))).toBe(false);
     expect(fs.existsSync(path.join(nm, '@types'))).toBe(false);
@@ -87,7 +87,7 @@ describe('vectordb 0.21.2 on x86_64 (the default)', () => {
       const tgz = tarballs.find((t) => t.name === p.name && t.version === p.version)!;
       const entries = spawnSync('tar', ['-tzf', path.join(packs, tgz.filename)], { encoding: 'utf-8', shell: false }).stdout.split('\n').filter(Boolean);
       for (const entry of entries.map((e) => e.replace(/^[^/]+\//, ''))) {
-        if (recipePrune.isLicenceFile(path.basename(entry)) && !fs.existsSync(path.join(p.dir, ...entry.split('/')))) missing.push(`${p.name}@${p.version}: ${entry}`);
+        if (recipePrune().isLicenceFile(path.basename(entry)) && !fs.existsSync(path.join(p.dir, ...entry.split('/')))) missing.push(`${p.name}@${p.version}: ${entry}`);
       }
       checked += 1;
     }

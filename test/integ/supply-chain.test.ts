@@ -24,8 +24,8 @@ test('a tarball that does not match its lockfile\'s sha512 stops the build (npm 
     encoding: 'utf-8', timeout: 300_000, env: { ...process.env, npm_config_cache: tempDir('npm-cache') },
   });
   expect(r.status).toBe(1);
-  expect(fs.readdirSync(out)).toEqual([recipeManifest.ERROR_FILE]);
-  const reported = JSON.parse(fs.readFileSync(path.join(out, recipeManifest.ERROR_FILE), 'utf-8'));
+  expect(fs.readdirSync(out)).toEqual([recipeManifest().ERROR_FILE]);
+  const reported = JSON.parse(fs.readFileSync(path.join(out, recipeManifest().ERROR_FILE), 'utf-8'));
   expect(reported.code).toBe('NPM_FAILED');
   expect(reported.message).toMatch(/^npm install of vectordb@0\.4\.2 for linux-x64-gnu failed: exit 1/);
   expect(reported.message).toMatch(/EINTEGRITY/);

@@ -64,7 +64,7 @@ export function fakeLayer(options: FakeLayerOptions = {}): { dir: string; expect
     pinned: true,
     strip: { requested: true, applied: !options.notStripped },
   };
-  recipeManifest.writeManifest(nodejs, facts as unknown as Parameters<typeof recipeManifest.writeManifest>[1]);
+  recipeManifest().writeManifest(nodejs, facts as unknown as Parameters<ReturnType<typeof recipeManifest>['writeManifest']>[1]);
   return { dir, expected: { sdk, version, architecture: 'x86_64' } };
 }
 

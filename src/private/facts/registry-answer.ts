@@ -20,12 +20,12 @@ export interface RegistryAnswer {
 
 /** npm's answer for `<pkg>@<version>`. */
 export function registryAnswer(pkg: string, version: string): RegistryAnswer {
-  const r = recipeNpm.runNpm(['view', `${pkg}@${version}`, 'version', '--json', ...QUICK], { timeoutMs: 12_000 });
+  const r = recipeNpm().runNpm(['view', `${pkg}@${version}`, 'version', '--json', ...QUICK], { timeoutMs: 12_000 });
   const encoded = `/${pkg.replace('/', '%2f')}`;
   const fetched = /npm http fetch GET \d+ (\S+)/.exec(r.output)?.[1];
   const registry = fetched && fetched.toLowerCase().endsWith(encoded.toLowerCase())
     ? `${fetched.slice(0, fetched.length - encoded.length)}/`
-    : recipeNpm.registryUrl();
+    : recipeNpm().registryUrl();
   if (r.status === 0 && r.stdout.trim() !== '') return { registry };
   try {
     const e = JSON.parse(r.stdout.trim()).error;
@@ -34,6 +34,6 @@ export function registryAnswer(pkg: string, version: string): RegistryAnswer {
     // not JSON: npm's last line says it
   }
   if (r.status === 0) return { registry, answer: `no ${pkg} version ${version}` };
-  const last = recipeNpm.tail(r.output.split('\n').filter((l) => !/^npm http /.test(l)).join('\n'), 1);
+  const last = recipeNpm().tail(r.output.split('\n').filter((l) => !/^npm http /.test(l)).join('\n'), 1);
   return { registry, answer: last || (r.error ? r.error.message : `npm view exited ${r.status}`) };
 }

@@ -13,7 +13,7 @@ import { recipeVersions } from '../layer/recipe';
 
 /** x.y.z with an optional prerelease: the only versions a layer takes. */
 export function isExactVersion(v: unknown): v is string {
-  return recipeVersions.isExactVersion(v);
+  return recipeVersions().isExactVersion(v);
 }
 
 /** semver precedence; what is not a version sorts first. */

@@ -8,7 +8,6 @@
  * image's Node.js, which the recipe asks itself (it writes brotli and says so
  * when it cannot write zstd).
  */
-import * as zlib from 'zlib';
 import { LayerRequest } from './request';
 import { compatibleRuntimes, factsBeforeBuild } from '../facts/compatibility';
 import { nodeRuntimeFact } from '../facts/runtimes';
@@ -18,7 +17,10 @@ export const ZSTD_NODE_MAJOR = 22;
 
 /** Whether this Node.js writes zstd (>= 22.15, 23.8): the one that runs a host build's recipe. */
 export function nodeWritesZstd(): boolean {
-  return typeof (zlib as unknown as { zstdCompressSync?: unknown }).zstdCompressSync === 'function';
+  // Loaded here, not at import: only a compressed layer asks (bench/cache.ts: the package's import cost).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const zlib = require('zlib') as { zstdCompressSync?: unknown };
+  return typeof zlib.zstdCompressSync === 'function';
 }
 
 /** Where the recipe runs, as far as the codec cares. */

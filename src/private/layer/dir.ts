@@ -12,7 +12,7 @@ export interface ExpectedLayer {
 /** Reads the manifest of a built layer folder, or undefined when there is none. */
 export function readManifest(layerDir: string): LayerManifest | undefined {
   try {
-    return JSON.parse(fs.readFileSync(path.join(layerDir, 'nodejs', recipeManifest.MANIFEST_FILE), 'utf-8'));
+    return JSON.parse(fs.readFileSync(path.join(layerDir, 'nodejs', recipeManifest().MANIFEST_FILE), 'utf-8'));
   } catch {
     return undefined;
   }
@@ -36,9 +36,9 @@ export function checkLayerDir(layerDir: string, expected: ExpectedLayer): string
   if (!st.isDirectory()) return ['it is not a folder'];
   let m: LayerManifest;
   try {
-    m = JSON.parse(fs.readFileSync(path.join(layerDir, 'nodejs', recipeManifest.MANIFEST_FILE), 'utf-8'));
+    m = JSON.parse(fs.readFileSync(path.join(layerDir, 'nodejs', recipeManifest().MANIFEST_FILE), 'utf-8'));
   } catch (e) {
-    const file = `nodejs/${recipeManifest.MANIFEST_FILE}`;
+    const file = `nodejs/${recipeManifest().MANIFEST_FILE}`;
     return [(e as NodeJS.ErrnoException).code === 'ENOENT' ? `${file} is missing` : `${file} is not valid JSON`];
   }
   const problems: string[] = [];
@@ -47,7 +47,7 @@ export function checkLayerDir(layerDir: string, expected: ExpectedLayer): string
   }
   const extra = fs.readdirSync(layerDir).filter((n) => n !== 'nodejs');
   if (extra.length > 0) problems.push(`it holds ${extra.slice(0, 3).map((n) => JSON.stringify(n)).join(', ')} beside nodejs/`);
-  const found = recipePrune.measure(path.join(layerDir, 'nodejs'));
+  const found = recipePrune().measure(path.join(layerDir, 'nodejs'));
   if (found.files !== m.fileCount || found.bytes !== m.unzippedBytes) {
     problems.push(`it holds ${found.files} files, ${found.bytes} bytes; its manifest says ${m.fileCount} files, ${m.unzippedBytes} bytes`);
   }
@@ -66,7 +66,7 @@ function namedFile(layerDir: string, what: string, rel: unknown, bytes: number, 
   if (!fs.existsSync(file)) return { problems: [`the ${what} ${rel} is missing`] };
   const size = fs.statSync(file).size;
   if (size !== bytes) return { problems: [`the ${what} is ${size} bytes, not ${bytes}`] };
-  if (sha256 && recipeBinary.sha256File(file) !== sha256) return { problems: [`the ${what}'s sha256 differs from the manifest's`] };
+  if (sha256 && recipeBinary().sha256File(file) !== sha256) return { problems: [`the ${what}'s sha256 differs from the manifest's`] };
   return { file, problems: [] };
 }
 
@@ -81,8 +81,8 @@ function binaryProblems(layerDir: string, m: LayerManifest, architecture: string
   const { file: binary, problems } = namedFile(layerDir, 'native binary', m.nativeBinary, m.nativeBinaryBytes, m.nativeBinarySha256);
   if (!binary) return problems;
   try {
-    const elf = recipeElf.readElf(binary);
-    const machine = (recipeElf.MACHINE_BY_ARCHITECTURE as Record<string, number>)[architecture];
+    const elf = recipeElf().readElf(binary);
+    const machine = (recipeElf().MACHINE_BY_ARCHITECTURE as Record<string, number>)[architecture];
     return elf.machine === machine ? [] : [`the native binary is built for ${elf.machineName}, not ${architecture}`];
   } catch (e) {
     return [`the native binary is not a usable ELF file: ${(e as Error).message}`];

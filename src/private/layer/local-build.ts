@@ -26,7 +26,7 @@ export interface RecipeFailure {
 
 /** Reads the recipe's error file from an output folder, if it wrote one. */
 export function readRecipeFailure(outDir: string): RecipeFailure | undefined {
-  const file = path.join(outDir, recipeManifest.ERROR_FILE);
+  const file = path.join(outDir, recipeManifest().ERROR_FILE);
   if (!fs.existsSync(file)) return undefined;
   try {
     const parsed = JSON.parse(fs.readFileSync(file, 'utf-8'));
@@ -145,7 +145,7 @@ export class LocalLayerBuild implements ILocalBundling {
       const v = hostNpmVersion();
       this.lastFailure = {
         code: 'NPM_TOO_OLD',
-        message: `buildMethod is LayerBuildMethod.LOCAL but the host's npm (${v ? v.join('.') : 'not found'}) cannot install another platform's native package: it needs npm >= ${recipeNpm.MIN_CROSS_PLATFORM_NPM.join('.')} for --cpu/--libc. Upgrade npm (npm install -g npm@latest), or set buildMethod to LayerBuildMethod.DOCKER`,
+        message: `buildMethod is LayerBuildMethod.LOCAL but the host's npm (${v ? v.join('.') : 'not found'}) cannot install another platform's native package: it needs npm >= ${recipeNpm().MIN_CROSS_PLATFORM_NPM.join('.')} for --cpu/--libc. Upgrade npm (npm install -g npm@latest), or set buildMethod to LayerBuildMethod.DOCKER`,
       };
       throw new RecipeError(this.lastFailure);
     }
@@ -181,7 +181,7 @@ export class LocalLayerBuild implements ILocalBundling {
     } catch (e) {
       if (!(e instanceof RecipeError) || e.failure.code !== 'PLAIN_UNUSABLE') throw e;
       process.stderr.write(`[vectordb-layer] ${plain.where}: ${e.failure.message} (found in ${plain.source}); building the compressed layer in full\n`);
-      fs.rmSync(path.join(outputDir, recipeManifest.ERROR_FILE), { force: true });
+      fs.rmSync(path.join(outputDir, recipeManifest().ERROR_FILE), { force: true });
       return undefined;
     } finally {
       plain.release();

@@ -27,7 +27,7 @@ import { trace } from '../common/trace';
 
 /** The npm the recipe would run, and the files whose stamps hold its version. */
 function npmIdentity(): { key: string; files: string[] } | undefined {
-  const cmd = recipeNpm.npmCommand();
+  const cmd = recipeNpm().npmCommand();
   if (cmd.file === process.execPath && cmd.args.length === 1) {
     const cli = cmd.args[0];
     return { key: JSON.stringify([cmd.file, cli]), files: [cmd.file, cli, path.join(path.dirname(path.dirname(cli)), 'package.json')] };
@@ -53,8 +53,8 @@ export function hostNpmVersion(): number[] | undefined {
     if (known) return known.value;
   }
   const started = Date.now();
-  trace('npm-version-probe', id?.key ?? recipeNpm.npmCommand().file);
-  const version = recipeNpm.npmVersion();
+  trace('npm-version-probe', id?.key ?? recipeNpm().npmCommand().file);
+  const version = recipeNpm().npmVersion();
   if (id && version) {
     const stamps: StampedFile[] = stampFiles(id.files);
     remember('npm-version', id.key, stamps, version, started);
@@ -66,7 +66,7 @@ export function hostNpmVersion(): number[] | undefined {
 export function hostNpmCanInstallCrossPlatform(): boolean {
   const v = hostNpmVersion();
   if (!v) return false;
-  const min = recipeNpm.MIN_CROSS_PLATFORM_NPM;
+  const min = recipeNpm().MIN_CROSS_PLATFORM_NPM;
   for (let i = 0; i < 3; i++) {
     if (v[i] !== min[i]) return v[i] > min[i];
   }

@@ -62,7 +62,7 @@ export function pinProblems(): string[] {
     const lock = read('package-lock.json');
     if (!packageJson || !lock) continue;
     const nativePackage = recipeSdks.nativeFor(pin.sdk, pin.architecture).packageName;
-    for (const p of recipeLockfile.lockfileProblems({ ...pin, nativePackage, packageJson, lock })) problems.push(`${name}: ${p}`);
+    for (const p of recipeLockfile().lockfileProblems({ ...pin, nativePackage, packageJson, lock })) problems.push(`${name}: ${p}`);
   }
   return problems;
 }
