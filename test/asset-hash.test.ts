@@ -16,7 +16,9 @@ import { LayerBuildMethod, VectorDbLayer, VectorDbLayerProps, VectorDbSdk } from
 import { tempDir } from './support/files';
 import { appAt } from './support/synth';
 import * as assetHash from '../src/private/layer/asset-hash';
-import { LayerHashInputs, layerAssetHash, recipeCodeFiles } from '../src/private/layer/asset-hash';
+import { LayerHashInputs, layerAssetHash, recipeCodeFiles, stagedAssetHash } from '../src/private/layer/asset-hash';
+import { bundlingOptions } from '../src/private/layer/docker';
+import { DockerFromPlain } from '../src/private/layer/docker-from-plain';
 
 const ASSETS = path.join(__dirname, '..', 'layer-assets');
 
@@ -136,6 +138,7 @@ describe('the asset hash, from a synth', () => {
     ['@lancedb/lancedb without strip', { sdk: VectorDbSdk.LANCEDB, strip: false }],
     ['Docker', { buildMethod: LayerBuildMethod.DOCKER }],
     ['Docker with an image of your own', { buildMethod: LayerBuildMethod.DOCKER, dockerImage: DockerImage.fromRegistry('node:22-bookworm') }],
+    ['Docker, compressed (made from its plain layer when one is built)', { buildMethod: LayerBuildMethod.DOCKER, compressBinary: true }],
     ['local only', { buildMethod: LayerBuildMethod.LOCAL }],
   ])('is predicted by the construct before CDK stages the layer (%s): the lock and the cache check find the right folder', (_label, props) => {
     const r = synthSkipped(props);
@@ -147,4 +150,15 @@ describe('the asset hash, from a synth', () => {
     expect(predicted({ buildMethod: LayerBuildMethod.AUTO })).toBe(predicted({ buildMethod: LayerBuildMethod.LOCAL }));
     expect(predicted({ buildMethod: LayerBuildMethod.DOCKER })).not.toBe(predicted({ buildMethod: LayerBuildMethod.LOCAL }));
   });
+});
+
+test('the Docker step that makes a compressed layer from its plain layer adds nothing to CDK\'s staged-asset hash: the folder name and S3 key are those of a full build', () => {
+  const image = DockerImage.fromRegistry('node:22-bookworm');
+  const request = { sdk: 'vectordb', version: '0.4.2', architecture: 'x86_64', strip: true, compressBinary: true } as const;
+  const options = bundlingOptions({ ...request, image });
+  const step = new DockerFromPlain({ ...request, image }, () => undefined);
+  expect(JSON.stringify({ ...options, local: step })).toBe(JSON.stringify(options));
+  expect(stagedAssetHash('a'.repeat(64), { ...options, local: step })).toBe(stagedAssetHash('a'.repeat(64), options));
+  // No plain layer: CDK's own docker run follows.
+  expect(step.tryBundle(tempDir('docker-from-plain-out'))).toBe(false);
 });

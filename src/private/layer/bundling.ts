@@ -9,6 +9,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { layerAssetHash, stagedAssetHash } from './asset-hash';
 import { chooseCodec } from './codec';
 import { bundlingOptions, defaultBuildImage } from './docker';
+import { DockerFromPlain } from './docker-from-plain';
 import { BuildChoice, chooseBuild } from './host-build';
 import { hostCanBuildWithoutDocker, LocalLayerBuild } from './local-build';
 import { plainHooks } from './plain-layer';
@@ -49,12 +50,16 @@ export function layerAsset(props: CheckedLayerProps, where: string): LayerAsset 
   });
   const { request, warning: codecWarning } = chooseCodec(props.request, { inDocker: choice.inDocker });
   const image = choice.inDocker ? props.dockerImage ?? defaultBuildImage() : HOST_BUILD_IMAGE;
-  // A compressed layer built here is made from its plain layer when one is built (./plain-layer.ts).
+  // A compressed layer is made from its plain layer when one is built (./plain-layer.ts): here, or in
+  // the same image (./docker-from-plain.ts, before CDK's own docker run).
   const local = choice.inDocker
     ? undefined
     : new LocalLayerBuild({ ...request, dockerFallback: false, ...plainHooks(request, choice.unstripped, where) });
+  const fromPlainInDocker = choice.inDocker && request.compressBinary === true
+    ? new DockerFromPlain({ ...request, image }, plainHooks(request, choice.unstripped, where, image.image).plainLayer!)
+    : undefined;
   const assetHash = layerAssetHash({ ...request, dockerImage: choice.inDocker ? image.image : undefined, unstripped: choice.unstripped });
-  const bundling: BundlingOptions = { ...bundlingOptions({ ...request, image }), local };
+  const bundling: BundlingOptions = { ...bundlingOptions({ ...request, image }), local: local ?? fromPlainInDocker };
   const code = lambda.Code.fromAsset(ASSETS_DIR, { assetHashType: AssetHashType.CUSTOM, assetHash, bundling });
   return { code, assetHash, stagedHash: stagedAssetHash(assetHash, bundling), choice, local, request, codecWarning };
 }

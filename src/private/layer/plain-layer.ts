@@ -96,13 +96,14 @@ export interface PlainHooks {
 }
 
 /**
- * For a compressed layer built on this host: where its plain layer (the same
- * request uncompressed, with the same `unstripped`) is found, and where a full
- * build keeps it. `where` names the construct or command in notes.
+ * For a compressed layer: where its plain layer (the same request
+ * uncompressed, with the same `unstripped`, and for a Docker build the same
+ * `dockerImage`) is found, and where a full host build keeps it. `where` names
+ * the construct or command in notes.
  */
-export function plainHooks(request: LayerRequest, unstripped: boolean, where: string): PlainHooks {
+export function plainHooks(request: LayerRequest, unstripped: boolean, where: string, dockerImage?: string): PlainHooks {
   if (request.compressBinary !== true) return {};
-  const plainHash = layerAssetHash({ ...request, compressBinary: false, codec: undefined, unstripped });
+  const plainHash = layerAssetHash({ ...request, compressBinary: false, codec: undefined, unstripped, dockerImage });
   const expected = manifestEcho(request);
   return {
     plainLayer: () => findPlainLayer(plainHash, expected, where),
