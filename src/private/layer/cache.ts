@@ -255,6 +255,20 @@ export class LayerCache {
   }
 
   /**
+   * The hash's lock when no other process holds it, without waiting (a build
+   * of it under way is not waited for); undefined when it is held or cannot be
+   * taken (an unwritable cache: the caller goes on as without the cache).
+   */
+  public tryLock(hash: string): (() => void) | undefined {
+    try {
+      fs.mkdirSync(path.join(this.dir, 'locks'), { recursive: true });
+      return acquireBuildLock(path.join(this.dir, 'locks', `${hash}.lock`), { timeoutMs: 0 });
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
    * The entry's folder when it holds a sound layer (seal unchanged, or the full
    * check passed and the seal was renewed); a damaged entry is removed, with a
    * note. A hit marks the entry used now and trims the cache to its bound (the
@@ -288,12 +302,8 @@ export class LayerCache {
    */
   public borrow(hash: string, expected: ExpectedLayer, where: string): { dir: string; release: () => void } | undefined {
     if (!fs.existsSync(this.entry(hash))) return undefined;
-    let release: () => void;
-    try {
-      release = acquireBuildLock(path.join(this.dir, 'locks', `${hash}.lock`), { timeoutMs: 0 });
-    } catch {
-      return undefined;
-    }
+    const release = this.tryLock(hash);
+    if (!release) return undefined;
     try {
       const dir = this.find(hash, expected, where);
       if (dir) return { dir, release };
@@ -311,13 +321,8 @@ export class LayerCache {
    * @returns whether it was stored
    */
   public storeIfAbsent(hash: string, expected: ExpectedLayer, built: string): boolean {
-    fs.mkdirSync(path.join(this.dir, 'locks'), { recursive: true });
-    let release: () => void;
-    try {
-      release = acquireBuildLock(path.join(this.dir, 'locks', `${hash}.lock`), { timeoutMs: 0 });
-    } catch {
-      return false;
-    }
+    const release = this.tryLock(hash);
+    if (!release) return false;
     try {
       if (fs.existsSync(this.entry(hash)) && this.find(hash, expected, 'the layer cache')) return false;
       this.store(hash, expected, built);
