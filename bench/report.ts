@@ -173,7 +173,7 @@ function compressTargets(c: CompressPart | undefined, layer: LayerPart | undefin
     measured: `${range(added, (n) => `${sec2(n)} s`)} added, compressed - uncompressed pair by pair; ratio ${rat(row.ratios.coldMs)}; the second invoke ${rat(row.ratios.secondInvokeMs)}`
       + `${oneCpu ? `; on one core (taskset, a ${oneCpu.memorySize} MB function): ${range(oneCpu.addedColdMs, (n) => `${sec2(n)} s`)} added` : ''}`,
     verdict: timeMet ? 'met' : 'missed',
-    why: `each cold start decodes the ${row.codec === 'br' ? 'brotli' : row.codec} chunks into the execution environment's own empty /tmp (${mb(row.compressed.binaryDirBytes)} MB written), each chunk checked as it is decoded, and loads the binary; `
+    why: `each cold start decodes the ${row.codec === 'br' ? 'brotli' : row.codec} chunks into the execution environment's own empty /tmp (${mb(row.compressed.binaryDirBytes)} MB written), each chunk decoded in 1 MiB pieces through one reused buffer per thread, each piece written as it comes, and checked as it is decoded, and loads the binary; `
       + `${row.cpus ? 'the loader decodes on as many threads as the function may use CPUs: the CPUs it may run on, a cgroup CPU quota, and one per 1,769 MB of the function\'s memory (Lambda\'s share); two here, one on one core. ' : ''}`
       + `The second invoke in the same environment pays nothing more. Peak memory of require(sdk): ${range(row.compressed.requireMaxRssMb, (n) => n.toFixed(0))} MB compressed vs ${range(row.uncompressed.requireMaxRssMb, (n) => n.toFixed(0))} MB.`,
   }];
