@@ -6,4 +6,4 @@
  * value here in the same commit. A hash that moves without such a change
  * rebuilds and redeploys every user's layer for nothing.
  */
-export const PINNED_HASH = '34945f861bf5dd39068dda70ad47e8f203e28725583b6459ae97acac202ecde4';
+export const PINNED_HASH = '14a2e3a3c158bbc4f3e8a1e0e3d2cd30f6ebe8c2e587025f5b8022a0d88377e3';

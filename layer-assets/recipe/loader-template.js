@@ -264,6 +264,7 @@ function decodeChunks(state, partial, gc) {
  * @property {number} _finishFlushFlag
  * @property {Error | null} errored set (synchronously) when the data is bad
  * @property {() => void} close
+ * @property {(event: 'error', listener: () => void) => void} on
  */
 
 /**
@@ -278,7 +279,12 @@ function pieceDecoder() {
     const z = /** @type {PieceDecoder} */ (/** @type {unknown} */ (meta.codec === 'zstd'
       ? new (/** @type {{ ZstdDecompress: new () => unknown }} */ (/** @type {unknown} */ (zlib))).ZstdDecompress()
       : zlib.createBrotliDecompress()));
-    if (z._handle && typeof z._handle.writeSync === 'function' && z._writeState instanceof Uint32Array && z._writeState.length >= 2 && typeof z._finishFlushFlag === 'number') return z;
+    if (z._handle && typeof z._handle.writeSync === 'function' && z._writeState instanceof Uint32Array && z._writeState.length >= 2 && typeof z._finishFlushFlag === 'number') {
+      // Bad data sets z.errored at once, which decodeInPieces reads; the stream also emits
+      // it as an 'error' event a tick later, which would end a process that caught our error.
+      z.on('error', () => undefined);
+      return z;
+    }
     z.close();
   } catch {
     // no such decoder here: whole chunks

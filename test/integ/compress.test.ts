@@ -240,6 +240,28 @@ describe('@lancedb/lancedb 0.39.0 x86_64, compressed', () => {
     const binaryDir = path.join(r.tmp, 'cdk-vectordb-layer', c.decompressedSha256.slice(0, 16));
     expect(fs.existsSync(binaryDir) ? fs.readdirSync(binaryDir) : []).toEqual([]);
   });
+
+  test('zstd, a byte changed: a process that catches the error goes on (the decoder\'s own error event is handled), and nothing is left in /tmp', () => {
+    const compressed = byCodec.zstd;
+    const copy = path.join(tempDir('damaged'), 'layer');
+    fs.cpSync(compressed.dir, copy, { recursive: true });
+    const file = path.join(copy, ...compressed.manifest.compressedBinary!.file.split('/'));
+    fs.chmodSync(file, 0o644);
+    flipByte(file, 30_000_000);
+    const tmp = tempDir('binary-tmp');
+    const r = runNode({
+      node: nodeBinary(24, 'x86_64'),
+      arch: 'x86_64',
+      args: ['-e', 'try { require("@lancedb/lancedb"); } catch (e) { process.stdout.write("caught;"); } setTimeout(() => process.stdout.write("alive"), 300);'],
+      env: { NODE_PATH: path.join(copy, 'nodejs', 'node_modules'), CDK_VECTORDB_LAYER_BINARY_DIR: tmp, CDK_VECTORDB_LAYER_DECODERS: '1' },
+      cwd: tempDir('caught'),
+      timeoutMs: 120_000,
+    });
+    expect([r.status, r.stdout, r.stderr.includes('Unhandled \'error\' event')]).toEqual([0, 'caught;alive', false]);
+    expect(r.stderr).toContain(`cdk-vectordb-layer: the compressed native binary ${file} cannot be used (`);
+    const binaryDir = path.join(tmp, 'cdk-vectordb-layer', compressed.manifest.compressedBinary!.decompressedSha256.slice(0, 16));
+    expect(fs.existsSync(binaryDir) ? fs.readdirSync(binaryDir) : []).toEqual([]);
+  });
 });
 
 /** Flips one byte of a file. */

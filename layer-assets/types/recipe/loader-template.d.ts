@@ -23,6 +23,7 @@ type PieceDecoder = {
      */
     errored: Error | null;
     close: () => void;
+    on: (event: "error", listener: () => void) => void;
 };
 type Meta = {
     /**
