@@ -16,30 +16,13 @@ import { LayerBuildMethod, VectorDbLayer, VectorDbLayerProps, VectorDbSdk } from
 import { LayerCache } from '../../src/private/layer/cache';
 import { PLAIN_LAYER_MOUNT } from '../../src/private/layer/docker-from-plain';
 import { localBuildCount } from '../../src/private/layer/local-build';
+import { recordingEngine } from '../support/engine';
 import { withEnv } from '../support/env';
 import { removeDir, tempDir, treeDiff, treeHashes } from '../support/files';
 import { available, containerEngine } from '../support/platforms';
 
 const HAS_CONTAINER = available('container');
 
-/** A CDK_DOCKER executable that logs each call's argv and runs the engine. */
-function recordingEngine(engineExecutable: string): { executable: string; runs: () => string[][] } {
-  const dir = tempDir('engine');
-  const log = path.join(dir, 'calls.jsonl');
-  const executable = path.join(dir, 'engine');
-  fs.writeFileSync(executable, [
-    `#!${process.execPath}`,
-    '\'use strict\';',
-    'const argv = process.argv.slice(2);',
-    `require('fs').appendFileSync(${JSON.stringify(log)}, JSON.stringify(argv) + '\\n');`,
-    `const r = require('child_process').spawnSync(${JSON.stringify(engineExecutable)}, argv, { stdio: 'inherit' });`,
-    'process.exit(r.status === null ? 1 : r.status);',
-    '',
-  ].join('\n'), { mode: 0o755 });
-  const runs = () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf-8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as string[]) : [])
-    .filter((argv) => argv[0] === 'run');
-  return { executable, runs };
-}
 
 interface Staged { readonly dir: string; readonly name: string }
 
@@ -74,6 +57,7 @@ function synth(outdir: string, layers: Record<string, VectorDbLayerProps>): Reco
 
   beforeAll(() => {
     const engineRec = recordingEngine(engine.executable);
+    dirs.push(engineRec.dir);
     const cache = tempDir('layer-cache');
     const outs = [tempDir('cdkout'), tempDir('cdkout'), tempDir('cdkout')];
     dirs.push(cache, ...outs);
@@ -97,7 +81,7 @@ function synth(outdir: string, layers: Record<string, VectorDbLayerProps>): Reco
       alone = synth(outs[2], { Compressed: { ...base, compressBinary: true } }).Compressed;
     });
     hostBuilds = localBuildCount() - before;
-    runs = engineRec.runs();
+    runs = engineRec.calls().map((c) => c.argv).filter((argv) => argv[0] === 'run');
   }, 30 * 60_000);
   afterAll(() => dirs.forEach(removeDir));
 

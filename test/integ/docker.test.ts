@@ -22,6 +22,7 @@ import { LayerBuildMethod, VectorDbSdk } from '../../src';
 import { dockerRunOptions } from '../../src/private/layer/docker';
 import { localBuildCount } from '../../src/private/layer/local-build';
 import { ASSETS_DIR } from '../../src/private/layer/recipe';
+import { EngineCall, recordingEngine } from '../support/engine';
 import { withEnv } from '../support/env';
 import { removeDir, sha256, tempDir, treeDiff, treeHashes } from '../support/files';
 import { available, containerEngine, REPO_DIR } from '../support/platforms';
@@ -35,35 +36,6 @@ const ERROR_FILE = '.vectordb-layer-error.json';
 const NO_NETWORK_BOUND_MS = 45_000;
 const IN_CONTAINER = /cannot be reached from inside the build container/;
 const HOW_TO_NETWORK = /default bridge network \(not --network none\)/;
-
-interface EngineCall {
-  readonly argv: string[];
-}
-
-/**
- * A CDK_DOCKER executable that records each call's argv and runs the engine,
- * with `runArgs` added after `run` (e.g. `--network none`).
- */
-function recordingEngine(engineExecutable: string, runArgs: string[] = []): { executable: string; calls: () => EngineCall[]; dir: string } {
-  const dir = tempDir('engine');
-  const log = path.join(dir, 'calls.jsonl');
-  const executable = path.join(dir, 'engine');
-  fs.writeFileSync(executable, [
-    `#!${process.execPath}`,
-    '\'use strict\';',
-    'const fs = require(\'fs\');',
-    'const { spawnSync } = require(\'child_process\');',
-    'const argv = process.argv.slice(2);',
-    `fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify(argv) + '\\n');`,
-    `const args = argv[0] === 'run' ? ['run', ...${JSON.stringify(runArgs)}, ...argv.slice(1)] : argv;`,
-    `const r = spawnSync(${JSON.stringify(engineExecutable)}, args, { stdio: 'inherit' });`,
-    'if (r.error) { process.stderr.write(r.error.message + \'\\n\'); process.exit(127); }',
-    'process.exit(r.status === null ? 1 : r.status);',
-    '',
-  ].join('\n'), { mode: 0o755 });
-  const calls = () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf-8').trim().split('\n').filter(Boolean).map((l) => ({ argv: JSON.parse(l) as string[] })) : []);
-  return { executable, calls, dir };
-}
 
 interface CliBuild {
   readonly status: number | null;
