@@ -8,7 +8,7 @@
  * image's Node.js, which the recipe asks itself (it writes brotli and says so
  * when it cannot write zstd).
  */
-import { LayerRequest } from './request';
+import { LayerRequest, requestOf } from './request';
 import { compatibleRuntimes, factsBeforeBuild } from '../facts/compatibility';
 import { nodeRuntimeFact } from '../facts/runtimes';
 
@@ -50,8 +50,7 @@ export function runtimesDecodeZstd(request: LayerRequest): boolean {
  * otherwise, so a brotli layer keeps the hash it had before zstd existed.
  */
 export function chooseCodec(request: LayerRequest, builder: CodecBuilder): CodecChoice {
-  const { sdk, version, architecture, strip } = request;
-  const rest: LayerRequest = { sdk, version, architecture, strip, ...(request.compressBinary === true ? { compressBinary: true } : {}) };
+  const rest = requestOf({ ...request, codec: undefined });
   if (request.compressBinary !== true || !runtimesDecodeZstd(request)) return { request: rest };
   if (builder.inDocker || (builder.hostWritesZstd ?? nodeWritesZstd())) return { request: { ...rest, codec: 'zstd' } };
   const node = builder.hostNodeVersion ?? process.version;

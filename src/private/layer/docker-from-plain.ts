@@ -24,16 +24,12 @@ import { ASSETS_DIR, recipeManifest } from './recipe';
 export const PLAIN_LAYER_MOUNT = '/plain-layer';
 
 export class DockerFromPlain implements ILocalBundling {
-  /** Whether the last call made the layer from its plain layer (false: CDK's full Docker build followed). */
-  public madeFromPlain = false;
-
   constructor(
     private readonly build: DockerLayerBuild,
     private readonly plainLayer: () => PlainLayer | undefined,
   ) {}
 
   public tryBundle(outputDir: string): boolean {
-    this.madeFromPlain = false;
     if (this.build.compressBinary !== true) return false;
     const plain = this.plainLayer();
     if (!plain) return false;
@@ -44,7 +40,6 @@ export class DockerFromPlain implements ILocalBundling {
         command: [...run.command ?? [], '--from-plain', PLAIN_LAYER_MOUNT],
         volumes: [...run.volumes ?? [], { hostPath: plain.dir, containerPath: PLAIN_LAYER_MOUNT }],
       });
-      this.madeFromPlain = true;
       return true;
     } catch (e) {
       const failure = readRecipeFailure(outputDir);

@@ -40,16 +40,16 @@ const linked = new Map<string, LinkedEntry>();
  * (every file a hard link, no copy): its folders and files, read from `to`.
  */
 export function rememberLinkedEntry(key: string, entry: string, to: string): void {
-  const found: Array<{ rel: string; dir: boolean; kind: string; size: number; mtimeMs: number; ino: number }> = [];
+  const found: Array<{ rel: string; kind: string; size: number; mtimeMs: number; ino: number }> = [];
   const walk = (d: string, rel: string) => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const r = rel ? `${rel}${path.sep}${e.name}` : e.name;
       if (e.isDirectory()) {
-        found.push({ rel: r, dir: true, kind: 'd', size: 0, mtimeMs: 0, ino: 0 });
+        found.push({ rel: r, kind: 'd', size: 0, mtimeMs: 0, ino: 0 });
         walk(path.join(d, e.name), r);
       } else {
         const st = lstatSync(path.join(d, e.name));
-        found.push({ rel: r, dir: false, kind: st.isFile() ? 'f' : st.isSymbolicLink() ? 'l' : 'o', size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
+        found.push({ rel: r, kind: st.isFile() ? 'f' : st.isSymbolicLink() ? 'l' : 'o', size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
       }
     }
   };
@@ -62,7 +62,7 @@ export function rememberLinkedEntry(key: string, entry: string, to: string): voi
   const dirs: LinkedDir[] = [];
   const files: LinkedFile[] = [];
   found.forEach((f, i) => {
-    if (f.dir) dirs.push([f.rel, at[i]]);
+    if (f.kind === 'd') dirs.push([f.rel, at[i]]);
     else files.push([f.rel, f.size, f.mtimeMs, f.ino, at[i]]);
   });
   const stamp: Array<readonly [string, string]> = [['', 'd'], ...order.map((i) => [slashed[i], found[i].kind] as const)];
